@@ -1,0 +1,65 @@
+/* One cgroup manager interface; backends: cgroupfs v1 (cgroup-v1.c), cgroupfs v2 (cgroup-v2.c),
+ * systemd (cgroup-systemd.c). The layout (unified, hybrid, legacy) is detected at run time. */
+#ifndef TINYRUN_CGROUP_H
+#define TINYRUN_CGROUP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "error.h"
+#include "spec.h"
+
+enum cgroup_layout { CGROUP_LAYOUT_UNIFIED, CGROUP_LAYOUT_HYBRID, CGROUP_LAYOUT_LEGACY };
+enum cgroup_layout cgroup_detect_layout(void);
+
+struct cgroup_mgr;   /* opaque */
+
+struct cgroup_opts {
+    const char *id;             /* container id */
+    const char *cgroups_path;   /* linux.cgroupsPath, may be NULL/"" (default path) */
+    bool systemd;               /* --systemd-cgroup */
+    bool rootless;              /* failures to create/write are warnings, not errors */
+    const struct oci_resources *resources;   /* may be NULL */
+};
+
+/* Parent, before spawn: create the cgroup (dirs or a transient unit when systemd needs a pid
+ * later: see cgroup_enter). Returns NULL + err, or a manager (which may be "disabled" in
+ * rootless when nothing is writable: every call is then a no-op). */
+struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err);
+/* v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); -1 when not usable. */
+int cgroup_leaf_fd(struct cgroup_mgr *m);
+/* Put pid (and for systemd, start the scope with it) into the cgroup(s). */
+int cgroup_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err);
+/* Apply (or, for update, re-apply) resources. */
+int cgroup_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool update, struct tr_err *err);
+int cgroup_freeze(struct cgroup_mgr *m, bool frozen, struct tr_err *err);
+/* Returns 1 if frozen, 0 if not, -1 on error. */
+int cgroup_is_frozen(struct cgroup_mgr *m, struct tr_err *err);
+int cgroup_kill_all(struct cgroup_mgr *m, int sig, struct tr_err *err);
+int cgroup_pids(struct cgroup_mgr *m, pid_t **pids, size_t *n, struct tr_err *err);
+/* runc-compatible `events --stats` "data" object (malloc'd JSON). */
+char *cgroup_stats_json(struct cgroup_mgr *m, struct tr_err *err);
+/* OOM-kill counter (memory.events oom_kill on v2, memory.oom_control on v1); -1 if unknown. */
+int64_t cgroup_oom_kill_count(struct cgroup_mgr *m);
+/* Remove the cgroup(s) (kill leftovers first) and stop the systemd unit. */
+int cgroup_destroy(struct cgroup_mgr *m, struct tr_err *err);
+void cgroup_free(struct cgroup_mgr *m);
+
+/* Persist/restore: a one-line string saved in the state dir at create, reloaded by
+ * delete/kill/pause/update/ps/events. */
+char *cgroup_serialize(struct cgroup_mgr *m);
+struct cgroup_mgr *cgroup_load(const char *saved, struct tr_err *err);
+/* Path of the container's cgroup relative to the hierarchy root ("/tinyrun/ID"), for logs and
+ * for mounting /sys/fs/cgroup inside the container (v1: per-controller). */
+const char *cgroup_relative_path(struct cgroup_mgr *m);
+
+#endif
+
+/* What the container's /sys/fs/cgroup should show (used by rootfs.c for a "cgroup" mount).
+ * unified: one entry with name "" and the host dir of the container's v2 cgroup (bind fallback
+ * when mounting cgroup2 in the new cgroup ns fails). legacy/hybrid: one entry per mounted v1
+ * hierarchy ("cpu,cpuacct", "memory", "unified" ...) with the host dir of the container's cgroup
+ * in it; rootfs.c mounts a tmpfs and binds each, plus the per-controller symlinks. */
+struct cgroup_mount_entry { char *name; char *host_path; };
+int cgroup_mount_entries(struct cgroup_mgr *m, struct cgroup_mount_entry **out, size_t *n, struct tr_err *err);
+void cgroup_mount_entries_free(struct cgroup_mount_entry *e, size_t n);

@@ -1,0 +1,77 @@
+/* Host-side lifecycle API of libtinyrun: one entry point per CLI verb.
+ * Every function returns >= 0 on success, -1 with *err filled on failure, and never prints. */
+#ifndef TINYRUN_CONTAINER_H
+#define TINYRUN_CONTAINER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "error.h"
+#include "spec.h"
+
+struct tr_ctx {
+    const char *root;           /* state root: --root, default /run/tinyrun ($XDG_RUNTIME_DIR/tinyrun rootless) */
+    bool systemd_cgroup;        /* --systemd-cgroup */
+    int rootless;               /* --rootless: 1 true, 0 false, -1 auto (default) */
+    bool debug;
+};
+
+struct tr_create_opts {
+    const char *id;
+    const char *bundle;         /* default "." */
+    const char *pid_file;       /* NULL = none */
+    const char *console_socket; /* NULL = none */
+    bool no_pivot;
+    bool no_new_keyring;
+    int preserve_fds;           /* extra fds after 0-2 passed through (3 .. 3+n-1) */
+};
+
+int tr_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, struct tr_err *err);
+int tr_start(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
+/* create + start; unless detach, waits, forwards signals, and returns the container's exit
+ * status as a shell would (128+signal when killed) in *exit_code. */
+int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach, bool keep,
+           int *exit_code, struct tr_err *err);
+/* Pretty OCI state JSON (malloc'd) of one container. */
+char *tr_state_json(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
+int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct tr_err *err);
+int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_err *err);
+
+struct tr_list_entry {
+    char *id; int pid; char *status; char *bundle; char *created; char *owner;
+};
+int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, struct tr_err *err);
+void tr_list_free(struct tr_list_entry *l, size_t n);
+
+struct tr_exec_opts {
+    const char *id;
+    const char *process_file;   /* --process FILE: a full process JSON; else fields below */
+    char **args; size_t args_len;
+    const char *cwd;
+    char **env; size_t env_len;         /* --env KEY=VAL (added to/overriding the container's) */
+    const char *user;                   /* --user UID[:GID] */
+    char **add_caps; size_t add_caps_len;
+    bool tty;
+    bool no_new_privs;
+    const char *apparmor;
+    const char *process_label;
+    bool detach;
+    const char *pid_file;
+    const char *console_socket;
+    int preserve_fds;
+};
+int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_code, struct tr_err *err);
+
+int tr_ps(const struct tr_ctx *ctx, const char *id, pid_t **pids, size_t *n, struct tr_err *err);
+int tr_update(const struct tr_ctx *ctx, const char *id, const struct oci_resources *res, struct tr_err *err);
+int tr_pause(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
+int tr_resume(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
+/* Calls cb with one JSON event line at a time until cb returns non-zero or the container stops. */
+int tr_events(const struct tr_ctx *ctx, const char *id, bool stats_once, int interval_sec,
+              int (*cb)(const char *json_line, void *data), void *data, struct tr_err *err);
+/* Features JSON (runtime-spec features.md), malloc'd. */
+char *tr_features_json(struct tr_err *err);
+
+/* Resolved state root for ctx (handles rootless default). */
+const char *tr_state_root(const struct tr_ctx *ctx);
+
+#endif

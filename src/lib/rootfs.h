@@ -1,0 +1,46 @@
+/* The container's filesystem view, built by the init child inside its new mount namespace.
+ * Two phases around the hooks the spec places between them:
+ *   rootfs_prepare  (before createRuntime/createContainer hooks): propagation, the rootfs made a
+ *                   mount point, config mounts in order, /dev (tmpfs + default nodes + symlinks
+ *                   + linux.devices + /dev/console), /sys/fs/cgroup.
+ *   rootfs_finalize (after createContainer hooks): pivot_root (or chroot with no_pivot),
+ *                   masked and read-only paths, read-only root, rootfsPropagation.
+ * Every target is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT or an equivalent walk),
+ * so a symlink in the rootfs never sends a mount outside it. */
+#ifndef TINYRUN_ROOTFS_H
+#define TINYRUN_ROOTFS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "cgroup.h"
+#include "error.h"
+#include "spec.h"
+
+struct rootfs_ctx {
+    const struct oci_spec *spec;
+    const char *rootfs;             /* absolute host path of root.path (realpath'd) */
+    bool no_pivot;                  /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+    bool rootless;                  /* mknod refused: bind-mount host nodes instead */
+    bool in_userns;                 /* locked mount flags must be kept on remounts */
+    bool new_netns;                 /* sysfs can be mounted (else bind the host /sys) */
+    bool new_cgroupns;
+    const char *console_slave;      /* pty slave path to bind on /dev/console, or NULL */
+    const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
+};
+
+int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err);
+int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err);
+
+/* Parse an OCI mount options list into flags/propagation/data (exposed for unit tests). */
+struct mount_plan {
+    unsigned long flags;            /* MS_* for mount(2) */
+    unsigned long clear_flags;      /* flags explicitly cleared (rw, suid, dev, exec, ...) */
+    unsigned long propagation;      /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
+    unsigned long long attr_set, attr_clr;   /* mount_setattr for rro, ratime... (recursive) */
+    bool bind, recursive_bind;
+    bool tmpcopyup;
+    char *data;                     /* remaining comma-joined fs options (malloc'd) or NULL */
+};
+int mount_plan_from_options(char *const *opts, size_t n, struct mount_plan *out, struct tr_err *err);
+void mount_plan_free(struct mount_plan *p);
+
+#endif

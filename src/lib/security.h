@@ -1,0 +1,25 @@
+/* Process security knobs other than caps and seccomp: AppArmor, SELinux, no_new_privs,
+ * oomScoreAdj, personality, ioPriority, scheduler, sysctl (namespaced keys only). */
+#ifndef TINYRUN_SECURITY_H
+#define TINYRUN_SECURITY_H
+#include <stdbool.h>
+#include "error.h"
+#include "spec.h"
+
+/* Parent-side validation, once, with JSON paths: sysctl keys vs. namespaces, apparmor requested
+ * but unavailable, selinux label without SELinux, personality domain, ioPriority class... */
+int security_validate(const struct oci_spec *spec, struct tr_err *err);
+
+/* Child, with /proc of the container mounted (after pivot_root): write linux.sysctl. */
+int sysctl_apply(const struct oci_spec *spec, struct tr_err *err);
+/* Child: oom_score_adj (done before dropping privileges). */
+int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err);
+/* Child: personality, ioPriority, scheduler. */
+int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p, struct tr_err *err);
+/* Child, just before execve: apparmor exec attr, selinux exec label. */
+int security_labels_apply(const struct oci_process *p, struct tr_err *err);
+/* SELinux mount label for a mount options string (returns malloc'd new options or NULL if none). */
+char *selinux_mount_options(const char *mount_label, const char *options);
+int no_new_privs_apply(struct tr_err *err);
+
+#endif

@@ -1,0 +1,25 @@
+/* Terminals: the pty is opened by the init child inside the container's devpts; its master goes
+ * to the parent (SCM_RIGHTS on the spawn channel) and from there to --console-socket. */
+#ifndef TINYRUN_TERMINAL_H
+#define TINYRUN_TERMINAL_H
+#include <stdbool.h>
+#include <termios.h>
+#include "error.h"
+
+/* Child: open a new pty from /dev/ptmx (the container's, after devpts is mounted); returns the
+ * master fd and the slave path in *slave (malloc'd, e.g. "/dev/pts/0"). */
+int pty_open(char **slave, struct tr_err *err);
+/* Child: make the slave the controlling terminal and stdio 0-2 (setsid, TIOCSCTTY, dup2). */
+int pty_make_controlling(const char *slave, struct tr_err *err);
+int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err);
+/* Parent: send master + name in ONE sendmsg with exactly one SCM_RIGHTS fd (go-runc's rule). */
+int console_socket_send(const char *socket_path, int master_fd, const char *name, struct tr_err *err);
+/* Foreground `run`/`exec` without a console socket: relay the caller's terminal <-> master
+ * (raw mode, SIGWINCH resizes) until the master hangs up or stop_fd is readable. */
+int tty_relay(int master_fd, int stop_fd, struct tr_err *err);
+
+/* SCM_RIGHTS helpers shared with the spawn channel. */
+int send_fd(int sock, int fd, const void *data, size_t len, struct tr_err *err);
+int recv_fd(int sock, int *fd, void *data, size_t cap, size_t *got, struct tr_err *err);
+
+#endif

@@ -1,0 +1,219 @@
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "util.h"
+
+void strvfreep(char ***v)
+{
+    if (*v) {
+        for (char **p = *v; *p; p++)
+            free(*p);
+        free(*v);
+    }
+}
+
+static void oom(void)
+{
+    static const char m[] = "tinyrun: out of memory\n";
+    (void) !write(2, m, sizeof m - 1);
+    abort();
+}
+
+void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
+void *xzalloc(size_t n) { void *p = calloc(1, n ? n : 1); if (!p) oom(); return p; }
+void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }
+char *xstrdup(const char *s) { char *p = strdup(s); if (!p) oom(); return p; }
+
+char *xasprintf(const char *fmt, ...)
+{
+    char *s;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    va_end(ap);
+    return s;
+}
+
+ssize_t write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        done += (size_t) n;
+    }
+    return (ssize_t) done;
+}
+
+ssize_t read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, p + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        done += (size_t) n;
+    }
+    return (ssize_t) done;
+}
+
+char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    size_t cap = 4096, n = 0;
+    char *buf;
+    if (fd < 0) {
+        tr_fail(err, errno, "open %s", path);
+        return NULL;
+    }
+    buf = xmalloc(cap);
+    for (;;) {
+        ssize_t r;
+        if (n + 1 >= cap)
+            buf = xrealloc(buf, cap *= 2);
+        r = read(fd, buf + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            tr_fail(err, errno, "read %s", path);
+            free(buf);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t) r;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+char *read_file(const char *path, size_t *len, struct tr_err *err)
+{
+    return read_file_at(AT_FDCWD, path, len, err);
+}
+
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return tr_fail(err, errno, "open %s", path);
+    if (write_all(fd, data, len) < 0)
+        return tr_fail(err, errno, "write %s", path);
+    return 0;
+}
+
+int write_file(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, mode);
+    if (fd < 0)
+        return tr_fail(err, errno, "open %s", path);
+    if (write_all(fd, data, len) < 0)
+        return tr_fail(err, errno, "write %s", path);
+    return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int) getpid());
+    if (write_file(tmp, data, len, mode, err) < 0)
+        return -1;
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return tr_fail(err, e, "rename %s to %s", tmp, path);
+    }
+    return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct tr_err *err)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return tr_fail(err, errno, "mkdir %s", p);
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_int(const char *s, int *out)
+{
+    char *end;
+    long v;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < INT_MIN || v > INT_MAX)
+        return -1;
+    *out = (int) v;
+    return 0;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int cloexec_fds_from(int from, struct tr_err *err)
+{
+    if (syscall(SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return 0;
+    /* Kernels before 5.11: walk /proc/self/fd. */
+    for (int fd = from; fd < 65536; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+            return tr_fail(err, errno, "fcntl(%d, F_SETFD, FD_CLOEXEC)", fd);
+    }
+    return 0;
+}
+
+void rfc3339_now(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    char base[32];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+}
