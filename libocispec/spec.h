@@ -1,13 +1,18 @@
 /* tinyrun's own typed model of an OCI bundle's config.json (runtime-spec 1.0.2 .. 1.2 Linux).
  * Produced once by oci_load()/oci_parse(); everything after that trusts it.
  * Conventions: absent string = NULL; absent optional number = has_<name> false;
- * arrays are (pointer, <name>_len). All memory is owned by the oci_spec and freed by oci_free(). */
+ * arrays are (pointer, <name>_len); string arrays (char **) are also NULL-terminated, so
+ * process.args/env go to execve as they are. All memory is owned by the oci_spec and freed by
+ * oci_free(). */
 #ifndef TINYRUN_OCI_SPEC_H
 #define TINYRUN_OCI_SPEC_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
+
+/* The runtime-spec version tinyrun implements (state, features, default config). */
+#define OCI_VERSION "1.2.0"
 
 struct oci_kv { char *key; char *value; };          /* annotations, sysctl, unified, ... */
 
@@ -102,6 +107,7 @@ struct oci_device {
     bool has_file_mode; uint32_t file_mode;
     bool has_uid; uint32_t uid;
     bool has_gid; uint32_t gid;
+    bool has_major, has_minor;  /* parser bookkeeping: 0 is a valid major */
 };
 
 struct oci_device_cgroup {
@@ -257,5 +263,22 @@ struct oci_state {
 char *oci_state_to_json(const struct oci_state *st, bool pretty, struct tr_err *err);
 /* ContainerProcessState for the seccomp listener: {"ociVersion","fds":["seccompFd"],"pid","metadata","state":{...}} */
 char *oci_process_state_to_json(const struct oci_state *st, const char *metadata, struct tr_err *err);
+
+/* ---- default config (`tinyrun spec`) ---------------------------------------------------- */
+/* The config.json `runc spec` writes (tab-indented); rootless as `runc spec --rootless`:
+ * user namespace mapping uid/gid to 0, no network namespace, /sys bind-mounted from the host,
+ * no gid=/uid= mount options, no linux.resources. Returns malloc'd text ending in "\n". */
+char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid);
+
+/* ---- schema coverage -------------------------------------------------------------------- */
+/* Every JSON path the parser understands, generated from the very tables that drive it.
+ * Notation: "process.user.uid", array items "mounts[].destination", map values
+ * "linux.timeOffsets{}.secs". NULL-terminated, malloc'd (free each string and the array). */
+enum oci_doc { OCI_DOC_CONFIG, OCI_DOC_PROCESS, OCI_DOC_RESOURCES };
+char **oci_known_paths(enum oci_doc doc);
+/* Paths of config.json deliberately not parsed (a prefix covers everything below it),
+ * each with the reason. Terminated by { NULL, NULL }. */
+struct oci_ignored_path { const char *path; const char *reason; };
+extern const struct oci_ignored_path oci_ignored_paths[];
 
 #endif

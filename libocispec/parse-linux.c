@@ -1,0 +1,92 @@
+/* Tables for the "linux" object of config.json (resources and seccomp have their own files). */
+#include <config.h>
+#include "parse-internal.h"
+
+static const struct oci_field idmap_fields[] = {
+    FN(struct oci_idmap, "containerID", K_U32, container_id, F_REQUIRED),
+    FN(struct oci_idmap, "hostID", K_U32, host_id, F_REQUIRED),
+    FN(struct oci_idmap, "size", K_U32, size, F_REQUIRED),
+};
+TYPE(oci_idmap_type, struct oci_idmap, idmap_fields, NULL);
+
+static const struct oci_field ns_fields[] = {
+    FN(struct oci_namespace, "type", K_NSTYPE, type, F_REQUIRED),
+    FS(struct oci_namespace, "path", path, 0),
+};
+static TYPE(ns_type, struct oci_namespace, ns_fields, NULL);
+
+static const char *const clocks[] = { "monotonic", "boottime", NULL };
+static const struct oci_field time_offset_fields[] = {
+    FN(struct oci_time_offset, "secs", K_I64, secs, 0),
+    FN(struct oci_time_offset, "nanosecs", K_U32, nanosecs, 0),
+};
+static TYPE(time_offset_type, struct oci_time_offset, time_offset_fields, NULL);
+
+static const char *const device_types[] = { "c", "b", "u", "p", NULL };
+
+/* The spec requires major/minor for every device type except fifos. */
+static int device_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_device *d = obj;
+    if (d->type != 'p' && !d->has_major)
+        return oci_perr_key(c, "major", "required for device type \"%c\"", d->type);
+    if (d->type != 'p' && !d->has_minor)
+        return oci_perr_key(c, "minor", "required for device type \"%c\"", d->type);
+    return 0;
+}
+
+static const struct oci_field device_fields[] = {
+    FS(struct oci_device, "path", path, F_REQUIRED),
+    { "type", K_CHAR, F_REQUIRED, offsetof(struct oci_device, type), NO_OFF, 0, NULL, 0, device_types, "device type" },
+    FNH(struct oci_device, "major", K_I64, major),
+    FNH(struct oci_device, "minor", K_I64, minor),
+    FNH(struct oci_device, "fileMode", K_U32, file_mode),
+    FNH(struct oci_device, "uid", K_U32, uid),
+    FNH(struct oci_device, "gid", K_U32, gid),
+};
+static TYPE(device_type, struct oci_device, device_fields, device_check);
+
+static const char *const propagations[] = {
+    "shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable", NULL,
+};
+static const char *const personality_domains[] = { "LINUX", "LINUX32", NULL };
+
+static const struct oci_field personality_fields[] = {
+    FE(struct oci_personality, "domain", domain, F_REQUIRED, personality_domains, "personality domain"),
+    FV(struct oci_personality, "flags", flags),
+};
+static TYPE(personality_type, struct oci_personality, personality_fields, NULL);
+
+static int intel_rdt_seen(struct oci_pctx *c, const void *obj)
+{
+    (void) c;
+    ((struct oci_intel_rdt *) obj)->present = true;
+    return 0;
+}
+
+static const struct oci_field intel_rdt_fields[] = {
+    FS(struct oci_intel_rdt, "closID", clos_id, 0),
+    FS(struct oci_intel_rdt, "l3CacheSchema", l3_cache_schema, 0),
+    FS(struct oci_intel_rdt, "memBwSchema", mem_bw_schema, 0),
+};
+static TYPE(intel_rdt_type, struct oci_intel_rdt, intel_rdt_fields, intel_rdt_seen);
+
+static const struct oci_field linux_fields[] = {
+    FA(struct oci_linux, "namespaces", namespaces, ns_type),
+    FA(struct oci_linux, "uidMappings", uid_mappings, oci_idmap_type),
+    FA(struct oci_linux, "gidMappings", gid_mappings, oci_idmap_type),
+    FM(struct oci_linux, "timeOffsets", time_offsets, time_offset_type, struct oci_time_offset, clock,
+       clocks, "clock"),
+    FA(struct oci_linux, "devices", devices, device_type),
+    FS(struct oci_linux, "cgroupsPath", cgroups_path, 0),
+    FO(struct oci_linux, "resources", resources, oci_resources_type),
+    FKV(struct oci_linux, "sysctl", sysctl),
+    FO(struct oci_linux, "seccomp", seccomp, oci_seccomp_type),
+    FE(struct oci_linux, "rootfsPropagation", rootfs_propagation, 0, propagations, "rootfsPropagation"),
+    FV(struct oci_linux, "maskedPaths", masked_paths),
+    FV(struct oci_linux, "readonlyPaths", readonly_paths),
+    FS(struct oci_linux, "mountLabel", mount_label, 0),
+    FO(struct oci_linux, "personality", personality, personality_type),
+    FO(struct oci_linux, "intelRdt", intel_rdt, intel_rdt_type),
+};
+TYPE(oci_linux_type, struct oci_linux, linux_fields, NULL);
