@@ -1,0 +1,431 @@
+/* OCI hooks (runtime-spec config.md "POSIX-platform Hooks").
+ *
+ * A hook is exec'd with path + args as its complete argv and env as its exact environment; the
+ * state JSON is written to its stdin. Its stdout/stderr are captured (bounded) so that a failure
+ * can be reported in ONE line. hooks_run() may be called from the runtime (prestart,
+ * createRuntime, poststart, poststop) or from the init child inside the container's namespaces
+ * (createContainer, startContainer), so this file only uses fork/execve/poll/waitpid and never
+ * relies on anything the container might not have (no /proc walking, no PATH search). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+#include "hooks.h"
+#include "log.h"
+#include "util.h"
+
+#define HOOK_OUTPUT_MAX 4096
+
+/* The spec's names (also the keys in config.json), used in messages and JSON paths. */
+static const char *const hook_kind_names[OCI_HOOK__COUNT] = {
+    [OCI_HOOK_PRESTART] = "prestart",
+    [OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
+    [OCI_HOOK_CREATE_CONTAINER] = "createContainer",
+    [OCI_HOOK_START_CONTAINER] = "startContainer",
+    [OCI_HOOK_POSTSTART] = "poststart",
+    [OCI_HOOK_POSTSTOP] = "poststop",
+};
+
+static const char *kind_name(enum oci_hook_kind kind)
+{
+    return (unsigned) kind < OCI_HOOK__COUNT ? hook_kind_names[kind] : "unknown";
+}
+
+/* Bounded capture: keep the first HOOK_OUTPUT_MAX bytes, drain (and drop) the rest so that a
+ * chatty hook never blocks on a full pipe. */
+struct capture {
+    int fd;
+    size_t len;
+    bool truncated;
+    char buf[HOOK_OUTPUT_MAX + 1];
+};
+
+struct hook_child {
+    pid_t pid;
+    int pidfd;          /* -1 when pidfd_open is unavailable: then waitpid(WNOHANG) polling */
+    int in_fd;          /* write end of the hook's stdin; -1 once everything is written/closed */
+    int exec_err_fd;    /* read end of the CLOEXEC pipe the child reports a failed execve on */
+    struct capture out, err;
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* ---- child side (between fork and execve: async-signal-safe calls only) ------------------ */
+
+static void child_mark_cloexec(void)
+{
+    /* Every fd the runtime holds (sync sockets, the console socket, the exec fifo, the
+     * seccomp fd...) must not leak into the hook. CLOEXEC rather than close so that the
+     * exec-error pipe survives until execve. */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+    for (int fd = 3; fd < 65536; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC))
+            fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+    }
+}
+
+static void child_reset_signals(void)
+{
+    sigset_t none;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    /* Ignored signals survive execve; the runtime ignores SIGPIPE while feeding stdin. */
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int move_fd_to(int fd, int target)
+{
+    if (fd == target)
+        return fcntl(fd, F_SETFD, 0);       /* clear CLOEXEC */
+    return dup2(fd, target);                /* dup2 clears CLOEXEC on the target */
+}
+
+static void __attribute__((noreturn))
+child_exec(const char *path, char *const *argv, char *const *envp, int in_fd, int out_fd,
+           int err_fd, int report_fd)
+{
+    int e;
+
+    child_reset_signals();
+    /* When the runtime runs with some of 0-2 closed, pipe2 hands out low fds; lift every fd
+     * we need above 2 first so that the dup2 sequence cannot clobber one of them. */
+    int fds[4] = { in_fd, out_fd, err_fd, report_fd };
+    for (int i = 0; i < 4; i++) {
+        if (fds[i] < 3) {
+            int n = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+            if (n < 0)
+                goto fail;
+            fds[i] = n;
+        }
+    }
+    report_fd = fds[3];
+    for (int i = 0; i < 3; i++)
+        if (move_fd_to(fds[i], i) < 0)
+            goto fail;
+    child_mark_cloexec();
+    execve(path, argv, envp);
+fail:
+    e = errno;
+    if (write(report_fd, &e, sizeof e) < 0) {
+        /* nothing more can be done */
+    }
+    _exit(127);
+}
+
+/* ---- parent side ----------------------------------------------------------------------- */
+
+static void capture_read(struct capture *c)
+{
+    char scratch[4096];
+    for (;;) {
+        char *dst = scratch;
+        size_t room = sizeof scratch;
+        if (c->len < HOOK_OUTPUT_MAX) {
+            dst = c->buf + c->len;
+            room = HOOK_OUTPUT_MAX - c->len;
+        }
+        ssize_t n = read(c->fd, dst, room);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {               /* EOF or error: stop watching this pipe */
+            close_fd(&c->fd);
+            return;
+        }
+        if (dst == scratch)
+            c->truncated = true;
+        else
+            c->len += (size_t) n;
+    }
+}
+
+/* Feed as much of the state JSON as the pipe takes; close stdin when done or when the hook
+ * closed its end (EPIPE is fine: a hook does not have to read its state). */
+static void feed_stdin(struct hook_child *h, const char *data, size_t len, size_t *off)
+{
+    while (*off < len) {
+        ssize_t n = write(h->in_fd, data + *off, len - *off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n < 0)
+            break;
+        *off += (size_t) n;
+    }
+    close_fd(&h->in_fd);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns 1 when the child has exited (status in *status), 0 if not yet. */
+static int child_reaped(struct hook_child *h, int *status)
+{
+    pid_t r;
+    do
+        r = waitpid(h->pid, status, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == h->pid || (r < 0 && errno == ECHILD)) {
+        if (r < 0)
+            *status = 0;
+        h->pid = -1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Drive the hook until it exits or the deadline passes. Returns 0 with *status set, or 1 on
+ * timeout (the hook was SIGKILLed and reaped). Output that is still buffered in the pipes when
+ * the hook exits is collected; a grandchild holding the pipes open does not keep us waiting. */
+static int supervise(struct hook_child *h, const char *data, size_t len, long long deadline,
+                     int *status)
+{
+    size_t off = 0;
+    feed_stdin(h, data, len, &off);
+    for (;;) {
+        struct pollfd p[4];
+        int np = 0, timeout = -1;
+        if (child_reaped(h, status))
+            break;
+        if (h->in_fd >= 0)
+            p[np++] = (struct pollfd) { .fd = h->in_fd, .events = POLLOUT };
+        if (h->out.fd >= 0)
+            p[np++] = (struct pollfd) { .fd = h->out.fd, .events = POLLIN };
+        if (h->err.fd >= 0)
+            p[np++] = (struct pollfd) { .fd = h->err.fd, .events = POLLIN };
+        if (h->pidfd >= 0)
+            p[np++] = (struct pollfd) { .fd = h->pidfd, .events = POLLIN };
+        else
+            timeout = 20;
+        if (deadline > 0) {
+            long long left = deadline - now_ms();
+            if (left <= 0) {
+                kill(h->pid, SIGKILL);
+                while (waitpid(h->pid, status, 0) < 0 && errno == EINTR)
+                    ;
+                h->pid = -1;
+                return 1;
+            }
+            if (timeout < 0 || left < timeout)
+                timeout = (int) left;
+        }
+        if (np == 0 && timeout < 0)
+            timeout = 20;
+        if (poll(p, (nfds_t) np, timeout) < 0 && errno != EINTR)
+            timeout = 20;       /* should not happen; fall back to polling waitpid */
+        for (int i = 0; i < np; i++) {
+            if (!p[i].revents)
+                continue;
+            if (p[i].fd == h->in_fd)
+                feed_stdin(h, data, len, &off);
+            else if (p[i].fd == h->out.fd)
+                capture_read(&h->out);
+            else if (p[i].fd == h->err.fd)
+                capture_read(&h->err);
+        }
+    }
+    /* Collect what the hook wrote before exiting (pipes are non-blocking). */
+    if (h->out.fd >= 0)
+        capture_read(&h->out);
+    if (h->err.fd >= 0)
+        capture_read(&h->err);
+    return 0;
+}
+
+/* Fold captured output to one line: control characters and runs of whitespace become one
+ * space; leading/trailing space trimmed. */
+static void fold_line(struct capture *c)
+{
+    size_t o = 0;
+    bool space = true;          /* swallow leading whitespace */
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned char ch = (unsigned char) c->buf[i];
+        if (ch < 0x20 || ch == 0x7f || ch == ' ') {
+            if (!space)
+                c->buf[o++] = ' ';
+            space = true;
+            continue;
+        }
+        c->buf[o++] = (char) ch;
+        space = false;
+    }
+    while (o > 0 && c->buf[o - 1] == ' ')
+        o--;
+    c->buf[o] = '\0';
+    c->len = o;
+}
+
+static void make_status_error(struct hook_child *h, const char *prefix, int status,
+                              struct tr_err *err)
+{
+    char what[64];
+    if (WIFSIGNALED(status)) {
+        const char *abbrev = sigabbrev_np(WTERMSIG(status));
+        snprintf(what, sizeof what, "killed by signal %d (SIG%s)", WTERMSIG(status),
+                 abbrev ? abbrev : "?");
+    } else {
+        snprintf(what, sizeof what, "exited with status %d", WEXITSTATUS(status));
+    }
+    fold_line(&h->err);
+    fold_line(&h->out);
+    if (h->err.len && h->out.len)
+        tr_failx(err, "%s: %s: %s%s (stdout: %s%s)", prefix, what, h->err.buf,
+                 h->err.truncated ? "..." : "", h->out.buf, h->out.truncated ? "..." : "");
+    else if (h->err.len || h->out.len) {
+        struct capture *c = h->err.len ? &h->err : &h->out;
+        tr_failx(err, "%s: %s: %s%s", prefix, what, c->buf, c->truncated ? "..." : "");
+    } else
+        tr_failx(err, "%s: %s", prefix, what);
+}
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t idx,
+                   const char *state_json, struct tr_err *err)
+{
+    char prefix[300];
+    int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
+    struct hook_child h = { .pid = -1, .pidfd = -1, .in_fd = -1, .exec_err_fd = -1 };
+    struct sigaction ign, old_pipe;
+    int status = 0, ret = -1, exec_errno = 0, timed_out;
+    long long deadline = 0;
+    _cleanup_free_ char **argv = NULL;
+    _cleanup_free_ char **envp = NULL;
+
+    snprintf(prefix, sizeof prefix, "%s hook #%zu (%s)", kind_name(kind), idx,
+             hook->path ? hook->path : "(null)");
+    if (!hook->path || hook->path[0] != '/')
+        return tr_failx(err, "%s: path must be absolute; fix hooks.%s[%zu].path in config.json",
+                        prefix, kind_name(kind), idx);
+    h.out.fd = h.err.fd = -1;
+    /* The spec model keeps counted arrays; execve wants NULL-terminated ones. args is the
+     * complete argv (argv[0] included); without args, argv[0] is the path. env is the exact
+     * environment: absent means empty, not inherited. */
+    argv = xzalloc((hook->args_len + 2) * sizeof *argv);
+    envp = xzalloc((hook->env_len + 1) * sizeof *envp);
+    if (hook->args_len > 0)
+        memcpy(argv, hook->args, hook->args_len * sizeof *argv);
+    else
+        argv[0] = hook->path;
+    if (hook->env_len > 0)
+        memcpy(envp, hook->env, hook->env_len * sizeof *envp);
+    if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0
+        || pipe2(prep, O_CLOEXEC) < 0) {
+        tr_fail(err, errno, "%s: pipe2", prefix);
+        goto out;
+    }
+    if (hook->has_timeout && hook->timeout > 0)
+        deadline = now_ms() + (long long) hook->timeout * 1000;
+    h.pid = fork();
+    if (h.pid < 0) {
+        tr_fail(err, errno, "%s: fork", prefix);
+        goto out;
+    }
+    if (h.pid == 0)
+        child_exec(hook->path, argv, envp, pin[0], pout[1], perr[1], prep[1]);
+    close_fd(&pin[0]);
+    close_fd(&pout[1]);
+    close_fd(&perr[1]);
+    close_fd(&prep[1]);
+    h.in_fd = steal_fd(&pin[1]);
+    h.out.fd = steal_fd(&pout[0]);
+    h.err.fd = steal_fd(&perr[0]);
+    h.exec_err_fd = steal_fd(&prep[0]);
+    set_nonblock(h.in_fd);
+    set_nonblock(h.out.fd);
+    set_nonblock(h.err.fd);
+    h.pidfd = (int) syscall(SYS_pidfd_open, h.pid, 0);
+
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    timed_out = supervise(&h, state_json ? state_json : "", state_json ? strlen(state_json) : 0,
+                          deadline, &status);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+
+    /* The report pipe has data only if the child failed before or at execve. */
+    if (set_nonblock(h.exec_err_fd) == 0 && read(h.exec_err_fd, &exec_errno, sizeof exec_errno)
+                                                == (ssize_t) sizeof exec_errno) {
+        tr_fail(err, exec_errno, "%s: execve", prefix);
+        if (exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC)
+            tr_hint(err, "check hooks.%s[%zu].path in config.json", kind_name(kind), idx);
+        goto out;
+    }
+    if (timed_out) {
+        tr_failx(err, "%s: timed out after %d s", prefix, hook->timeout);
+        goto out;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        tr_debug("%s: ok", prefix);
+        ret = 0;
+        goto out;
+    }
+    make_status_error(&h, prefix, status, err);
+out:
+    if (h.pid > 0) {
+        kill(h.pid, SIGKILL);
+        while (waitpid(h.pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    close_fd(&h.in_fd);
+    close_fd(&h.out.fd);
+    close_fd(&h.err.fd);
+    close_fd(&h.exec_err_fd);
+    close_fd(&h.pidfd);
+    for (int i = 0; i < 2; i++) {
+        close_fd(&pin[i]);
+        close_fd(&pout[i]);
+        close_fd(&perr[i]);
+        close_fd(&prep[i]);
+    }
+    return ret;
+}
+
+int hooks_run(const struct oci_hook *hooks, size_t n, enum oci_hook_kind kind,
+              const char *state_json, struct tr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (run_one(&hooks[i], kind, i, state_json, err) < 0)
+            return -1;
+    return 0;
+}
+
+void hooks_run_warn(const struct oci_hook *hooks, size_t n, enum oci_hook_kind kind,
+                    const char *state_json)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct tr_err err;
+        tr_err_clear(&err);
+        if (run_one(&hooks[i], kind, i, state_json, &err) < 0)
+            tr_warn("%s", err.msg);
+    }
+}

@@ -1,0 +1,190 @@
+/* Terminals: pty allocation inside the container's devpts, controlling terminal set-up,
+ * SCM_RIGHTS fd passing and the --console-socket protocol (go-runc's recvFd rule: ONE
+ * sendmsg, exactly one fd, the pty name as payload, < 4096 bytes). The foreground relay for
+ * `run`/`exec -t` without a console socket lives in terminal-relay.c. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+#include "terminal.h"
+#include "util.h"
+
+/* go-runc reads the name with a 4096-byte buffer in one recvmsg. */
+#define CONSOLE_NAME_MAX 4096
+
+int pty_open(char **slave, struct tr_err *err)
+{
+    char name[128];
+    /* posix_openpt opens /dev/ptmx: in a container that is the symlink to pts/ptmx of the
+     * container's own devpts (newinstance), so the pty belongs to the container. */
+    _cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return tr_fail(err, errno, "open /dev/ptmx");
+    if (grantpt(master) < 0)
+        return tr_fail(err, errno, "grantpt on /dev/ptmx");
+    if (unlockpt(master) < 0)
+        return tr_fail(err, errno, "unlockpt on /dev/ptmx");
+    int r = ptsname_r(master, name, sizeof name);
+    if (r != 0)
+        return tr_fail(err, r > 0 ? r : errno,
+                       "ptsname on /dev/ptmx (is devpts mounted on /dev/pts?)");
+    *slave = xstrdup(name);
+    return steal_fd(&master);
+}
+
+int pty_make_controlling(const char *slave, struct tr_err *err)
+{
+    /* A session leader cannot call setsid again (EPERM); it can still take a terminal. */
+    if (setsid() < 0 && getsid(0) != getpid())
+        return tr_fail(err, errno, "setsid");
+    int fd = open(slave, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return tr_fail(err, errno, "open terminal %s", slave);
+    if (ioctl(fd, TIOCSCTTY, 0) < 0) {
+        int e = errno;
+        close(fd);
+        return tr_fail(err, e, "ioctl(TIOCSCTTY) on %s", slave);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (dup2(fd, i) < 0) {
+            int e = errno;
+            if (fd > 2)
+                close(fd);
+            return tr_fail(err, e, "dup2(%s, %d)", slave, i);
+        }
+    }
+    if (fd > 2)
+        close(fd);
+    return 0;
+}
+
+int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err)
+{
+    struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+    if (rows > 0xffff || cols > 0xffff)
+        return tr_failx(err, "terminal size %ux%u out of range", rows, cols);
+    if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+        return tr_fail(err, errno, "ioctl(TIOCSWINSZ, %ux%u)", rows, cols);
+    return 0;
+}
+
+int send_fd(int sock, int fd, const void *data, size_t len, struct tr_err *err)
+{
+    /* A stream socket cannot carry ancillary data without at least one data byte. */
+    static const char zero = 0;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct iovec iov = { .iov_base = (void *) (len ? data : &zero), .iov_len = len ? len : 1 };
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf,
+    };
+    memset(&ctl, 0, sizeof ctl);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return tr_fail(err, errno, "sendmsg(SCM_RIGHTS)");
+    if ((size_t) n != iov.iov_len)     /* the fd went with a partial message: do not retry */
+        return tr_failx(err, "sendmsg(SCM_RIGHTS): short write (%zd of %zu bytes)", n,
+                        iov.iov_len);
+    return 0;
+}
+
+/* Close every fd carried in the control data (used when the message is rejected). */
+static void close_received(struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfds; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            close(fd);
+        }
+    }
+}
+
+int recv_fd(int sock, int *fd, void *data, size_t cap, size_t *got, struct tr_err *err)
+{
+    /* Room for a few fds so that a peer sending more than one is detected, not truncated. */
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+    } ctl;
+    char dummy;
+    struct iovec iov = { .iov_base = cap ? data : &dummy, .iov_len = cap ? cap : 1 };
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf,
+    };
+    ssize_t n;
+
+    *fd = -1;
+    if (got)
+        *got = 0;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return tr_fail(err, errno, "recvmsg(SCM_RIGHTS)");
+    if (msg.msg_flags & MSG_CTRUNC) {
+        close_received(&msg);
+        return tr_failx(err, "recvmsg(SCM_RIGHTS): control data truncated (too many fds)");
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
+        || c->cmsg_len != CMSG_LEN(sizeof(int)) || CMSG_NXTHDR(&msg, c)) {
+        close_received(&msg);
+        if (n == 0 && !c)
+            return tr_failx(err, "recvmsg(SCM_RIGHTS): peer closed the connection");
+        return tr_failx(err, "recvmsg(SCM_RIGHTS): expected exactly one file descriptor");
+    }
+    memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    if (got)
+        *got = cap ? (size_t) n : 0;
+    return 0;
+}
+
+int console_socket_send(const char *socket_path, int master_fd, const char *name,
+                        struct tr_err *err)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    size_t plen = strlen(socket_path), nlen = strlen(name);
+
+    if (plen == 0 || plen >= sizeof addr.sun_path)
+        return tr_failx(err, "console socket path %s: length must be 1..%zu bytes; use a "
+                        "shorter --console-socket path", socket_path, sizeof addr.sun_path - 1);
+    if (nlen == 0 || nlen >= CONSOLE_NAME_MAX)
+        return tr_failx(err, "console socket %s: terminal name must be 1..%d bytes",
+                        socket_path, CONSOLE_NAME_MAX - 1);
+    memcpy(addr.sun_path, socket_path, plen + 1);
+    _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return tr_fail(err, errno, "console socket %s: socket", socket_path);
+    int r;
+    do
+        r = connect(sock, (struct sockaddr *) &addr, sizeof addr);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return tr_fail(err, errno, "connect to console socket %s", socket_path);
+    if (send_fd(sock, master_fd, name, nlen, err) < 0)
+        return tr_prefix(err, "console socket %s", socket_path);
+    return 0;
+}
