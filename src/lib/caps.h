@@ -16,6 +16,10 @@ struct caps_plan {
  * a name newer than the running kernel -> dropped with a warning. */
 int caps_plan_from_spec(const struct oci_capabilities *c, const char *json_prefix,
                         struct caps_plan *out, struct tr_err *err);
+/* Same, with the kernel's last capability given (tests; caps_plan_from_spec passes
+ * cap_last_cap()). */
+int caps_plan_build(const struct oci_capabilities *c, const char *json_prefix, int last_cap,
+                    struct caps_plan *out, struct tr_err *err);
 int cap_from_name(const char *name);          /* "CAP_SYS_ADMIN" -> 21, -1 if unknown */
 const char *cap_to_name(int cap);             /* 21 -> "CAP_SYS_ADMIN" */
 int cap_last_cap(void);                       /* from /proc/sys/kernel/cap_last_cap */

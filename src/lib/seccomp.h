@@ -14,6 +14,9 @@ struct seccomp_plan;  /* opaque; survives fork (plain memory) */
 int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
                     struct seccomp_plan **out, struct tr_err *err);
 bool seccomp_plan_uses_notify(const struct seccomp_plan *p);
+/* libseccomp exports a seccomp_load() of its own: ours is linked as tinyrun_seccomp_load so
+ * the two never collide (include libseccomp's <seccomp.h> before this header). */
+#define seccomp_load tinyrun_seccomp_load
 /* Child: install the filter (TSYNC etc. per flags). Returns the listener fd when the plan uses
  * SCMP_ACT_NOTIFY, 0 when not, -1 on error. Needs no_new_privs or CAP_SYS_ADMIN. */
 int seccomp_load(const struct seccomp_plan *p, struct tr_err *err);

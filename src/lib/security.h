@@ -22,4 +22,13 @@ int security_labels_apply(const struct oci_process *p, struct tr_err *err);
 char *selinux_mount_options(const char *mount_label, const char *options);
 int no_new_privs_apply(struct tr_err *err);
 
+/* Host probes: AppArmor = securityfs dir present and the module parameter "enabled" is Y. */
+bool apparmor_enabled(void);
+bool selinux_enabled(void);
+/* The linux.sysctl part of security_validate. */
+int sysctl_validate(const struct oci_spec *spec, struct tr_err *err);
+/* "net.ipv4.ip_forward" -> malloc'd "net/ipv4/ip_forward" (a key with '/' is kept as is);
+ * NULL for an empty key or one with "."/".." components. */
+char *sysctl_key_to_path(const char *key);
+
 #endif
