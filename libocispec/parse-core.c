@@ -168,7 +168,7 @@ static int parse_integer(struct oci_pctx *c, enum oci_kind k, yajl_val v, void *
         return expected(c, what, v);
     errno = 0;
     char *end;
-    if (k == K_U64 || (!neg && k != K_I32 && k != K_I64)) {
+    if (k == K_U16 || k == K_U32 || k == K_U64) {
         if (neg)
             return expected(c, what, v);
         unsigned long long u = strtoull(r, &end, 10);
