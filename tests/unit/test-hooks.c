@@ -150,8 +150,10 @@ static void test_shell_script_hook(void)
     /* dash may export PWD; accept exactly ONLY=this plus an optional PWD line. */
     _cleanup_free_ char *want_pwd = xasprintf("%s x y z\nONLY=this\nPWD=%s\n", script,
                                               getcwd((char[4096]) { 0 }, 4096));
-    ok(got && (streq(got, want) || streq(got, want_pwd)),
-       "script sees its args and only the hook env (got '%s')", got ? got : "(null)");
+    int same = got && (streq(got, want) || streq(got, want_pwd));
+    ok(same, "script sees its args and only the hook env");
+    if (!same)
+        printf("#   got: '%s'\n", got ? got : "(null)");
 }
 
 static void test_failures(void)
