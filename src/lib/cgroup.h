@@ -53,8 +53,6 @@ struct cgroup_mgr *cgroup_load(const char *saved, struct tr_err *err);
  * for mounting /sys/fs/cgroup inside the container (v1: per-controller). */
 const char *cgroup_relative_path(struct cgroup_mgr *m);
 
-#endif
-
 /* What the container's /sys/fs/cgroup should show (used by rootfs.c for a "cgroup" mount).
  * unified: one entry with name "" and the host dir of the container's v2 cgroup (bind fallback
  * when mounting cgroup2 in the new cgroup ns fails). legacy/hybrid: one entry per mounted v1
@@ -63,3 +61,8 @@ const char *cgroup_relative_path(struct cgroup_mgr *m);
 struct cgroup_mount_entry { char *name; char *host_path; };
 int cgroup_mount_entries(struct cgroup_mgr *m, struct cgroup_mount_entry **out, size_t *n, struct tr_err *err);
 void cgroup_mount_entries_free(struct cgroup_mount_entry *e, size_t n);
+
+/* Added by the cgroup module: euid != 0, or uid 0 in a non-initial user namespace. */
+bool cgroup_detect_rootless(void);
+
+#endif

@@ -1,0 +1,201 @@
+/* Persisting a manager between tinyrun processes (create -> delete/kill/pause/update/ps/events)
+ * and describing the container's /sys/fs/cgroup.
+ *
+ * Serialised form, one line (docs/cgroups.md):
+ *   <kind>:<path> [@<hierarchy>=<path>]... [created=<path>] [rootless]
+ *   systemd:<slice>:<unit>:<path> [...same options...]
+ *   disabled
+ * kind is v1 (legacy), hybrid or v2 (unified); @<hierarchy> gives a hierarchy whose path differs
+ * from <path> (relative cgroupsPath: each v1 hierarchy is relative to our own cgroup in it).
+ * Paths are %-escaped for space, '%', ':' and newline. */
+#include "config.h"
+#include <errno.h>
+#include <string.h>
+#include "cgroup-internal.h"
+#include "log.h"
+#include "util.h"
+
+static char *esc(const char *s)
+{
+    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '%' || *s == ':' || *s == '\n')
+            o += sprintf(o, "%%%02X", (unsigned char) *s);
+        else
+            *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+static char *unesc(const char *s, size_t n)
+{
+    char *out = xmalloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (s[i] == '%' && i + 2 < n + 0 + 1 && sscanf(s + i + 1, "%2x", &v) == 1) {
+            *o++ = (char) v;
+            i += 2;
+        } else
+            *o++ = s[i];
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char *kind_name(enum cgroup_layout l)
+{
+    return l == CGROUP_LAYOUT_UNIFIED ? "v2" : l == CGROUP_LAYOUT_HYBRID ? "hybrid" : "v1";
+}
+
+char *cgroup_serialize(struct cgroup_mgr *m)
+{
+    if (!m || m->disabled)
+        return xstrdup("disabled");
+    _cleanup_free_ char *p = esc(m->path ? m->path : "");
+    char *s;
+    if (m->driver == CG_DRV_SYSTEMD)
+        s = xasprintf("systemd:%s:%s:%s", m->slice, m->unit, p);
+    else
+        s = xasprintf("%s:%s", kind_name(m->layout), p);
+    for (size_t i = 0; i < m->nh; i++) {
+        if (m->h[i].path && m->path && !streq(m->h[i].path, m->path)) {
+            _cleanup_free_ char *hp = esc(m->h[i].path), *hn = esc(m->h[i].name);
+            char *t = xasprintf("%s @%s=%s", s, hn, hp);
+            free(s);
+            s = t;
+        }
+    }
+    if (m->created) {
+        _cleanup_free_ char *c = esc(m->created);
+        char *t = xasprintf("%s created=%s", s, c);
+        free(s);
+        s = t;
+    }
+    if (m->rootless) {
+        char *t = xasprintf("%s rootless", s);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static int parse_head(struct cgroup_mgr *m, const char *head, size_t n, struct tr_err *err)
+{
+    _cleanup_free_ char *h = strndup(head, n);
+    if (!h)
+        abort();
+    if (!strncmp(h, "systemd:", 8)) {
+        char *a = h + 8, *b = strchr(a, ':'), *c = b ? strchr(b + 1, ':') : NULL;
+        if (!b || !c)
+            return tr_failx(err, "saved cgroup \"%s\": expected systemd:<slice>:<unit>:<path>", h);
+        m->driver = CG_DRV_SYSTEMD;
+        m->slice = strndup(a, (size_t) (b - a));
+        m->unit = strndup(b + 1, (size_t) (c - b - 1));
+        m->path = unesc(c + 1, strlen(c + 1));
+        m->unit_started = true;
+        return 0;
+    }
+    char *colon = strchr(h, ':');
+    if (!colon)
+        return tr_failx(err, "saved cgroup \"%s\": unknown form", h);
+    *colon = '\0';
+    if (!streq(h, kind_name(m->layout)))
+        return tr_failx(err, "saved cgroup is for a %s layout but this host now has %s", h,
+                        kind_name(m->layout));
+    m->path = unesc(colon + 1, strlen(colon + 1));
+    return 0;
+}
+
+static int parse_opt(struct cgroup_mgr *m, const char *t, size_t n, struct tr_err *err)
+{
+    if (n == 8 && !strncmp(t, "rootless", 8)) {
+        m->rootless = true;
+        return 0;
+    }
+    if (n > 8 && !strncmp(t, "created=", 8)) {
+        m->created = unesc(t + 8, n - 8);
+        return 0;
+    }
+    const char *eq = memchr(t, '=', n);
+    if (t[0] == '@' && eq) {
+        _cleanup_free_ char *name = unesc(t + 1, (size_t) (eq - t - 1));
+        for (size_t i = 0; i < m->nh; i++)
+            if (streq(m->h[i].name, name)) {
+                free(m->h[i].path);
+                m->h[i].path = unesc(eq + 1, n - (size_t) (eq - t) - 1);
+            }
+        return 0;
+    }
+    return tr_failx(err, "saved cgroup: unknown option \"%.*s\"", (int) n, t);
+}
+
+struct cgroup_mgr *cgroup_load(const char *saved, struct tr_err *err)
+{
+    struct cgroup_mgr *m = xzalloc(sizeof *m);
+    m->id = xstrdup("");
+    if (!saved || !*saved || !strncmp(saved, "disabled", 8)) {
+        m->disabled = true;
+        return m;
+    }
+    if (!strncmp(saved, "systemd:", 8)) {
+        m->driver = CG_DRV_SYSTEMD;
+#ifndef HAVE_SYSTEMD
+        tr_failx(err, "the container was created with --systemd-cgroup but this tinyrun has no sd-bus support");
+        cgroup_free(m);
+        return NULL;
+#endif
+    }
+    const char *sp = strchrnul(saved, ' ');
+    size_t hl = (size_t) (sp - saved);
+    while (hl && saved[hl - 1] == '\n')
+        hl--;
+    if (cg_discover(m, err) < 0 || parse_head(m, saved, hl, err) < 0)
+        goto fail;
+    for (const char *t = sp; *t;) {
+        while (*t == ' ' || *t == '\n')
+            t++;
+        size_t n = strcspn(t, " \n");
+        if (n && parse_opt(m, t, n, err) < 0)
+            goto fail;
+        t += n;
+    }
+    for (size_t i = 0; i < m->nh; i++) {
+        struct cg_hier *h = &m->h[i];
+        if (!h->path)
+            h->path = xstrdup(m->path);
+        h->dir = xasprintf("%s%s", h->mnt, h->path);
+        if (h->v2)
+            cg_refresh_v2_ctrls(h, h->dir);
+    }
+    return m;
+fail:
+    cgroup_free(m);
+    return NULL;
+}
+
+int cgroup_mount_entries(struct cgroup_mgr *m, struct cgroup_mount_entry **out, size_t *n, struct tr_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!m || m->disabled)
+        return 0;
+    struct cgroup_mount_entry *v = xzalloc(m->nh * sizeof *v);
+    for (size_t i = 0; i < m->nh; i++) {
+        v[i].name = xstrdup(m->h[i].name);
+        v[i].host_path = xstrdup(m->h[i].dir);
+    }
+    *out = v;
+    *n = m->nh;
+    (void) err;
+    return 0;
+}
+
+void cgroup_mount_entries_free(struct cgroup_mount_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].name);
+        free(e[i].host_path);
+    }
+    free(e);
+}

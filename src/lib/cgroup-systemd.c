@@ -1,0 +1,287 @@
+/* --systemd-cgroup: the container's cgroup is a transient scope started over D-Bus with sd-bus
+ * (StartTransientUnit), then limits are written to its files like the cgroupfs driver does.
+ * Rootless uses the user instance of systemd; sd-bus authenticates with AUTH EXTERNAL and lets
+ * the bus take our identity from SO_PEERCRED, which the kernel reports as the host uid even from
+ * inside a user namespace (sending "0" from a userns is what broke other runtimes). */
+#include "config.h"
+#ifdef HAVE_SYSTEMD
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include "cgroup-internal.h"
+#include "log.h"
+#include "util.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_IFACE "org.freedesktop.systemd1.Manager"
+#define JOB_TIMEOUT_USEC (30ULL * 1000000)
+
+static void busp(sd_bus **b) { if (*b) sd_bus_flush_close_unref(*b); }
+#define _cleanup_bus_ __attribute__((cleanup(busp)))
+
+static char *user_bus_address(void)
+{
+    const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
+    if (a && *a)
+        return xstrdup(a);
+    const char *x = getenv("XDG_RUNTIME_DIR");
+    if (x && *x)
+        return xasprintf("unix:path=%s/bus", x);
+    struct tr_err e;
+    _cleanup_free_ char *map = read_file("/proc/self/uid_map", NULL, &e);
+    int64_t uid = map ? cg_map_uid(map, (uint32_t) geteuid()) : (int64_t) geteuid();
+    return xasprintf("unix:path=/run/user/%lld/bus", (long long) (uid < 0 ? (int64_t) geteuid() : uid));
+}
+
+static int bus_open(struct cgroup_mgr *m, sd_bus **out, struct tr_err *err)
+{
+    sd_bus *b = NULL;
+    int r;
+    if (!m->rootless) {
+        r = sd_bus_open_system(&b);
+        if (r < 0)
+            return tr_fail(err, -r, "--systemd-cgroup: connect to the system bus");
+        *out = b;
+        return 0;
+    }
+    _cleanup_free_ char *addr = user_bus_address();
+    if ((r = sd_bus_new(&b)) < 0 || (r = sd_bus_set_address(b, addr)) < 0 ||
+        (r = sd_bus_set_bus_client(b, 1)) < 0 || (r = sd_bus_start(b)) < 0) {
+        if (b)
+            sd_bus_unref(b);
+        tr_fail(err, -r, "--systemd-cgroup (rootless): connect to the user bus %s", addr);
+        return tr_hint(err, "is the systemd user instance running with D-Bus (package dbus-user-session, "
+                       "`systemctl --user status`)? Or use --cgroup-manager=cgroupfs");
+    }
+    *out = b;
+    return 0;
+}
+
+struct job_wait { const char *job; bool done; char result[64]; };
+
+static int on_job_removed(sd_bus_message *msg, void *data, sd_bus_error *e)
+{
+    struct job_wait *w = data;
+    uint32_t id;
+    const char *path, *unit, *result;
+    if (sd_bus_message_read(msg, "uoss", &id, &path, &unit, &result) < 0)
+        return 0;
+    if (w->job && streq(path, w->job)) {
+        w->done = true;
+        snprintf(w->result, sizeof w->result, "%s", result);
+    }
+    (void) e;
+    return 0;
+}
+
+static int wait_job(sd_bus *bus, struct job_wait *w, const char *what, struct tr_err *err)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!w->done) {
+        int r = sd_bus_process(bus, NULL);
+        if (r < 0)
+            return tr_fail(err, -r, "%s: waiting for the systemd job", what);
+        if (r > 0)
+            continue;
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        uint64_t el = (uint64_t) (t.tv_sec - t0.tv_sec) * 1000000 + (uint64_t) (t.tv_nsec - t0.tv_nsec) / 1000;
+        if (el >= JOB_TIMEOUT_USEC)
+            return tr_failx(err, "%s: the systemd job %s did not finish within 30s", what, w->job);
+        r = sd_bus_wait(bus, JOB_TIMEOUT_USEC - el);
+        if (r < 0)
+            return tr_fail(err, -r, "%s: waiting for the systemd job", what);
+    }
+    if (!streq(w->result, "done"))
+        return tr_failx(err, "%s: the systemd job finished with result \"%s\"", what, w->result);
+    return 0;
+}
+
+static int append_prop(sd_bus_message *msg, const struct cg_sd_prop *p)
+{
+    int r;
+    switch (p->type) {
+    case CG_SD_STR: return sd_bus_message_append(msg, "(sv)", p->name, "s", p->s);
+    case CG_SD_BOOL: return sd_bus_message_append(msg, "(sv)", p->name, "b", (int) p->b);
+    case CG_SD_U64: return sd_bus_message_append(msg, "(sv)", p->name, "t", p->u);
+    case CG_SD_PIDS:
+    case CG_SD_BYTES: {
+        bool pids = p->type == CG_SD_PIDS;
+        if ((r = sd_bus_message_open_container(msg, 'r', "sv")) < 0 ||
+            (r = sd_bus_message_append(msg, "s", p->name)) < 0 ||
+            (r = sd_bus_message_open_container(msg, 'v', pids ? "au" : "ay")) < 0 ||
+            (r = sd_bus_message_append_array(msg, pids ? 'u' : 'y', pids ? (void *) p->pids : (void *) p->bytes,
+                                             pids ? p->npids * sizeof(uint32_t) : p->nbytes)) < 0 ||
+            (r = sd_bus_message_close_container(msg)) < 0)
+            return r;
+        return sd_bus_message_close_container(msg);
+    }
+    }
+    return -EINVAL;
+}
+
+static int append_props(sd_bus_message *msg, const struct cg_sd_props *props)
+{
+    int r = sd_bus_message_open_container(msg, 'a', "(sv)");
+    for (size_t i = 0; r >= 0 && i < props->n; i++)
+        r = append_prop(msg, &props->v[i]);
+    return r < 0 ? r : sd_bus_message_close_container(msg);
+}
+
+int cg_systemd_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err)
+{
+    if (cg_sd_parse_path(o->cgroups_path, m->id, m->rootless, &m->slice, &m->unit, err) < 0)
+        return -1;
+    size_t ul = strlen(m->unit);
+    bool is_slice = ul > 6 && streq(m->unit + ul - 6, ".slice");
+    _cleanup_free_ char *sp = cg_sd_expand_slice(is_slice ? m->unit : m->slice, err);
+    if (!sp)
+        return -1;
+    _cleanup_free_ char *base = NULL;
+    if (m->rootless) {
+        /* the user manager's own cgroup, e.g. /user.slice/user-1000.slice/user@1000.service */
+        _cleanup_bus_ sd_bus *bus = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        if (bus_open(m, &bus, err) < 0)
+            return -1;
+        int r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_IFACE, "ControlGroup", &e, &base);
+        if (r < 0) {
+            tr_fail(err, -r, "--systemd-cgroup: read the user manager's ControlGroup%s%s",
+                    e.message ? ": " : "", e.message ? e.message : "");
+            sd_bus_error_free(&e);
+            return -1;
+        }
+        if (streq(base, "/"))
+            base[0] = '\0';
+    }
+    m->path = is_slice ? xasprintf("%s%s", base ? base : "", sp)
+                       : xasprintf("%s%s/%s", base ? base : "", sp, m->unit);
+    return 0;
+}
+
+int cg_systemd_start(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
+{
+    _cleanup_bus_ sd_bus *bus = NULL;
+    if (bus_open(m, &bus, err) < 0)
+        return -1;
+    struct cg_sd_props props = { 0 };
+    _cleanup_free_ char *desc = xasprintf("tinyrun container %s", m->id);
+    if (cg_sd_build_props(m->unit, m->slice, desc, pid, m->create_res, m->layout == CGROUP_LAYOUT_UNIFIED,
+                          &props, err) < 0) {
+        cg_sd_props_free(&props);
+        return -1;
+    }
+    struct job_wait w = { 0 };
+    sd_bus_slot *slot = NULL;
+    sd_bus_message *msg = NULL, *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_IFACE, "JobRemoved", on_job_removed, &w);
+    if (r >= 0)
+        sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "Subscribe", NULL, NULL, "");
+    if (r >= 0)
+        r = sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_IFACE, "StartTransientUnit");
+    if (r >= 0)
+        r = sd_bus_message_append(msg, "ss", m->unit, "fail");
+    if (r >= 0)
+        r = append_props(msg, &props);
+    if (r >= 0)
+        r = sd_bus_message_append(msg, "a(sa(sv))", 0);
+    cg_sd_props_free(&props);
+    if (r < 0) {
+        tr_fail(err, -r, "--systemd-cgroup: build the StartTransientUnit message for %s", m->unit);
+        goto out;
+    }
+    r = sd_bus_call(bus, msg, JOB_TIMEOUT_USEC, &e, &reply);
+    if (r < 0) {
+        tr_fail(err, -r, "--systemd-cgroup: StartTransientUnit %s in %s%s%s", m->unit, m->slice,
+                e.message ? ": " : "", e.message ? e.message : "");
+        goto out;
+    }
+    if ((r = sd_bus_message_read(reply, "o", &w.job)) < 0) {
+        tr_fail(err, -r, "--systemd-cgroup: StartTransientUnit reply");
+        goto out;
+    }
+    r = wait_job(bus, &w, m->unit, err);
+    if (r == 0)
+        m->unit_started = true;
+out:
+    sd_bus_error_free(&e);
+    sd_bus_message_unref(reply);
+    sd_bus_message_unref(msg);
+    sd_bus_slot_unref(slot);
+    return r < 0 ? -1 : 0;
+}
+
+int cg_systemd_stop(struct cgroup_mgr *m, struct tr_err *err)
+{
+    if (!m->unit)
+        return 0;
+    _cleanup_bus_ sd_bus *bus = NULL;
+    if (bus_open(m, &bus, err) < 0)
+        return -1;
+    struct job_wait w = { 0 };
+    sd_bus_slot *slot = NULL;
+    sd_bus_message *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_IFACE, "JobRemoved", on_job_removed, &w);
+    if (r >= 0)
+        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "StopUnit", &e, &reply, "ss", m->unit, "replace");
+    if (r < 0) {
+        if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
+            r = 0;   /* already gone (the scope stops by itself when its last process exits) */
+        else
+            tr_fail(err, -r, "--systemd-cgroup: StopUnit %s%s%s", m->unit, e.message ? ": " : "",
+                    e.message ? e.message : "");
+    } else if ((r = sd_bus_message_read(reply, "o", &w.job)) >= 0) {
+        r = wait_job(bus, &w, m->unit, err);
+    }
+    sd_bus_error_free(&e);
+    sd_bus_message_unref(reply);
+    sd_bus_slot_unref(slot);
+    return r < 0 ? -1 : 0;
+}
+
+/* update: keep systemd's idea of the limits in step (best effort; the files are authoritative). */
+int cg_systemd_update(struct cgroup_mgr *m, const struct oci_resources *res, struct tr_err *err)
+{
+    _cleanup_bus_ sd_bus *bus = NULL;
+    struct tr_err e2;
+    if (bus_open(m, &bus, &e2) < 0) {
+        tr_warn("update: %s", e2.msg);
+        return 0;
+    }
+    struct cg_sd_props all = { 0 }, some = { 0 };
+    if (cg_sd_build_props(m->unit, m->slice, "", 0, res, m->layout == CGROUP_LAYOUT_UNIFIED, &all, err) < 0) {
+        cg_sd_props_free(&all);
+        return -1;
+    }
+    /* only the resource properties may change on a running unit */
+    static const char *skip[] = { "Description", "Slice", "Delegate", "DefaultDependencies" };
+    for (size_t i = 0; i < all.n; i++) {
+        bool s = false;
+        for (size_t k = 0; k < ARRAY_SIZE(skip); k++)
+            s |= streq(all.v[i].name, skip[k]);
+        if (s) continue;
+        some.v = xrealloc(some.v, (some.n + 1) * sizeof *some.v);
+        some.v[some.n++] = all.v[i];
+        all.v[i] = (struct cg_sd_prop) { .name = NULL };
+    }
+    cg_sd_props_free(&all);
+    sd_bus_message *msg = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int r = sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_IFACE, "SetUnitProperties");
+    if (r >= 0) r = sd_bus_message_append(msg, "sb", m->unit, 1);
+    if (r >= 0) r = append_props(msg, &some);
+    if (r >= 0) r = sd_bus_call(bus, msg, JOB_TIMEOUT_USEC, &e, NULL);
+    if (r < 0)
+        tr_warn("update: SetUnitProperties %s: %s", m->unit, e.message ? e.message : strerror(-r));
+    sd_bus_error_free(&e);
+    sd_bus_message_unref(msg);
+    cg_sd_props_free(&some);
+    return 0;
+}
+#endif
