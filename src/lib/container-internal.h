@@ -1,0 +1,27 @@
+/* Shared between container.c (start/state/kill/delete), create.c, exec.c and ops.c. */
+#ifndef TINYRUN_CONTAINER_INTERNAL_H
+#define TINYRUN_CONTAINER_INTERNAL_H
+#include <stdbool.h>
+#include "container.h"
+#include "state.h"
+
+bool tr_is_rootless(const struct tr_ctx *ctx);
+/* OCI state JSON of c; extras adds rootfs/created/owner (the `state` verb). */
+char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
+                           bool pretty, bool extras, struct tr_err *err);
+void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spec, enum oci_hook_kind kind,
+                              const char *status);
+int container_start_locked(struct tr_container *c, struct tr_err *err);
+/* Kill (when force), remove the cgroup, run poststop hooks, remove the state dir. */
+int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err);
+
+/* create.c: everything up to "created"; for `run`, the caller keeps the init as its child. */
+struct create_result {
+    pid_t pid;
+    int pidfd;
+    int pty_master;             /* -1 unless terminal without --console-socket (run relays it) */
+};
+int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
+                     struct tr_container *c, struct create_result *res, struct tr_err *err);
+
+#endif

@@ -1,0 +1,306 @@
+/* Host-side lifecycle: create (parent side of the spawn channel), start, state, kill, delete,
+ * list. The child side of create is init.c; exec is exec.c; cgroup verbs are in ops.c. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "cgroup.h"
+#include "container-internal.h"
+#include "hooks.h"
+#include "namespaces.h"
+#include "log.h"
+#include "util.h"
+
+const char *tr_state_root(const struct tr_ctx *ctx)
+{
+    static char buf[4096];
+    const char *xdg;
+    if (ctx->root && *ctx->root)
+        return ctx->root;
+    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+        snprintf(buf, sizeof buf, "%s/tinyrun", xdg);
+        return buf;
+    }
+    return "/run/tinyrun";
+}
+
+bool tr_is_rootless(const struct tr_ctx *ctx)
+{
+    if (ctx->rootless >= 0)
+        return ctx->rootless == 1;
+    return geteuid() != 0 || ns_in_child_userns();
+}
+
+char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
+                           bool pretty, bool extras, struct tr_err *err)
+{
+    struct oci_state st = {
+        .oci_version = spec && spec->oci_version ? spec->oci_version : "1.2.0",
+        .id = c->id, .status = status,
+        .pid = c->rs && !streq(status, "stopped") ? c->rs->pid : 0,
+        .bundle = c->rs ? c->rs->bundle : NULL,
+        .annotations = spec ? spec->annotations : NULL,
+        .annotations_len = spec ? spec->annotations_len : 0,
+    };
+    if (extras && c->rs) {
+        st.rootfs = c->rs->rootfs;
+        st.created = c->rs->created;
+        st.owner = c->rs->owner;
+    }
+    return oci_state_to_json(&st, pretty, err);
+}
+
+void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spec, enum oci_hook_kind kind,
+                              const char *status)
+{
+    struct tr_err err;
+    _cleanup_free_ char *json = NULL;
+    if (!spec || spec->hooks.len[kind] == 0)
+        return;
+    json = container_state_json(c, spec, status, false, false, &err);
+    if (!json) {
+        tr_warn("%s hooks: %s", oci_hook_kind_name(kind), err.msg);
+        return;
+    }
+    hooks_run_warn(spec->hooks.list[kind], spec->hooks.len[kind], kind, json);
+}
+
+/* ---- start ---------------------------------------------------------------------------- */
+
+/* Opens exec.fifo for reading (which lets the init's blocked open for writing return), then
+ * waits for its byte, or for the init to die. */
+static int release_init(struct tr_container *c, struct tr_err *err)
+{
+    _cleanup_close_ int fifo = openat(c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    _cleanup_close_ int pidfd = state_open_pidfd(c);
+    struct pollfd p[2];
+    char byte;
+    if (fifo < 0)
+        return tr_fail(err, errno, "open %s/exec.fifo", c->dir);
+    if (pidfd < 0)
+        return tr_failx(err, "container %s: the init process exited before start", c->id);
+    p[0] = (struct pollfd) { .fd = fifo, .events = POLLIN };
+    p[1] = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+    for (;;) {
+        int n = poll(p, 2, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return tr_fail(err, errno, "poll exec.fifo");
+        if (p[0].revents & POLLIN)
+            break;
+        if (p[1].revents)
+            return tr_failx(err, "container %s: the init process exited before start", c->id);
+    }
+    if (read(fifo, &byte, 1) != 1)
+        return tr_failx(err, "container %s: the init process exited before start", c->id);
+    if (unlinkat(c->dirfd, "exec.fifo", 0) < 0)
+        return tr_fail(err, errno, "remove %s/exec.fifo", c->dir);
+    c->rs->started = true;
+    return state_save(c, err);
+}
+
+int container_start_locked(struct tr_container *c, struct tr_err *err)
+{
+    enum tr_status st = state_status(c);
+    struct oci_spec *spec;
+    if (st != TR_CREATED)
+        return tr_failx(err, "cannot start container %s: it is %s, not created", c->id, tr_status_name(st));
+    if (release_init(c, err) < 0)
+        return -1;
+    spec = state_load_spec(c, err);
+    if (!spec)
+        return tr_prefix(err, "container %s started, but poststart hooks cannot run", c->id);
+    container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTART, "running");
+    oci_free(spec);
+    return 0;
+}
+
+int tr_start(const struct tr_ctx *ctx, const char *id, struct tr_err *err)
+{
+    struct tr_container c;
+    int rc;
+    if (state_open(tr_state_root(ctx), id, true, &c, err) < 0)
+        return -1;
+    rc = container_start_locked(&c, err);
+    state_close(&c);
+    return rc;
+}
+
+/* ---- state, list ---------------------------------------------------------------------- */
+
+char *tr_state_json(const struct tr_ctx *ctx, const char *id, struct tr_err *err)
+{
+    struct tr_container c;
+    struct oci_spec *spec = NULL;
+    struct tr_err ignore;
+    char *json;
+    if (state_open(tr_state_root(ctx), id, false, &c, err) < 0)
+        return NULL;
+    if (c.rs)
+        spec = state_load_spec(&c, &ignore);
+    json = container_state_json(&c, spec, tr_status_name(state_status(&c)), true, true, err);
+    oci_free(spec);
+    state_close(&c);
+    return json;
+}
+
+static char *owner_of(const char *dir)
+{
+    struct stat st;
+    struct passwd *pw;
+    if (stat(dir, &st) < 0)
+        return xstrdup("");
+    pw = getpwuid(st.st_uid);
+    return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) st.st_uid);
+}
+
+int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, struct tr_err *err)
+{
+    const char *root = tr_state_root(ctx);
+    DIR *d = opendir(root);
+    struct dirent *de;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return errno == ENOENT ? 0 : tr_fail(err, errno, "open the state root %s", root);
+    while ((de = readdir(d))) {
+        struct tr_container c;
+        struct tr_err ignore;
+        struct tr_list_entry *e;
+        if (de->d_name[0] == '.' || state_open(root, de->d_name, false, &c, &ignore) < 0)
+            continue;
+        if (*n == cap)
+            *out = xrealloc(*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
+        e = &(*out)[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->id = xstrdup(c.id);
+        e->status = xstrdup(tr_status_name(state_status(&c)));
+        e->pid = c.rs && !streq(e->status, "stopped") ? c.rs->pid : 0;
+        e->bundle = xstrdup(c.rs && c.rs->bundle ? c.rs->bundle : "");
+        e->created = xstrdup(c.rs && c.rs->created ? c.rs->created : "");
+        e->owner = c.rs && c.rs->owner ? xstrdup(c.rs->owner) : owner_of(c.dir);
+        state_close(&c);
+    }
+    closedir(d);
+    return 0;
+}
+
+void tr_list_free(struct tr_list_entry *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(l[i].id);
+        free(l[i].status);
+        free(l[i].bundle);
+        free(l[i].created);
+        free(l[i].owner);
+    }
+    free(l);
+}
+
+/* ---- kill, delete --------------------------------------------------------------------- */
+
+int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct tr_err *err)
+{
+    struct tr_container c;
+    enum tr_status st;
+    int rc = 0;
+    if (state_open(tr_state_root(ctx), id, false, &c, err) < 0)
+        return -1;
+    st = state_status(&c);
+    if (st == TR_STOPPED || st == TR_CREATING) {
+        state_close(&c);
+        return tr_failx(err, "container %s: container not running", id);
+    }
+    if (all && c.rs->cgroup) {
+        struct cgroup_mgr *m = cgroup_load(c.rs->cgroup, err);
+        rc = m ? cgroup_kill_all(m, sig, err) : -1;
+        cgroup_free(m);
+    } else {
+        int pidfd = state_open_pidfd(&c);
+        if (pidfd < 0) {
+            rc = tr_failx(err, "container %s: container not running", id);
+        } else {
+            if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                rc = errno == ESRCH ? tr_failx(err, "container %s: container not running", id)
+                                    : tr_fail(err, errno, "kill container %s with signal %d", id, sig);
+            close(pidfd);
+        }
+    }
+    state_close(&c);
+    return rc;
+}
+
+/* SIGKILL everything and wait until the init is gone (bounded: a D-state process may linger). */
+static int kill_and_wait(struct tr_container *c, struct cgroup_mgr *m, struct tr_err *err)
+{
+    int pidfd = state_open_pidfd(c);
+    struct tr_err ignore;
+    if (m) {
+        cgroup_freeze(m, false, &ignore);
+        cgroup_kill_all(m, SIGKILL, &ignore);
+    }
+    if (pidfd < 0)
+        return 0;
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    for (int i = 0; i < 100; i++) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        if (poll(&p, 1, 100) > 0)
+            break;
+    }
+    /* Our own child (run, or a create in this process): reap it. */
+    waitpid(c->rs->pid, NULL, WNOHANG);
+    close(pidfd);
+    (void) err;
+    return 0;
+}
+
+int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err)
+{
+    enum tr_status st = state_status(c);
+    struct cgroup_mgr *m = NULL;
+    struct oci_spec *spec = NULL;
+    struct tr_err e2;
+    int rc = 0;
+    if ((st == TR_RUNNING || st == TR_PAUSED) && !force)
+        return tr_failx(err, "cannot delete container %s that is not stopped: %s; stop it first or use --force",
+                        c->id, tr_status_name(st));
+    if (c->rs && c->rs->cgroup && !(m = cgroup_load(c->rs->cgroup, &e2)))
+        tr_warn("container %s: %s", c->id, e2.msg);
+    if (st != TR_STOPPED)
+        kill_and_wait(c, m, err);
+    if (m && cgroup_destroy(m, &e2) < 0)
+        rc = (*err = e2, -1);
+    cgroup_free(m);
+    if (c->rs && (spec = state_load_spec(c, &e2)))
+        container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTOP, "stopped");
+    oci_free(spec);
+    if (state_remove(c, &e2) < 0 && rc == 0)
+        rc = (*err = e2, -1);
+    return rc;
+}
+
+int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_err *err)
+{
+    struct tr_container c;
+    int rc;
+    if (state_open(tr_state_root(ctx), id, true, &c, err) < 0) {
+        if (force && strstr(err->msg, "does not exist")) {
+            tr_err_clear(err);
+            return 0;
+        }
+        return -1;
+    }
+    rc = container_destroy_locked(&c, force, err);
+    state_close(&c);
+    return rc;
+}

@@ -1,0 +1,384 @@
+/* The parent side of `create`: load and check the bundle once, prepare everything that can be
+ * prepared outside the container (namespaces to join, cgroup, compiled seccomp, exec.fifo),
+ * clone the init, answer its messages (docs/create-sequence.md), record the state. On any
+ * failure, undo in reverse: kill the child, remove the cgroup, remove the state dir. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "caps.h"
+#include "cgroup.h"
+#include "container-internal.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "namespaces.h"
+#include "seccomp.h"
+#include "security.h"
+#include "spawn.h"
+#include "terminal.h"
+#include "util.h"
+
+struct create_job {
+    const struct tr_ctx *ctx;
+    const struct tr_create_opts *o;
+    bool for_run;
+    struct tr_container *c;
+    struct oci_spec *spec;
+    char *bundle, *rootfs;
+    struct ns_plan ns;
+    struct caps_plan caps;
+    struct seccomp_plan *seccomp;
+    struct cgroup_mgr *cg;
+    struct cgroup_mount_entry *cgm;
+    size_t cgm_len;
+    int fifo_fd, sock[2];
+    pid_t pid;
+    int pidfd, pty_master;
+    bool rootless, hooks_started;
+};
+
+static int load_bundle(struct create_job *j, struct tr_err *err)
+{
+    char real[PATH_MAX];
+    size_t len;
+    _cleanup_free_ char *cfg_path = NULL, *json = NULL, *root = NULL;
+    if (!realpath(j->o->bundle ? j->o->bundle : ".", real))
+        return tr_fail(err, errno, "bundle %s", j->o->bundle ? j->o->bundle : ".");
+    j->bundle = xstrdup(real);
+    cfg_path = xasprintf("%s/config.json", j->bundle);
+    json = read_file(cfg_path, &len, err);
+    if (!json)
+        return tr_hint(err, "is --bundle right?");
+    j->spec = oci_parse(json, len, "config.json", err);
+    if (!j->spec || oci_validate(j->spec, "config.json", err) < 0)
+        return -1;
+    /* delete (poststop hooks, annotations) reads this copy: the bundle may change later. */
+    if (write_file_at(j->c->dirfd, "config.json", json, len, err) < 0)
+        return -1;
+    if (!j->spec->process)
+        return tr_failx(err, "config.json: process: required to create a container");
+    root = j->spec->root_path[0] == '/' ? xstrdup(j->spec->root_path)
+                                       : xasprintf("%s/%s", j->bundle, j->spec->root_path);
+    if (!realpath(root, real))
+        return tr_fail(err, errno, "config.json: root.path: %s", root);
+    j->rootfs = xstrdup(real);
+    return 0;
+}
+
+static int check_spec(struct create_job *j, struct tr_err *err)
+{
+    const struct oci_spec *s = j->spec;
+    const struct oci_namespace *uts = oci_find_namespace(s, OCI_NS_UTS);
+    if (s->linux_ && s->linux_->intel_rdt && s->linux_->intel_rdt->present)
+        return tr_failx(err, "config.json: linux.intelRdt: not supported by tinyrun; remove it");
+    if ((s->hostname || s->domainname) && (!uts || (uts->path && *uts->path)))
+        return tr_failx(err, "config.json: %s: setting it needs a new uts namespace; add {\"type\": \"uts\"} to linux.namespaces",
+                        s->hostname ? "hostname" : "domainname");
+    if (s->process->terminal && !j->o->console_socket && !j->for_run)
+        return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "
+                        "pass one or set terminal to false");
+    return security_validate(s, err);
+}
+
+static bool wants_cgroup_mount(const struct oci_spec *s)
+{
+    for (size_t i = 0; i < s->mounts_len; i++)
+        if (s->mounts[i].type && streq(s->mounts[i].type, "cgroup"))
+            return true;
+    return false;
+}
+
+static int prepare(struct create_job *j, struct tr_err *err)
+{
+    const struct oci_linux *l = j->spec->linux_;
+    struct cgroup_opts co = {
+        .id = j->c->id, .cgroups_path = l ? l->cgroups_path : NULL, .systemd = j->ctx->systemd_cgroup,
+        .rootless = j->rootless, .resources = l ? l->resources : NULL,
+    };
+    _cleanup_free_ char *fifo = xasprintf("%s/exec.fifo", j->c->dir);
+    if (caps_plan_from_spec(j->spec->process->capabilities, "process.capabilities", &j->caps, err) < 0)
+        return tr_prefix(err, "config.json");
+    if (seccomp_compile(l ? l->seccomp : NULL, "linux.seccomp", &j->seccomp, err) < 0)
+        return tr_prefix(err, "config.json");
+    if (ns_plan_init(&j->ns, j->spec, err) < 0)
+        return tr_prefix(err, "config.json");
+    if (mkfifo(fifo, 0600) < 0)
+        return tr_fail(err, errno, "mkfifo %s", fifo);
+    j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+    if (j->fifo_fd < 0)
+        return tr_fail(err, errno, "open %s", fifo);
+    j->cg = cgroup_create(&co, err);
+    if (!j->cg)
+        return -1;
+    if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgm, &j->cgm_len, err) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+        return tr_fail(err, errno, "socketpair for the spawn channel");
+    return 0;
+}
+
+static __attribute__((noreturn)) void run_child(struct create_job *j)
+{
+    struct init_args a = {
+        .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
+        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
+        .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
+        .no_pivot = j->o->no_pivot, .rootless = j->rootless,
+        .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
+        .preserve_fds = j->o->preserve_fds,
+    };
+    /* The state dir lock belongs to the runtime process, not to the container. */
+    close(j->c->dirfd);
+    close(j->sock[0]);
+    init_main(&a);
+}
+
+static int spawn_init(struct create_job *j, struct tr_err *err)
+{
+    struct spawn_req r = { .clone_flags = j->ns.new_flags, .cgroup_fd = cgroup_leaf_fd(j->cg), .pidfd = &j->pidfd };
+    struct tr_err e2;
+    int used_cgroup_fd = 0;
+    if (ns_parent_enter(&j->ns, err) < 0) {
+        ns_parent_restore(&j->ns, &e2);
+        return -1;
+    }
+    j->pid = spawn_process(&r, &used_cgroup_fd, err);
+    if (j->pid == 0)
+        run_child(j);
+    if (ns_parent_restore(&j->ns, j->pid < 0 ? &e2 : err) < 0 && j->pid > 0)
+        return -1;
+    if (j->pid < 0)
+        return -1;
+    close(j->sock[1]);
+    j->sock[1] = -1;
+    if (j->pidfd < 0)
+        j->pidfd = (int) syscall(SYS_pidfd_open, j->pid, 0);
+    if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->pid, j->spec, err) < 0)
+        return -1;
+    if (!used_cgroup_fd && cgroup_enter(j->cg, j->pid, err) < 0)
+        return -1;
+    if (cgroup_apply(j->cg, j->spec->linux_ ? j->spec->linux_->resources : NULL, false, err) < 0)
+        return -1;
+    return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
+}
+
+static char *creating_state(struct create_job *j, const char *status, struct tr_err *err)
+{
+    struct oci_state st = {
+        .oci_version = j->spec->oci_version, .id = j->c->id, .status = status, .pid = j->pid,
+        .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
+    };
+    return oci_state_to_json(&st, false, err);
+}
+
+static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
+{
+    const struct oci_hooks *h = &j->spec->hooks;
+    _cleanup_free_ char *json = creating_state(j, "creating", err);
+    if (!json)
+        return -1;
+    j->hooks_started = true;
+    if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, json, err) < 0)
+        return -1;
+    return hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
+                     OCI_HOOK_CREATE_RUNTIME, json, err);
+}
+
+/* The child's listener fd is fetched by number with pidfd_getfd: the filtered process never
+ * makes a possibly-notified syscall to pass it on (see seccomp.h). */
+static int hand_over_listener(struct create_job *j, int child_fd, struct tr_err *err)
+{
+    const struct oci_seccomp *sc = j->spec->linux_->seccomp;
+    _cleanup_close_ int fd = (int) syscall(SYS_pidfd_getfd, j->pidfd, child_fd, 0);
+    _cleanup_free_ char *json = NULL;
+    struct oci_state st = {
+        .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->pid,
+        .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
+    };
+    if (fd < 0)
+        return tr_fail(err, errno, "pidfd_getfd of the seccomp listener");
+    if (!sc->listener_path)
+        return tr_failx(err, "config.json: linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+    json = oci_process_state_to_json(&st, sc->listener_metadata, err);
+    if (!json || seccomp_send_to_listener(sc->listener_path, fd, json, err) < 0)
+        return tr_prefix(err, "linux.seccomp.listenerPath");
+    return chan_send(j->sock[0], MSG_SECCOMP_DONE, 0, NULL, -1, err);
+}
+
+static int take_pty(struct create_job *j, int master, const char *name, struct tr_err *err)
+{
+    if (!j->o->console_socket) {
+        j->pty_master = master;     /* `run` relays it */
+        return 0;
+    }
+    if (console_socket_send(j->o->console_socket, master, name, err) < 0) {
+        close(master);
+        return tr_prefix(err, "--console-socket %s", j->o->console_socket);
+    }
+    close(master);
+    return 0;
+}
+
+static int converse(struct create_job *j, struct tr_err *err)
+{
+    for (;;) {
+        struct chan_msg m;
+        int fd = -1;
+        if (chan_recv(j->sock[0], &m, &fd, err) < 0)
+            return tr_prefix(err, "container init");
+        switch (m.type) {
+        case MSG_RUN_HOOKS:
+            if (run_runtime_hooks(j, err) < 0 || chan_send(j->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, err) < 0)
+                return -1;
+            break;
+        case MSG_PTY_MASTER:
+            if (take_pty(j, fd, m.text, err) < 0)
+                return -1;
+            break;
+        case MSG_SECCOMP_FD:
+            if (hand_over_listener(j, m.value, err) < 0)
+                return -1;
+            break;
+        case MSG_READY:
+            return 0;
+        case MSG_ERROR:
+            err->code = m.value;
+            snprintf(err->msg, sizeof err->msg, "%s", m.text);
+            return -1;
+        default:
+            if (fd >= 0)
+                close(fd);
+            return tr_failx(err, "spawn channel: unexpected %s from the container init", chan_msg_name(m.type));
+        }
+    }
+}
+
+static int record(struct create_job *j, struct tr_err *err)
+{
+    char created[64];
+    struct passwd *pw = getpwuid(geteuid());
+    struct oci_runstate *rs = xzalloc(sizeof *rs);
+    rfc3339_now(created, sizeof created);
+    rs->id = xstrdup(j->c->id);
+    rs->pid = j->pid;
+    rs->start_time = proc_start_time(j->pid);
+    rs->bundle = xstrdup(j->bundle);
+    rs->rootfs = xstrdup(j->rootfs);
+    rs->created = xstrdup(created);
+    rs->owner = pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) geteuid());
+    rs->cgroup = cgroup_serialize(j->cg);
+    rs->systemd = j->ctx->systemd_cgroup;
+    rs->rootless = j->rootless;
+    j->c->rs = rs;
+    if (rs->start_time == 0)
+        return tr_failx(err, "the container init (pid %d) exited during create", (int) j->pid);
+    if (state_save(j->c, err) < 0)
+        return -1;
+    if (j->o->pid_file) {
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%d", (int) j->pid);
+        if (write_file_atomic(j->o->pid_file, buf, (size_t) n, 0644, err) < 0)
+            return tr_prefix(err, "--pid-file");
+    }
+    return 0;
+}
+
+static void undo(struct create_job *j)
+{
+    struct tr_err e2;
+    if (j->pid > 0) {
+        kill(j->pid, SIGKILL);
+        while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
+        tr_warn("cleanup after failed create: %s", e2.msg);
+    if (j->hooks_started) {
+        /* runtime.md: a failed create-phase hook continues the lifecycle at delete: poststop. */
+        struct oci_state st = { .oci_version = j->spec->oci_version, .id = j->c->id, .status = "stopped",
+                                .bundle = j->bundle, .annotations = j->spec->annotations,
+                                .annotations_len = j->spec->annotations_len };
+        _cleanup_free_ char *json = oci_state_to_json(&st, false, &e2);
+        if (json)
+            hooks_run_warn(j->spec->hooks.list[OCI_HOOK_POSTSTOP], j->spec->hooks.len[OCI_HOOK_POSTSTOP],
+                           OCI_HOOK_POSTSTOP, json);
+    }
+    if (state_remove(j->c, &e2) < 0)
+        tr_warn("cleanup after failed create: %s", e2.msg);
+}
+
+static void release(struct create_job *j)
+{
+    if (j->fifo_fd >= 0)
+        close(j->fifo_fd);
+    for (int i = 0; i < 2; i++)
+        if (j->sock[i] >= 0)
+            close(j->sock[i]);
+    ns_plan_close(&j->ns);
+    seccomp_plan_free(j->seccomp);
+    cgroup_mount_entries_free(j->cgm, j->cgm_len);
+    cgroup_free(j->cg);
+    oci_free(j->spec);
+    free(j->bundle);
+    free(j->rootfs);
+}
+
+int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
+                     struct tr_container *c, struct create_result *res, struct tr_err *err)
+{
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
+                            .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
+    int rc;
+    for (int t = 0; t < OCI_NS__COUNT; t++)
+        j.ns.join_fd[t] = j.ns.own_fd[t] = -1;
+    j.rootless = tr_is_rootless(ctx);
+    if (state_reserve(tr_state_root(ctx), o->id, c, err) < 0)
+        return -1;
+    rc = load_bundle(&j, err);
+    if (rc == 0)
+        rc = check_spec(&j, err);
+    if (rc == 0)
+        rc = prepare(&j, err);
+    if (rc == 0)
+        rc = spawn_init(&j, err);
+    if (rc == 0)
+        rc = converse(&j, err);
+    if (rc == 0)
+        rc = record(&j, err);
+    if (rc < 0) {
+        if (j.pty_master >= 0)
+            close(j.pty_master);
+        if (j.pidfd >= 0)
+            close(j.pidfd);
+        undo(&j);
+        release(&j);
+        state_close(c);
+        return -1;
+    }
+    res->pid = j.pid;
+    res->pidfd = j.pidfd;
+    res->pty_master = j.pty_master;
+    release(&j);
+    return 0;
+}
+
+int tr_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, struct tr_err *err)
+{
+    struct tr_container c;
+    struct create_result res;
+    if (container_create(ctx, o, false, &c, &res, err) < 0)
+        return -1;
+    if (res.pidfd >= 0)
+        close(res.pidfd);
+    state_close(&c);
+    return 0;
+}

@@ -1,0 +1,389 @@
+/* `exec`: a new process in a running container. It joins every namespace the container has
+ * (user first), its cgroup, and takes the process's own caps, rlimits and seccomp. It is made
+ * non-dumpable until execve so that nothing in the container can reach the runtime through
+ * /proc/<pid>/exe or its memory (CVE-2019-5736 class). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "caps.h"
+#include "cgroup.h"
+#include "container-internal.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp.h"
+#include "security.h"
+#include "spawn.h"
+#include "terminal.h"
+#include "util.h"
+
+static const char *const ns_proc_file[OCI_NS__COUNT] = {
+    [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+};
+
+struct exec_job {
+    const struct tr_exec_opts *o;
+    struct tr_container c;
+    struct oci_spec *spec;
+    struct oci_process *file_proc;     /* from --process, owned */
+    struct oci_process proc;           /* what runs: shallow, see build_process */
+    char **env_owned, **caps_owned;    /* arrays this file allocated for proc */
+    struct oci_capabilities caps_spec;
+    struct caps_plan caps;
+    struct seccomp_plan *seccomp;
+    struct ns_plan ns;
+    struct cgroup_mgr *cg;
+    char *pid_file, *console_socket;   /* absolute: joining a mount ns moves our cwd */
+    int sock[2];
+    pid_t pid;
+    int pidfd, pty_master;
+    bool rootless;
+};
+
+/* --env KEY=VAL replaces KEY from the container's env or is appended. */
+static char **merge_env(char **base, size_t n, char **extra, size_t m, size_t *out_len)
+{
+    char **env = xzalloc((n + m + 1) * sizeof *env);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        env[len++] = base[i];
+    for (size_t i = 0; i < m; i++) {
+        size_t kl = strcspn(extra[i], "=");
+        size_t j;
+        for (j = 0; j < len; j++)
+            if (strncmp(env[j], extra[i], kl) == 0 && env[j][kl] == '=')
+                break;
+        env[j] = extra[i];
+        if (j == len)
+            len++;
+    }
+    *out_len = len;
+    return env;
+}
+
+static char **add_caps(char **set, size_t n, char **add, size_t m, size_t *out_len)
+{
+    char **v = xzalloc((n + m + 1) * sizeof *v);
+    memcpy(v, set, n * sizeof *v);
+    memcpy(v + n, add, m * sizeof *v);
+    *out_len = n + m;
+    return v;
+}
+
+static int parse_user(const char *s, struct oci_user *u, struct tr_err *err)
+{
+    unsigned uid, gid;
+    int n = 0;
+    if (sscanf(s, "%u%n", &uid, &n) == 1 && s[n] == '\0') {
+        u->uid = uid;
+        return 0;
+    }
+    if (sscanf(s, "%u:%u%n", &uid, &gid, &n) == 2 && s[n] == '\0') {
+        u->uid = uid;
+        u->gid = gid;
+        return 0;
+    }
+    return tr_failx(err, "--user %s: expected UID or UID:GID (numbers)", s);
+}
+
+static int build_process(struct exec_job *j, struct tr_err *err)
+{
+    const struct tr_exec_opts *o = j->o;
+    if (o->process_file) {
+        size_t len;
+        _cleanup_free_ char *json = read_file(o->process_file, &len, err);
+        if (!json)
+            return tr_prefix(err, "--process");
+        j->file_proc = oci_parse_process(json, len, o->process_file, err);
+        if (!j->file_proc)
+            return -1;
+        j->proc = *j->file_proc;
+        return 0;
+    }
+    if (o->args_len == 0)
+        return tr_failx(err, "exec: missing the command to run; usage: tinyrun exec [options] <container-id> <command> [args...]");
+    j->proc = *j->spec->process;
+    j->proc.args = o->args;
+    j->proc.args_len = o->args_len;
+    j->proc.terminal = o->tty;
+    j->proc.has_console_size = false;
+    if (o->cwd)
+        j->proc.cwd = (char *) o->cwd;
+    if (o->env_len) {
+        j->env_owned = merge_env(j->proc.env, j->proc.env_len, o->env, o->env_len, &j->proc.env_len);
+        j->proc.env = j->env_owned;
+    }
+    if (o->user && parse_user(o->user, &j->proc.user, err) < 0)
+        return -1;
+    if (o->no_new_privs)
+        j->proc.no_new_privileges = true;
+    if (o->apparmor)
+        j->proc.apparmor_profile = (char *) o->apparmor;
+    if (o->process_label)
+        j->proc.selinux_label = (char *) o->process_label;
+    if (o->add_caps_len && j->proc.capabilities) {
+        struct oci_capabilities *c = &j->caps_spec;
+        *c = *j->proc.capabilities;
+        /* runc adds --cap to bounding, effective and permitted. */
+        c->bounding = add_caps(c->bounding, c->bounding_len, o->add_caps, o->add_caps_len, &c->bounding_len);
+        c->effective = add_caps(c->effective, c->effective_len, o->add_caps, o->add_caps_len, &c->effective_len);
+        c->permitted = add_caps(c->permitted, c->permitted_len, o->add_caps, o->add_caps_len, &c->permitted_len);
+        j->proc.capabilities = c;
+    }
+    return 0;
+}
+
+static int open_container_namespaces(struct exec_job *j, struct tr_err *err)
+{
+    memset(&j->ns, 0, sizeof j->ns);
+    for (int t = 0; t < OCI_NS__COUNT; t++)
+        j->ns.join_fd[t] = j->ns.own_fd[t] = -1;
+    for (int t = 0; t < OCI_NS__COUNT; t++) {
+        char path[64];
+        if (!oci_find_namespace(j->spec, (enum oci_ns_type) t))
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) j->c.rs->pid, ns_proc_file[t]);
+        j->ns.has[t] = true;
+        j->ns.join_fd[t] = open(path, O_RDONLY | O_CLOEXEC);
+        if (j->ns.join_fd[t] < 0)
+            return tr_fail(err, errno, "open %s", path);
+    }
+    return 0;
+}
+
+static char *absolute(const char *p)
+{
+    char cwd[PATH_MAX];
+    if (!p)
+        return NULL;
+    if (p[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return xstrdup(p);
+    return xasprintf("%s/%s", cwd, p);
+}
+
+static int prepare(struct exec_job *j, struct tr_err *err)
+{
+    enum tr_status st;
+    const struct oci_linux *l;
+    st = state_status(&j->c);
+    if (st != TR_RUNNING && st != TR_CREATED)
+        return tr_failx(err, "cannot exec in container %s: it is %s", j->c.id, tr_status_name(st));
+    j->spec = state_load_spec(&j->c, err);
+    if (!j->spec || build_process(j, err) < 0)
+        return -1;
+    l = j->spec->linux_;
+    if (j->proc.terminal && !j->o->console_socket && j->o->detach)
+        return tr_failx(err, "exec: --tty with --detach needs --console-socket");
+    if (caps_plan_from_spec(j->proc.capabilities, "process.capabilities", &j->caps, err) < 0)
+        return -1;
+    if (seccomp_compile(l ? l->seccomp : NULL, "linux.seccomp", &j->seccomp, err) < 0)
+        return -1;
+    if (j->c.rs->cgroup && !(j->cg = cgroup_load(j->c.rs->cgroup, err)))
+        return -1;
+    j->pid_file = absolute(j->o->pid_file);
+    j->console_socket = absolute(j->o->console_socket);
+    if (open_container_namespaces(j, err) < 0)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+        return tr_fail(err, errno, "socketpair");
+    return 0;
+}
+
+static int child_steps(struct exec_job *j, struct tr_err *err)
+{
+    struct chan_msg m;
+    struct proc_ctx pc = { .proc = &j->proc, .caps = &j->caps, .seccomp = j->seccomp, .sock = j->sock[1],
+                           .preserve_fds = j->o->preserve_fds, .rootless = j->rootless };
+    _cleanup_free_ char *exe = NULL;
+    if (ns_child_join_user(&j->ns, err) < 0)
+        return -1;
+    if (chan_expect(j->sock[1], MSG_SETUP_DONE, &m, NULL, err) < 0)
+        return -1;
+    if (j->proc.terminal) {
+        _cleanup_free_ char *slave = NULL;
+        int master = pty_open(&slave, err);
+        if (master < 0 || pty_make_controlling(slave, err) < 0)
+            return tr_prefix(err, "exec --tty");
+        if (chan_send(j->sock[1], MSG_PTY_MASTER, 0, slave, master, err) < 0)
+            return -1;
+        close(master);
+    }
+    if (proc_apply_rlimits(&j->proc, err) < 0 || oom_score_adj_apply(&j->proc, err) < 0)
+        return -1;
+    if (!(exe = proc_find_executable(&j->proc, err)))
+        return -1;
+    if (proc_drop_privileges(&pc, err) < 0 || security_labels_apply(&j->proc, err) < 0)
+        return -1;
+    if (chan_send(j->sock[1], MSG_READY, 0, NULL, -1, err) < 0)
+        return -1;
+    proc_execve(exe, &j->proc);
+}
+
+static __attribute__((noreturn)) void run_child(struct exec_job *j)
+{
+    struct tr_err err = { 0 };
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_DUMPABLE, 0);
+    tr_log_quiet_stderr();
+    close(j->sock[0]);
+    close(j->c.dirfd);
+    child_steps(j, &err);
+    chan_die(j->sock[1], &err);
+}
+
+static int spawn(struct exec_job *j, struct tr_err *err)
+{
+    int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1, used = 0;
+    struct spawn_req r = { .clone_flags = 0, .cgroup_fd = leaf, .pidfd = &j->pidfd };
+    struct tr_err e2;
+    if (ns_parent_enter(&j->ns, err) < 0) {
+        ns_parent_restore(&j->ns, &e2);
+        return -1;
+    }
+    j->pid = spawn_process(&r, &used, err);
+    if (j->pid == 0)
+        run_child(j);
+    if (ns_parent_restore(&j->ns, j->pid < 0 ? &e2 : err) < 0 && j->pid > 0)
+        return -1;
+    if (j->pid < 0)
+        return -1;
+    close(j->sock[1]);
+    j->sock[1] = -1;
+    if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0)
+        return tr_prefix(err, "exec: join the container's cgroup");
+    return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
+}
+
+static int hand_over_listener(struct exec_job *j, int child_fd, struct tr_err *err)
+{
+    const struct oci_seccomp *sc = j->spec->linux_->seccomp;
+    _cleanup_close_ int fd = (int) syscall(SYS_pidfd_getfd, j->pidfd, child_fd, 0);
+    _cleanup_free_ char *json = NULL;
+    struct oci_state st = {
+        .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->pid,
+        .bundle = j->c.rs->bundle, .annotations = j->spec->annotations,
+        .annotations_len = j->spec->annotations_len,
+    };
+    if (fd < 0)
+        return tr_fail(err, errno, "pidfd_getfd of the seccomp listener");
+    if (!sc->listener_path)
+        return tr_failx(err, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+    json = oci_process_state_to_json(&st, sc->listener_metadata, err);
+    if (!json || seccomp_send_to_listener(sc->listener_path, fd, json, err) < 0)
+        return tr_prefix(err, "linux.seccomp.listenerPath");
+    return chan_send(j->sock[0], MSG_SECCOMP_DONE, 0, NULL, -1, err);
+}
+
+static int converse(struct exec_job *j, struct tr_err *err)
+{
+    for (;;) {
+        struct chan_msg m;
+        int fd = -1;
+        if (chan_recv(j->sock[0], &m, &fd, err) < 0)
+            return tr_prefix(err, "exec process");
+        if (m.type == MSG_READY)
+            return 0;
+        if (m.type == MSG_ERROR) {
+            err->code = m.value;
+            snprintf(err->msg, sizeof err->msg, "%s", m.text);
+            return -1;
+        }
+        if (m.type == MSG_SECCOMP_FD) {
+            if (hand_over_listener(j, m.value, err) < 0)
+                return -1;
+        } else if (m.type == MSG_PTY_MASTER) {
+            if (!j->console_socket) {
+                j->pty_master = fd;
+            } else {
+                int rc = console_socket_send(j->console_socket, fd, m.text, err);
+                close(fd);
+                if (rc < 0)
+                    return tr_prefix(err, "--console-socket %s", j->console_socket);
+            }
+        } else {
+            if (fd >= 0)
+                close(fd);
+            return tr_failx(err, "spawn channel: unexpected %s from the exec process", chan_msg_name(m.type));
+        }
+    }
+}
+
+static int wait_exit(struct exec_job *j, int *exit_code, struct tr_err *err)
+{
+    int status;
+    if (j->pty_master >= 0 && tty_relay(j->pty_master, j->pidfd, err) < 0)
+        tr_warn("terminal relay: %s", err->msg);
+    while (waitpid(j->pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return tr_fail(err, errno, "waitpid %d", (int) j->pid);
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+    return 0;
+}
+
+static void release(struct exec_job *j)
+{
+    for (int i = 0; i < 2; i++)
+        if (j->sock[i] >= 0)
+            close(j->sock[i]);
+    if (j->pidfd >= 0)
+        close(j->pidfd);
+    if (j->pty_master >= 0)
+        close(j->pty_master);
+    ns_plan_close(&j->ns);
+    seccomp_plan_free(j->seccomp);
+    cgroup_free(j->cg);
+    oci_process_free(j->file_proc);
+    oci_free(j->spec);
+    free(j->env_owned);
+    free(j->caps_spec.bounding);
+    free(j->caps_spec.effective);
+    free(j->caps_spec.permitted);
+    free(j->pid_file);
+    free(j->console_socket);
+    state_close(&j->c);
+}
+
+int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_code, struct tr_err *err)
+{
+    struct exec_job j = { .o = o, .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
+    int rc;
+    *exit_code = 0;
+    j.rootless = tr_is_rootless(ctx);
+    if (state_open(tr_state_root(ctx), o->id, false, &j.c, err) < 0)
+        return -1;
+    if (!j.c.rs) {
+        state_close(&j.c);
+        return tr_failx(err, "cannot exec in container %s: it is still being created", o->id);
+    }
+    rc = prepare(&j, err);
+    if (rc == 0)
+        rc = spawn(&j, err);
+    if (rc == 0)
+        rc = converse(&j, err);
+    if (rc < 0 && j.pid > 0) {
+        kill(j.pid, SIGKILL);
+        waitpid(j.pid, NULL, 0);
+    }
+    if (rc == 0 && j.pid_file) {
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%d", (int) j.pid);
+        rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err);
+    }
+    if (rc == 0 && !o->detach)
+        rc = wait_exit(&j, exit_code, err);
+    release(&j);
+    return rc;
+}

@@ -1,0 +1,251 @@
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "process.h"
+#include "rootfs.h"
+#include "security.h"
+#include "spawn.h"
+#include "terminal.h"
+#include "util.h"
+
+struct init_state {
+    const struct init_args *a;
+    const struct oci_process *proc;
+    int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
+    char *exe;                  /* resolved process.args[0] */
+};
+
+static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
+{
+    const struct oci_spec *spec = s->a->spec;
+    struct oci_state st = {
+        .oci_version = spec->oci_version, .id = s->a->id, .status = status, .pid = s->host_pid,
+        .bundle = s->a->bundle, .annotations = spec->annotations, .annotations_len = spec->annotations_len,
+    };
+    return oci_state_to_json(&st, false, err);
+}
+
+static int step_wait_setup(struct init_state *s, struct tr_err *err)
+{
+    struct chan_msg m;
+    if (chan_expect(s->a->sock, MSG_SETUP_DONE, &m, NULL, err) < 0)
+        return -1;
+    s->host_pid = m.value;
+    /* Become root of a new user namespace now that the maps exist. */
+    if (s->a->ns->new_flags & CLONE_NEWUSER) {
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+            return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
+    }
+    return ns_child_join_user(s->a->ns, err);
+}
+
+static int step_hostname(struct init_state *s, struct tr_err *err)
+{
+    const struct oci_spec *spec = s->a->spec;
+    if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        return tr_fail(err, errno, "hostname: sethostname \"%s\"", spec->hostname);
+    if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+        return tr_fail(err, errno, "domainname: setdomainname \"%s\"", spec->domainname);
+    return 0;
+}
+
+static void fill_rootfs_ctx(const struct init_state *s, struct rootfs_ctx *c)
+{
+    const struct init_args *a = s->a;
+    memset(c, 0, sizeof *c);
+    c->spec = a->spec;
+    c->rootfs = a->rootfs;
+    c->no_pivot = a->no_pivot;
+    c->rootless = a->rootless;
+    c->in_userns = a->in_userns;
+    c->new_netns = a->ns->has[OCI_NS_NETWORK] && a->ns->join_fd[OCI_NS_NETWORK] < 0;
+    c->new_cgroupns = a->ns->has[OCI_NS_CGROUP] && a->ns->join_fd[OCI_NS_CGROUP] < 0;
+    c->cgroup_mounts = a->cgroup_mounts;
+    c->cgroup_mounts_len = a->cgroup_mounts_len;
+}
+
+static int step_rootfs_prepare(struct init_state *s, struct tr_err *err)
+{
+    struct rootfs_ctx c;
+    if (!s->a->ns->has[OCI_NS_MOUNT])
+        return 0;
+    fill_rootfs_ctx(s, &c);
+    return rootfs_prepare(&c, err);
+}
+
+/* prestart and createRuntime run in the runtime's namespaces: the parent runs them. */
+static int step_runtime_hooks(struct init_state *s, struct tr_err *err)
+{
+    struct chan_msg m;
+    if (chan_send(s->a->sock, MSG_RUN_HOOKS, 0, NULL, -1, err) < 0)
+        return -1;
+    return chan_expect(s->a->sock, MSG_HOOKS_DONE, &m, NULL, err);
+}
+
+static int run_child_hooks(struct init_state *s, enum oci_hook_kind kind, const char *status, struct tr_err *err)
+{
+    const struct oci_hooks *h = &s->a->spec->hooks;
+    _cleanup_free_ char *json = NULL;
+    if (h->len[kind] == 0)
+        return 0;
+    json = state_json(s, status, err);
+    if (!json)
+        return -1;
+    return hooks_run(h->list[kind], h->len[kind], kind, json, err);
+}
+
+static int step_create_container_hooks(struct init_state *s, struct tr_err *err)
+{
+    return run_child_hooks(s, OCI_HOOK_CREATE_CONTAINER, "creating", err);
+}
+
+static int step_rootfs_finalize(struct init_state *s, struct tr_err *err)
+{
+    struct rootfs_ctx c;
+    if (!s->a->ns->has[OCI_NS_MOUNT]) {
+        /* No mount namespace: the process runs in the runtime's filesystem, chrooted. */
+        if (chroot(s->a->rootfs) < 0 || chdir("/") < 0)
+            return tr_fail(err, errno, "root.path: chroot %s", s->a->rootfs);
+        return 0;
+    }
+    fill_rootfs_ctx(s, &c);
+    return rootfs_finalize(&c, err);
+}
+
+/* The pty comes from the container's own devpts; the slave becomes /dev/console and stdio,
+ * the master goes to the parent (then to --console-socket or the caller's terminal). */
+static int step_terminal(struct init_state *s, struct tr_err *err)
+{
+    _cleanup_free_ char *slave = NULL;
+    _cleanup_close_ int master = -1;
+    if (!s->proc->terminal) {
+        if (setsid() < 0 && errno != EPERM)
+            return tr_fail(err, errno, "setsid");
+        return 0;
+    }
+    master = pty_open(&slave, err);
+    if (master < 0)
+        return tr_prefix(err, "process.terminal");
+    if (s->proc->has_console_size &&
+        pty_set_size(master, s->proc->console_size.height, s->proc->console_size.width, err) < 0)
+        return tr_prefix(err, "process.consoleSize");
+    if (s->a->ns->has[OCI_NS_MOUNT]) {
+        int fd = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0)
+            close(fd);
+        if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+            return tr_fail(err, errno, "process.terminal: bind %s on /dev/console", slave);
+    }
+    if (pty_make_controlling(slave, err) < 0)
+        return tr_prefix(err, "process.terminal");
+    return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
+}
+
+static int step_sysctl(struct init_state *s, struct tr_err *err)
+{
+    return sysctl_apply(s->a->spec, err);
+}
+
+static int step_process_attrs(struct init_state *s, struct tr_err *err)
+{
+    if (proc_apply_rlimits(s->proc, err) < 0 || oom_score_adj_apply(s->proc, err) < 0)
+        return -1;
+    if (process_sched_apply(s->a->spec, s->proc, err) < 0)
+        return -1;
+    s->exe = proc_find_executable(s->proc, err);
+    return s->exe ? 0 : -1;
+}
+
+static int step_drop_privileges(struct init_state *s, struct tr_err *err)
+{
+    const struct init_args *a = s->a;
+    struct proc_ctx pc = {
+        .proc = s->proc, .caps = a->caps, .seccomp = a->seccomp, .sock = a->sock,
+        .preserve_fds = a->preserve_fds, .rootless = a->rootless,
+    };
+    return proc_drop_privileges(&pc, err);
+}
+
+/* Tell the parent we are created, then block until `start` opens exec.fifo for reading. */
+static int step_ready_and_wait_start(struct init_state *s, struct tr_err *err)
+{
+    char path[64];
+    int fd;
+    if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+        return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
+    if (chan_send(s->a->sock, MSG_READY, 0, NULL, -1, err) < 0)
+        return -1;
+    close(s->a->sock);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
+    do
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return tr_fail(err, errno, "open exec.fifo for writing");
+    if (write(fd, "0", 1) != 1)
+        return tr_fail(err, errno, "write exec.fifo");
+    close(fd);
+    close(s->a->fifo_fd);
+    return 0;
+}
+
+static int step_start_hooks(struct init_state *s, struct tr_err *err)
+{
+    if (run_child_hooks(s, OCI_HOOK_START_CONTAINER, "created", err) < 0)
+        return -1;
+    return security_labels_apply(s->proc, err);
+}
+
+struct init_step {
+    const char *name;
+    int (*run)(struct init_state *s, struct tr_err *err);
+    bool after_ready;           /* errors can no longer go to the parent */
+};
+
+static const struct init_step init_steps[] = {
+    { "wait for the runtime's setup", step_wait_setup, false },
+    { "set hostname", step_hostname, false },
+    { "prepare the rootfs", step_rootfs_prepare, false },
+    { "run prestart and createRuntime hooks", step_runtime_hooks, false },
+    { "run createContainer hooks", step_create_container_hooks, false },
+    { "enter the rootfs", step_rootfs_finalize, false },
+    { "set up the terminal", step_terminal, false },
+    { "apply sysctl", step_sysctl, false },
+    { "apply process attributes", step_process_attrs, false },
+    { "drop privileges", step_drop_privileges, false },
+    { "wait for start", step_ready_and_wait_start, false },
+    { "run startContainer hooks", step_start_hooks, true },
+};
+
+void init_main(const struct init_args *a)
+{
+    struct init_state s = { .a = a, .proc = a->spec->process };
+    struct tr_err err = { 0 };
+    sigset_t none;
+    /* `run` blocks the signals it forwards; the container starts with none blocked. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* If the runtime dies before the container is created, so does the container. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    tr_log_quiet_stderr();
+    for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
+        if (init_steps[i].run(&s, &err) == 0)
+            continue;
+        if (!init_steps[i].after_ready)
+            chan_die(a->sock, &err);
+        /* After start nobody waits on the channel: the container's stderr gets the error. */
+        dprintf(STDERR_FILENO, "tinyrun: %s\n", err.msg);
+        tr_log_error_line(err.msg);
+        _exit(1);
+    }
+    proc_execve(s.exe, s.proc);
+}

@@ -1,0 +1,110 @@
+/* `run`: create + start in one process that stays the init's parent, forwards signals to it,
+ * relays its terminal when there is no --console-socket, and returns its exit status. */
+#include "config.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include "container-internal.h"
+#include "log.h"
+#include "terminal.h"
+#include "util.h"
+
+/* Every signal a shell user may send to the runtime goes to the container instead. */
+static void forwardable_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || s == SIGSEGV || s == SIGBUS ||
+            s == SIGILL || s == SIGFPE || s == SIGABRT || s == SIGTTIN || s == SIGTTOU || s == SIGTSTP)
+            continue;
+        if (s >= 32 && s < SIGRTMIN)    /* glibc's internal signals */
+            continue;
+        sigaddset(set, s);
+    }
+}
+
+static int exit_code_of(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 255;
+}
+
+static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err)
+{
+    _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
+    struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+    int status;
+    if (sfd < 0)
+        return tr_fail(err, errno, "signalfd");
+    for (;;) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return tr_fail(err, errno, "poll");
+        }
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) == sizeof si)
+                kill(pid, (int) si.ssi_signo);
+        }
+        if (p[0].revents)
+            break;
+    }
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return tr_fail(err, errno, "waitpid %d", (int) pid);
+    }
+    *exit_code = exit_code_of(status);
+    return 0;
+}
+
+int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach, bool keep,
+           int *exit_code, struct tr_err *err)
+{
+    struct tr_container c;
+    struct create_result res;
+    sigset_t set, old;
+    int rc;
+    *exit_code = 0;
+    forwardable_signals(&set);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    rc = container_create(ctx, o, !detach, &c, &res, err);
+    if (rc < 0)
+        goto out_mask;
+    rc = container_start_locked(&c, err);
+    if (rc < 0) {
+        struct tr_err e2;
+        container_destroy_locked(&c, true, &e2);
+        goto out;
+    }
+    if (detach)
+        goto out;
+    if (res.pty_master >= 0) {
+        rc = tty_relay(res.pty_master, res.pidfd, err);
+        close(res.pty_master);
+        res.pty_master = -1;
+        if (rc < 0)
+            tr_warn("terminal relay: %s", err->msg);
+    }
+    rc = wait_forwarding(res.pid, res.pidfd, &set, exit_code, err);
+    if (!keep) {
+        struct tr_err e2;
+        if (container_destroy_locked(&c, true, &e2) < 0)
+            tr_warn("delete after run: %s", e2.msg);
+    }
+out:
+    if (res.pty_master >= 0)
+        close(res.pty_master);
+    if (res.pidfd >= 0)
+        close(res.pidfd);
+    state_close(&c);
+out_mask:
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
