@@ -237,6 +237,9 @@ void oci_free(struct oci_spec *spec);
 /* Standalone parsers for `exec --process FILE` and `update --resources FILE`. */
 struct oci_process *oci_parse_process(const char *json, size_t len, const char *origin, struct tr_err *err);
 void oci_process_free(struct oci_process *p);
+/* The process checks of oci_validate for a standalone process (args non-empty, cwd absolute,
+ * rlimits sane); paths in messages are relative to the document ("args", "cwd"). */
+int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err);
 struct oci_resources *oci_parse_resources(const char *json, size_t len, const char *origin, struct tr_err *err);
 void oci_resources_free(struct oci_resources *r);
 

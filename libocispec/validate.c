@@ -38,6 +38,11 @@ static int check_process(const struct oci_process *p, const char *origin, const 
     return 0;
 }
 
+int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err)
+{
+    return check_process(p, origin, "", err);
+}
+
 static int check_hooks(const struct oci_hooks *h, const char *origin, struct tr_err *err)
 {
     for (int k = 0; k < OCI_HOOK__COUNT; k++) {

@@ -242,6 +242,15 @@ static void test_standalone(void)
     const char *p2 = "{\"cwd\":\"/\"}";
     ok(oci_parse_process(p2, strlen(p2), "process.json", &err) == NULL, "process.json without args refused");
     is_s(err.msg, "process.json: args: required", "process.json: args: required");
+    const char *p4 = "{\"args\":[],\"cwd\":\"/\"}";
+    struct oci_process *pr = oci_parse_process(p4, strlen(p4), "process.json", &err);
+    ok(pr && oci_validate_process(pr, "process.json", &err) < 0, "empty args parse but do not validate");
+    is_s(err.msg, "process.json: args: must not be empty", "oci_validate_process message");
+    oci_process_free(pr);
+    const char *p5 = "{\"args\":[\"sh\"],\"cwd\":\"/\"}";
+    pr = oci_parse_process(p5, strlen(p5), "process.json", &err);
+    ok(pr && oci_validate_process(pr, "process.json", &err) == 0, "minimal process.json validates");
+    oci_process_free(pr);
     const char *p3 = "[]";
     oci_parse_process(p3, strlen(p3), "process.json", &err);
     is_s(err.msg, "process.json: expected object, got array", "process.json top-level type");
