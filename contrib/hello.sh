@@ -18,4 +18,6 @@ cd "$bundle"
 # Not a terminal, and a friendlier command than runc spec's interactive "sh".
 jq '.process.terminal = false | .process.args = ["sh", "-c", "echo Hello from tinyrun: $(id -u)@$(hostname) on $(uname -s)"]' \
     config.json > config.json.new && mv config.json.new config.json
-exec "$TINYRUN" run --bundle "$bundle" "hello-$$"
+rc=0
+"$TINYRUN" run --bundle "$bundle" "hello-$$" || rc=$?
+exit $rc
