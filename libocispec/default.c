@@ -1,6 +1,8 @@
 /* `tinyrun spec`: the same config.json `runc spec` (and `runc spec --rootless`) writes. */
 #include <config.h>
 #include <string.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include "gen.h"
 #include "spec.h"
 #include "util.h"
@@ -92,6 +94,13 @@ static void gen_mount(struct oci_gen *j, const struct default_mount *m, bool roo
     oci_gen_map_close(j);
 }
 
+static void gen_ns(struct oci_gen *j, const char *type)
+{
+    oci_gen_map_open(j);
+    oci_gen_key_str(j, "type", type);
+    oci_gen_map_close(j);
+}
+
 static void gen_idmap(struct oci_gen *j, const char *key, unsigned host_id)
 {
     oci_gen_key(j, key);
@@ -104,11 +113,19 @@ static void gen_idmap(struct oci_gen *j, const char *key, unsigned host_id)
     oci_gen_array_close(j);
 }
 
+/* As runc does, a private cgroup namespace only on a pure cgroup v2 host: on v1/hybrid hosts
+ * the container would see cgroup roots it cannot use consistently. */
+static bool cgroup2_unified(void)
+{
+    struct statfs sfs;
+    return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned gid)
 {
-    /* runc's order; cgroup is in runc >= 1.2's default, user replaces network when rootless */
-    static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-    static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
+    /* runc's order; user replaces network when rootless */
+    static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", NULL };
+    static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", NULL };
     oci_gen_key(j, "linux");
     oci_gen_map_open(j);
     if (rootless) {
@@ -129,11 +146,12 @@ static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned g
     }
     oci_gen_key(j, "namespaces");
     oci_gen_array_open(j);
-    for (const char *const *ns = rootless ? ns_rootless : ns_root; *ns; ns++) {
-        oci_gen_map_open(j);
-        oci_gen_key_str(j, "type", *ns);
-        oci_gen_map_close(j);
-    }
+    for (const char *const *ns = rootless ? ns_rootless : ns_root; *ns; ns++)
+        gen_ns(j, *ns);
+    if (cgroup2_unified())
+        gen_ns(j, "cgroup");
+    if (rootless)
+        gen_ns(j, "user");
     oci_gen_array_close(j);
     oci_gen_key_strv(j, "maskedPaths", masked_paths);
     oci_gen_key_strv(j, "readonlyPaths", readonly_paths);

@@ -268,9 +268,11 @@ char *oci_state_to_json(const struct oci_state *st, bool pretty, struct tr_err *
 char *oci_process_state_to_json(const struct oci_state *st, const char *metadata, struct tr_err *err);
 
 /* ---- default config (`tinyrun spec`) ---------------------------------------------------- */
-/* The config.json `runc spec` writes (tab-indented); rootless as `runc spec --rootless`:
- * user namespace mapping uid/gid to 0, no network namespace, /sys bind-mounted from the host,
- * no gid=/uid= mount options, no linux.resources. Returns malloc'd text ending in "\n". */
+/* The config.json `runc spec` writes (tab-indented; a cgroup namespace only on a cgroup v2
+ * host, as runc); rootless as `runc spec --rootless`: user namespace mapping uid/gid to 0, no
+ * network namespace, /sys bind-mounted from the host, no gid=/uid= mount options, no
+ * linux.resources (the /sys/fs/cgroup mount stays, as in runc). Returns malloc'd text ending
+ * in "\n". */
 char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid);
 
 /* ---- schema coverage -------------------------------------------------------------------- */
