@@ -103,19 +103,28 @@ void ns_plan_close(struct ns_plan *p)
     }
 }
 
+/* Mount last: once in the container's mount namespace, /proc is the container's and
+ * /proc/self no longer names us. */
+static const enum oci_ns_type join_order[] = {
+    OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT,
+};
+
 int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
 {
-    for (int t = 0; t < OCI_NS__COUNT; t++) {
+    for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
+        enum oci_ns_type t = join_order[i];
         char path[64];
-        if (t == OCI_NS_USER || p->join_fd[t] < 0)
+        if (p->join_fd[t] < 0)
             continue;
         snprintf(path, sizeof path, "/proc/self/ns/%s", ns_proc_names[t]);
         p->own_fd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (p->own_fd[t] < 0)
             return tr_fail(err, errno, "open %s", path);
-        if (setns(p->join_fd[t], (int) ns_flags[t]) < 0)
-            return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace",
-                           oci_ns_type_name((enum oci_ns_type) t));
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
+        enum oci_ns_type t = join_order[i];
+        if (p->join_fd[t] >= 0 && setns(p->join_fd[t], (int) ns_flags[t]) < 0)
+            return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace", oci_ns_type_name(t));
     }
     return 0;
 }
@@ -123,12 +132,13 @@ int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
 int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
 {
     int rc = 0;
-    for (int t = 0; t < OCI_NS__COUNT; t++) {
+    /* Mount first, so that the other own namespaces are restored from our own view. */
+    for (size_t i = ARRAY_SIZE(join_order); i-- > 0;) {
+        enum oci_ns_type t = join_order[i];
         if (p->own_fd[t] < 0)
             continue;
         if (setns(p->own_fd[t], (int) ns_flags[t]) < 0 && rc == 0)
-            rc = tr_fail(err, errno, "return to the runtime's own %s namespace",
-                         oci_ns_type_name((enum oci_ns_type) t));
+            rc = tr_fail(err, errno, "return to the runtime's own %s namespace", oci_ns_type_name(t));
         close(p->own_fd[t]);
         p->own_fd[t] = -1;
     }
