@@ -20,7 +20,7 @@
 typedef void (*child_fn)(const void *arg, int out);
 
 /* Fills buf (NUL-terminated) with the child's output; returns the wait status. */
-static int run_child(child_fn fn, const void *arg, char *buf, size_t len)
+__attribute__((unused)) static int run_child(child_fn fn, const void *arg, char *buf, size_t len)
 {
     int p[2];
     buf[0] = '\0';
@@ -56,7 +56,7 @@ static int run_child(child_fn fn, const void *arg, char *buf, size_t len)
 }
 
 /* printf to the pipe with only write(2) underneath (no stdio buffers to flush at _exit). */
-__attribute__((format(printf, 2, 3))) static void out_printf(int fd, const char *fmt, ...)
+__attribute__((format(printf, 2, 3), unused)) static void out_printf(int fd, const char *fmt, ...)
 {
     char b[1024];
     va_list ap;
