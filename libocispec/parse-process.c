@@ -75,7 +75,8 @@ static const struct oci_field process_fields[] = {
     FVR(struct oci_process, "args", args),
     FS(struct oci_process, "commandLine", command_line, 0),
     FV(struct oci_process, "env", env),
-    FS(struct oci_process, "cwd", cwd, F_REQUIRED),
+    /* required for create (oci_validate); an exec process.json may leave it out as runc allows */
+    FS(struct oci_process, "cwd", cwd, 0),
     FO(struct oci_process, "capabilities", capabilities, caps_type),
     FA(struct oci_process, "rlimits", rlimits, rlimit_type),
     FB(struct oci_process, "noNewPrivileges", no_new_privileges, 0),

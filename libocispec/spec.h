@@ -65,7 +65,7 @@ struct oci_process {
     char **args; size_t args_len;   /* required, >= 1 for create */
     char *command_line;             /* windows; ignored */
     char **env; size_t env_len;
-    char *cwd;                      /* required, absolute */
+    char *cwd;                      /* required and absolute in config.json (oci_validate) */
     struct oci_capabilities *capabilities;   /* NULL = no capabilities key */
     struct oci_rlimit *rlimits; size_t rlimits_len;
     bool no_new_privileges;
@@ -237,8 +237,9 @@ void oci_free(struct oci_spec *spec);
 /* Standalone parsers for `exec --process FILE` and `update --resources FILE`. */
 struct oci_process *oci_parse_process(const char *json, size_t len, const char *origin, struct tr_err *err);
 void oci_process_free(struct oci_process *p);
-/* The process checks of oci_validate for a standalone process (args non-empty, cwd absolute,
- * rlimits sane); paths in messages are relative to the document ("args", "cwd"). */
+/* The process checks of oci_validate for a standalone process (args non-empty, rlimits sane,
+ * cwd absolute when given: absent or "" is accepted, as runc exec does); paths in messages are
+ * relative to the document ("args", "cwd"). */
 int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err);
 struct oci_resources *oci_parse_resources(const char *json, size_t len, const char *origin, struct tr_err *err);
 void oci_resources_free(struct oci_resources *r);

@@ -18,14 +18,16 @@ static int check_version(const struct oci_spec *s, const char *origin, struct tr
     return 0;
 }
 
-static int check_process(const struct oci_process *p, const char *origin, const char *prefix,
+/* exec: an absent or empty cwd means "leave the directory as it is" (runc does the same). */
+static int check_process(const struct oci_process *p, const char *origin, const char *prefix, bool exec,
                          struct tr_err *err)
 {
     if (p->args_len == 0)
         return tr_failx(err, "%s: %sargs: must not be empty", origin, prefix);
-    if (!p->cwd || p->cwd[0] != '/')
-        return tr_failx(err, "%s: %scwd: must be an absolute path, got \"%.200s\"", origin, prefix,
-                        p->cwd ? p->cwd : "");
+    if (!exec && !p->cwd)
+        return tr_failx(err, "%s: %scwd: required", origin, prefix);
+    if (p->cwd && (p->cwd[0] != '/' && (!exec || p->cwd[0] != '\0')))
+        return tr_failx(err, "%s: %scwd: must be an absolute path, got \"%.200s\"", origin, prefix, p->cwd);
     for (size_t i = 0; i < p->rlimits_len; i++) {
         const struct oci_rlimit *r = &p->rlimits[i];
         if (r->soft > r->hard)
@@ -40,7 +42,7 @@ static int check_process(const struct oci_process *p, const char *origin, const 
 
 int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err)
 {
-    return check_process(p, origin, "", err);
+    return check_process(p, origin, "", true, err);
 }
 
 static int check_hooks(const struct oci_hooks *h, const char *origin, struct tr_err *err)
@@ -94,7 +96,7 @@ int oci_validate(const struct oci_spec *s, const char *origin, struct tr_err *er
         return -1;
     if (!s->root_path || !s->root_path[0])
         return tr_failx(err, "%s: root.path: required", origin);
-    if (s->process && check_process(s->process, origin, "process.", err) < 0)
+    if (s->process && check_process(s->process, origin, "process.", false, err) < 0)
         return -1;
     /* Relative mount destinations are accepted (runc warns and resolves them against /). */
     for (size_t i = 0; i < s->mounts_len; i++)

@@ -37,7 +37,6 @@ static const struct bad parse_cases[] = {
       "config.json: process.user.additionalGids[1]: expected unsigned 32-bit integer, got string \"2\"" },
     { CFG("\"process\":{\"cwd\":\"/\"}"), "config.json: process.args: required" },
     { CFG("\"process\":{\"cwd\":\"/\",\"args\":null}"), "config.json: process.args: required" },
-    { CFG("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
     { PROC("\"args\":\"sh\""), "config.json: process.args: expected array of strings, got string \"sh\"" },
     { PROC("\"args\":[\"sh\",2]"), "config.json: process.args[1]: expected string, got number 2" },
     { PROC("\"terminal\":\"yes\""), "config.json: process.terminal: expected boolean, got string \"yes\"" },
@@ -172,6 +171,8 @@ static const struct bad validate_cases[] = {
     { "{\"ociVersion\":\"1.0.2\"}", "config.json: root.path: required" },
     { "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"\"}}", "config.json: root.path: required" },
     { PROC("\"cwd\":\"tmp\""), "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
+    { PROC("\"cwd\":\"\""), "config.json: process.cwd: must be an absolute path, got \"\"" },
+    { CFG("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
     { PROC("\"args\":[]"), "config.json: process.args: must not be empty" },
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":10,\"soft\":20}]"),
       "config.json: process.rlimits[0]: soft limit 20 exceeds hard limit 10" },
@@ -250,6 +251,17 @@ static void test_standalone(void)
     const char *p5 = "{\"args\":[\"sh\"],\"cwd\":\"/\"}";
     pr = oci_parse_process(p5, strlen(p5), "process.json", &err);
     ok(pr && oci_validate_process(pr, "process.json", &err) == 0, "minimal process.json validates");
+    oci_process_free(pr);
+    const char *p6 = "{\"args\":[\"sh\"],\"cwd\":\"\"}", *p7 = "{\"args\":[\"sh\"]}", *p8 = "{\"args\":[\"sh\"],\"cwd\":\"x\"}";
+    pr = oci_parse_process(p6, strlen(p6), "process.json", &err);
+    ok(pr && oci_validate_process(pr, "process.json", &err) == 0, "exec process with cwd \"\" validates (runc does)");
+    oci_process_free(pr);
+    pr = oci_parse_process(p7, strlen(p7), "process.json", &err);
+    ok(pr && !pr->cwd && oci_validate_process(pr, "process.json", &err) == 0, "exec process without cwd validates");
+    oci_process_free(pr);
+    pr = oci_parse_process(p8, strlen(p8), "process.json", &err);
+    ok(pr && oci_validate_process(pr, "process.json", &err) < 0, "exec process with relative cwd refused");
+    is_s(err.msg, "process.json: cwd: must be an absolute path, got \"x\"", "relative exec cwd message");
     oci_process_free(pr);
     const char *p3 = "[]";
     oci_parse_process(p3, strlen(p3), "process.json", &err);
