@@ -1,0 +1,25 @@
+/* tinyrun pause <container-id> */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "util.h"
+
+static const char usage[] =
+    "NAME:\n   tinyrun pause - suspend all processes inside the container\n\n"
+    "USAGE:\n   tinyrun pause <container-id>\n\n"
+    "Where \"<container-id>\" is the name for the instance of the container to be\n"
+    "paused.\n\n"
+    "DESCRIPTION:\n   The pause command suspends all processes in the instance of the container\n"
+    "(cgroup freezer).\n\n"
+    "Use tinyrun list to identify instances of containers and their current status.\n";
+
+int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+{
+    const char *id = NULL;
+    int r = cli_parse_id_only(argc, argv, usage, "tinyrun pause <container-id>", &id, err);
+    if (r != 0)
+        return r < 0 ? CMD_USAGE : 0;
+    return tr_pause(ctx, id, err);
+}

@@ -1,0 +1,166 @@
+/* tinyrun ps [--format table|json] <container-id> [ps options] */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cli.h"
+#include "util.h"
+
+static const char usage[] =
+    "NAME:\n   tinyrun ps - display the processes running inside a container\n\n"
+    "USAGE:\n   tinyrun ps [command options] <container-id> [ps options]\n\n"
+    "The table format runs ps(1) with [ps options] (default: -ef) and keeps the lines\n"
+    "of the container's processes; the json format prints an array of their pids.\n\n"
+    "OPTIONS:\n"
+    "   --format value, -f value  select one of: table or json (default: \"table\")\n";
+
+enum { OPT_FORMAT = 1 };
+static const struct cli_opt opts[] = {
+    { "format", 'f', CLI_VALUE, OPT_FORMAT },
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+/* Run ps with args and return its combined stdout+stderr (as runc does). */
+static char *run_ps(char **args, size_t nargs, struct tr_err *err)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return tr_fail(err, errno, "pipe"), NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        tr_fail(err, errno, "fork");
+        close(pfd[0]);
+        close(pfd[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        char **argv = xzalloc(sizeof(char *) * (nargs + 3));
+        argv[0] = (char *) "ps";
+        if (nargs == 0)
+            argv[1] = (char *) "-ef";
+        for (size_t i = 0; i < nargs; i++)
+            argv[i + 1] = args[i];
+        if (dup2(pfd[1], STDOUT_FILENO) < 0 || dup2(pfd[1], STDERR_FILENO) < 0)
+            _exit(127);
+        execvp("ps", argv);
+        fprintf(stderr, "exec ps: %s\n", strerror(errno));
+        _exit(127);
+    }
+    close(pfd[1]);
+    size_t len = 0, cap = 4096;
+    char *out = xmalloc(cap);
+    ssize_t n;
+    while ((n = read(pfd[0], out + len, cap - len - 1)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t) n;
+        if (cap - len < 1024)
+            out = xrealloc(out, cap *= 2);
+    }
+    out[len] = '\0';
+    close(pfd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char *nl = strchr(out, '\n');
+        tr_failx(err, "ps failed (exit status %d): %.*s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                 nl ? (int) (nl - out) : (int) strlen(out), out);
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Index of the PID column in ps's header line, -1 when there is none. */
+static int pid_column(const char *header)
+{
+    _cleanup_free_ char *h = xstrdup(header);
+    char *save = NULL;
+    int i = 0;
+    for (char *f = strtok_r(h, " \t", &save); f; f = strtok_r(NULL, " \t", &save), i++)
+        if (streq(f, "PID"))
+            return i;
+    return -1;
+}
+
+static bool line_has_pid(const char *line, int col, const pid_t *pids, size_t n)
+{
+    _cleanup_free_ char *l = xstrdup(line);
+    char *save = NULL, *f = strtok_r(l, " \t", &save);
+    for (int i = 0; f && i < col; i++)
+        f = strtok_r(NULL, " \t", &save);
+    int pid;
+    if (!f || parse_int(f, &pid) < 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return true;
+    return false;
+}
+
+static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n,
+                       struct tr_err *err)
+{
+    _cleanup_free_ char *out = run_ps(ps_args, nargs, err);
+    if (!out)
+        return -1;
+    char *save = NULL, *line = strtok_r(out, "\n", &save);
+    int col = line ? pid_column(line) : -1;
+    if (col < 0)
+        return tr_failx(err, "couldn't find PID field in ps output");
+    printf("%s\n", line);
+    while ((line = strtok_r(NULL, "\n", &save)))
+        if (line_has_pid(line, col, pids, n))
+            printf("%s\n", line);
+    return 0;
+}
+
+int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+{
+    const char *format = "table";
+    struct cli_parser p;
+    const char *val;
+    int id, rc = CMD_USAGE;
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+
+    cli_init(&p, argc, argv, opts, CLI_STOP_AT_ARG);
+    while ((id = cli_next(&p, &val, err)) >= 0) {
+        if (id == CLI_HELP) {
+            rc = cli_help(usage);
+            goto out;
+        }
+        if (id == OPT_FORMAT)
+            format = val;
+    }
+    if (id == CLI_ERROR ||
+        cli_check_args(&p, 1, (size_t) argc, "container ID",
+                       "tinyrun ps [--format table|json] <container-id> [ps options]", err) < 0)
+        goto out;
+    if (!streq(format, "table") && !streq(format, "json")) {
+        tr_failx(err, "invalid format option \"%s\": expected table or json", format);
+        goto out;
+    }
+    rc = tr_ps(ctx, p.pos[0], &pids, &n, err);
+    if (rc < 0)
+        goto out;
+    if (streq(format, "json")) {
+        fputc('[', stdout);
+        for (size_t i = 0; i < n; i++)
+            printf("%s%d", i ? "," : "", (int) pids[i]);
+        fputs("]\n", stdout);
+    } else {
+        rc = print_table(p.pos + 1, p.npos - 1, pids, n, err);
+    }
+out:
+    cli_parser_free(&p);
+    return rc;
+}
