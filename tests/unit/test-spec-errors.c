@@ -302,6 +302,44 @@ static void test_load(void)
     rmdir(dir);
 }
 
+/* Every truncation of a full config is a JSON error, every single-byte corruption is either
+ * accepted or refused with an "config.json: " message; none may crash or leak (run under
+ * valgrind/ASan when changing the parser). */
+static void test_corruption(void)
+{
+    _cleanup_free_ char *path = fixture_path("full.json");
+    struct tr_err err = { 0 };
+    size_t len;
+    _cleanup_free_ char *text = read_file(path, &len, &err);
+    if (!text) {
+        skip("full.json not readable");
+        return;
+    }
+    size_t end = (size_t) (strrchr(text, '}') - text), bad_prefix = 0, bad_mut = 0, accepted = 0, runs = 0;
+    for (size_t n = 0; n <= end; n++) {
+        struct oci_spec *s = oci_parse(text, n, "config.json", &err);
+        bad_prefix += s != NULL || strncmp(err.msg, "config.json: invalid JSON at line ", 34) != 0;
+        oci_free(s);
+    }
+    ok(bad_prefix == 0, "all %zu truncations refused as invalid JSON", end + 1);
+    _cleanup_free_ char *copy = xmalloc(len);
+    static const char subst[] = { '"', '9', '-', '{' };
+    for (size_t i = 0; i < len; i += 3) {
+        for (size_t k = 0; k < sizeof subst; k++) {
+            memcpy(copy, text, len);
+            copy[i] = subst[k];
+            err.msg[0] = '\0';
+            struct oci_spec *s = oci_parse(copy, len, "config.json", &err);
+            runs++;
+            accepted += s != NULL;
+            bad_mut += !s && strncmp(err.msg, "config.json: ", 13) != 0;
+            oci_free(s);
+        }
+    }
+    ok(bad_mut == 0, "%zu corrupted configs: %zu accepted, the others refused with a config.json: message", runs,
+       accepted);
+}
+
 int main(void)
 {
     run_cases(parse_cases, ARRAY_SIZE(parse_cases), false);
@@ -312,5 +350,6 @@ int main(void)
     test_fixture("bad-syntax.json", "config.json: invalid JSON at line 5: unallowed token at this point in JSON text");
     test_standalone();
     test_load();
+    test_corruption();
     return done_testing();
 }
