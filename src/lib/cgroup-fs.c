@@ -49,11 +49,11 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *out)
 
 static void note_created(struct cgroup_mgr *m, struct cg_hier *h, const char *dir)
 {
-    const char *rel = dir + strlen(h->mnt);
-    if (!m->created || strlen(rel) < strlen(m->created)) {
-        free(m->created);
-        m->created = xstrdup(rel);
-    }
+    int depth = 0;   /* levels from dir down to the leaf, dir included */
+    for (const char *p = h->dir + strlen(dir); *p; p++)
+        depth += *p == '/';
+    if (depth + 1 > m->created)
+        m->created = depth + 1;
 }
 
 /* mkdir every missing level of h->dir; v1 cpuset levels get cpus/mems from their parent when
@@ -90,8 +90,7 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
     return 0;
 }
 
-/* rmdir the leaf (retrying while the last processes exit) then the empty parents up to the
- * shallowest directory we created. */
+/* rmdir the leaf (retrying while the last processes exit) then the empty parents we created. */
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
 {
     int tries = 0;
@@ -104,7 +103,7 @@ int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
                 struct cg_hier sub = *h;
                 sub.dir = xasprintf("%s/%s", h->dir, de->d_name);
                 struct cgroup_mgr tmp = *m;
-                tmp.created = NULL;
+                tmp.created = 0;
                 cg_rmdir_path(&tmp, &sub);
                 free(sub.dir);
             }
@@ -121,20 +120,15 @@ int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
         struct timespec ts = { 0, 10 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    if (!m->created || !*m->created)
-        return 0;
     _cleanup_free_ char *buf = xstrdup(h->dir);
     size_t ml = strlen(h->mnt);
-    for (;;) {
+    for (int level = 1; level < m->created; level++) {
         char *slash = strrchr(buf + ml, '/');
         if (!slash || slash == buf + ml)
             break;
         *slash = '\0';
-        const char *rel = buf + ml;
-        if (strlen(rel) < strlen(m->created) || strncmp(rel, m->created, strlen(m->created)) != 0)
-            break;
         if (rmdir(buf) < 0)
-            break;
+            break;   /* not empty: another container uses it */
     }
     return 0;
 }

@@ -32,7 +32,8 @@ struct cgroup_mgr {
     bool rootless;
     char *id;
     char *path;         /* the common relative path ("/tinyrun/ID") */
-    char *created;      /* shallowest directory we created (relative), removed on destroy if empty */
+    int created;        /* how many trailing levels of the path we created (max over hierarchies):
+                         * destroy removes the leaf and up to created-1 empty parents */
     struct cg_hier *h; size_t nh;
     /* systemd */
     char *slice, *unit;

@@ -2,11 +2,12 @@
  * and describing the container's /sys/fs/cgroup.
  *
  * Serialised form, one line (docs/cgroups.md):
- *   <kind>:<path> [@<hierarchy>=<path>]... [created=<path>] [rootless]
+ *   <kind>:<path> [@<hierarchy>=<path>]... [created=<levels>] [rootless]
  *   systemd:<slice>:<unit>:<path> [...same options...]
  *   disabled
  * kind is v1 (legacy), hybrid or v2 (unified); @<hierarchy> gives a hierarchy whose path differs
- * from <path> (relative cgroupsPath: each v1 hierarchy is relative to our own cgroup in it).
+ * from <path> (relative cgroupsPath: each v1 hierarchy is relative to our own cgroup in it);
+ * created=N: the last N levels of the path were made by tinyrun (destroy removes them if empty).
  * Paths are %-escaped for space, '%', ':' and newline. */
 #include "config.h"
 #include <errno.h>
@@ -67,8 +68,7 @@ char *cgroup_serialize(struct cgroup_mgr *m)
         }
     }
     if (m->created) {
-        _cleanup_free_ char *c = esc(m->created);
-        char *t = xasprintf("%s created=%s", s, c);
+        char *t = xasprintf("%s created=%d", s, m->created);
         free(s);
         s = t;
     }
@@ -114,7 +114,9 @@ static int parse_opt(struct cgroup_mgr *m, const char *t, size_t n, struct tr_er
         return 0;
     }
     if (n > 8 && !strncmp(t, "created=", 8)) {
-        m->created = unesc(t + 8, n - 8);
+        _cleanup_free_ char *v = strndup(t + 8, n - 8);
+        if (!v || parse_int(v, &m->created) < 0 || m->created < 0)
+            return tr_failx(err, "saved cgroup: bad \"%.*s\"", (int) n, t);
         return 0;
     }
     const char *eq = memchr(t, '=', n);

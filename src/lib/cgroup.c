@@ -501,7 +501,7 @@ void cgroup_free(struct cgroup_mgr *m)
         strvfreep(&h->ctrls);
     }
     free(m->h);
-    free(m->id); free(m->path); free(m->created); free(m->slice); free(m->unit);
+    free(m->id); free(m->path); free(m->slice); free(m->unit);
     free(m);
 }
 
