@@ -65,10 +65,14 @@ int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...)
 static const char *describe(yajl_val v, char *buf, size_t len)
 {
     if (YAJL_IS_STRING(v)) {
-        char s[48];
-        size_t i = 0;
-        for (const char *p = v->u.string; *p && i < 40; p++)
+        /* first 40 bytes, quoted as JSON would (\" and \\), control characters as '?' */
+        char s[96];
+        size_t i = 0, n = 0;
+        for (const char *p = v->u.string; *p && n < 40; p++, n++) {
+            if (*p == '"' || *p == '\\')
+                s[i++] = '\\';
             s[i++] = (isprint((unsigned char) *p) || (unsigned char) *p >= 0x80) ? *p : '?';
+        }
         s[i] = '\0';
         snprintf(buf, len, "string \"%s\"%s", s, strlen(v->u.string) > 40 ? "..." : "");
     } else if (YAJL_IS_NUMBER(v)) {
@@ -87,7 +91,7 @@ static const char *describe(yajl_val v, char *buf, size_t len)
 
 static int expected(struct oci_pctx *c, const char *what, yajl_val v)
 {
-    char got[96];
+    char got[128];
     return oci_perr(c, "expected %s, got %s", what, describe(v, got, sizeof got));
 }
 

@@ -143,6 +143,8 @@ static const struct bad parse_cases[] = {
       "config.json: linux.resources.devices[0].type: unknown device cgroup type \"x\" (expected one of a, c, b)" },
     { RES("\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]"),
       "config.json: linux.resources.devices[0].access: expected a combination of r, w and m, got \"rwx\"" },
+    { PROC("\"terminal\":\"a\\\"b\\\\c\\nd\""),
+      "config.json: process.terminal: expected boolean, got string \"a\\\"b\\\\c?d\"" },
     { "[1,2]", "config.json: expected object, got array" },
     { "\"x\"", "config.json: expected object, got string \"x\"" },
     { CFG("\"hostname\":\"0123456789012345678901234567890123456789overflow\",\"domainname\":7"),
