@@ -274,6 +274,35 @@ static void test_misc(void)
     oci_free(s);
 }
 
+/* The real containerd and docker default profiles (the security area's fixtures) as
+ * linux.seccomp: all their rules, MASKED_EQ args and errnoRet values must parse. */
+static void test_real_profiles(void)
+{
+    static const char *const names[] = { "containerd-default.json", "docker-default.json" };
+    const char *srcdir = getenv("srcdir");
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        _cleanup_free_ char *path = xasprintf("%s/tests/fixtures/seccomp/%s", srcdir ? srcdir : ".", names[i]);
+        struct tr_err err = { 0 };
+        size_t len;
+        _cleanup_free_ char *profile = read_file(path, &len, &err);
+        if (!profile) {
+            skip("seccomp fixture not present");
+            continue;
+        }
+        _cleanup_free_ char *cfg = xasprintf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},"
+                                             "\"linux\":{\"seccomp\":%s}}", profile);
+        struct oci_spec *s = oci_parse(cfg, strlen(cfg), "config.json", &err);
+        size_t masked = 0;
+        for (size_t k = 0; s && k < s->linux_->seccomp->syscalls_len; k++)
+            for (size_t a = 0; a < s->linux_->seccomp->syscalls[k].args_len; a++)
+                masked += streq(s->linux_->seccomp->syscalls[k].args[a].op, "SCMP_CMP_MASKED_EQ");
+        ok(s && s->linux_->seccomp->syscalls_len >= 5 && s->linux_->seccomp->syscalls[0].names_len > 100 && masked > 0,
+           "%s parses as linux.seccomp (%zu rules, %zu MASKED_EQ args)%s%s", names[i],
+           s ? s->linux_->seccomp->syscalls_len : 0, masked, s ? "" : ": ", s ? "" : err.msg);
+        oci_free(s);
+    }
+}
+
 int main(void)
 {
     struct oci_spec *s = load_fixture("full.json");
@@ -287,5 +316,6 @@ int main(void)
     test_nerdctl();
     test_standalone();
     test_misc();
+    test_real_profiles();
     return done_testing();
 }
