@@ -39,6 +39,7 @@ struct mount_plan {
     bool bind, recursive_bind;
     bool tmpcopyup;
     char *data;                     /* remaining comma-joined fs options (malloc'd) or NULL */
+    bool idmap, recursive_idmap;    /* "idmap"/"ridmap": MOUNT_ATTR_IDMAP with the mount's maps */
 };
 int mount_plan_from_options(char *const *opts, size_t n, struct mount_plan *out, struct tr_err *err);
 void mount_plan_free(struct mount_plan *p);

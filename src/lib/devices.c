@@ -1,0 +1,161 @@
+/* /dev of the container: the default nodes of runtime-linux.md, linux.devices, /dev/ptmx, the
+ * /dev/fd and std{in,out,err} links, and /dev/console. Nodes are made with mknod; where that is
+ * refused (rootless, user namespace), an empty file gets the host node bind-mounted on it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "log.h"
+#include "rootfs-internal.h"
+#include "util.h"
+
+static const struct oci_device default_devices[] = {
+    { .path = (char *) "/dev/null", .type = 'c', .major = 1, .minor = 3 },
+    { .path = (char *) "/dev/zero", .type = 'c', .major = 1, .minor = 5 },
+    { .path = (char *) "/dev/full", .type = 'c', .major = 1, .minor = 7 },
+    { .path = (char *) "/dev/random", .type = 'c', .major = 1, .minor = 8 },
+    { .path = (char *) "/dev/urandom", .type = 'c', .major = 1, .minor = 9 },
+    { .path = (char *) "/dev/tty", .type = 'c', .major = 5, .minor = 0 },
+};
+
+static int name_of(const char *base, char name[NAME_MAX + 1], struct tr_err *err)
+{
+    size_t n = strcspn(base, "/");
+    if (n == 0 || n > NAME_MAX)
+        return tr_fail(err, EINVAL, "bad device path");
+    memcpy(name, base, n);
+    name[n] = '\0';
+    return 0;
+}
+
+/* An existing non-directory at the path is replaced, so the node has the requested numbers. */
+static int clear_path(int parent, const char *name, struct tr_err *err)
+{
+    struct stat st;
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : tr_fail(err, errno, "stat");
+    if (S_ISDIR(st.st_mode))
+        return tr_fail(err, EISDIR, "path exists as a directory");
+    if (unlinkat(parent, name, 0) < 0)
+        return tr_fail(err, errno, "remove the existing file");
+    return 0;
+}
+
+/* Bind the host node of the same path onto an empty file. */
+static int bind_host_node(int parent, const char *name, const char *host_path, struct tr_err *err)
+{
+    int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (f < 0)
+        return tr_fail(err, errno, "create bind target");
+    close(f);
+    _cleanup_close_ int target = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0)
+        return tr_fail(err, errno, "open bind target");
+    struct bind_attrs a = { .idmap_userns_fd = -1 };
+    _cleanup_close_ int tree = bind_on_fd(host_path, -1, &a, target, host_path, err);
+    return tree < 0 ? -1 : 0;
+}
+
+static int create_device(struct rootfs_run *r, const struct oci_device *d, struct tr_err *err)
+{
+    mode_t kind;
+    switch (d->type) {
+    case 'c': case 'u': kind = S_IFCHR; break;
+    case 'b': kind = S_IFBLK; break;
+    case 'p': kind = S_IFIFO; break;
+    default: return tr_failx(err, "unknown device type '%c' (want c, b, u or p)", d->type);
+    }
+    const char *base;
+    _cleanup_close_ int parent = open_parent_in_root(r->root, d->path, &base, err);
+    char name[NAME_MAX + 1];
+    if (parent < 0 || name_of(base, name, err) < 0 || clear_path(parent, name, err) < 0)
+        return -1;
+    mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
+    bool bind = kind != S_IFIFO && r->c->rootless;
+    if (!bind && mknodat(parent, name, kind | perm, makedev((unsigned) d->major, (unsigned) d->minor)) < 0) {
+        if (errno != EPERM || kind == S_IFIFO)
+            return tr_fail(err, errno, "mknod");
+        bind = true;   /* a user namespace: mknod of devices is never allowed there */
+    }
+    if (bind)
+        return bind_host_node(parent, name, d->path, err);
+    /* mknod applied the umask; fix the mode and give the node its owner */
+    if (fchmodat(parent, name, perm, 0) < 0)
+        return tr_fail(err, errno, "chmod");
+    if (fchownat(parent, name, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+        return tr_fail(err, errno, "chown");
+    return 0;
+}
+
+static bool overridden(const struct oci_linux *lx, const char *path)
+{
+    for (size_t i = 0; lx && i < lx->devices_len; i++)
+        if (lx->devices[i].path && streq(lx->devices[i].path, path))
+            return true;
+    return false;
+}
+
+static int dev_links(struct rootfs_run *r, struct tr_err *err)
+{
+    static const char *const links[][2] = {
+        { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+        { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+        { "/proc/kcore", "core" },
+    };
+    _cleanup_close_ int dev = mkdir_in_root(r->root, "/dev", 0755, err);
+    if (dev < 0)
+        return -1;
+    /* a ptmx of the container's own devpts instance (newinstance) */
+    if (unlinkat(dev, "ptmx", 0) < 0 && errno != ENOENT)
+        return tr_fail(err, errno, "remove /dev/ptmx");
+    if (symlinkat("pts/ptmx", dev, "ptmx") < 0)
+        return tr_fail(err, errno, "symlink /dev/ptmx -> pts/ptmx");
+    for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+        if (streq(links[i][1], "core") && access("/proc/kcore", F_OK) < 0)
+            continue;   /* as runc: only when the kernel has one */
+        if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
+            return tr_fail(err, errno, "symlink /dev/%s -> %s", links[i][1], links[i][0]);
+    }
+    return 0;
+}
+
+int devices_setup(struct rootfs_run *r, struct tr_err *err)
+{
+    const struct oci_linux *lx = r->c->spec->linux_;
+    if (!r->setup_dev) {
+        /* /dev is a bind of a host /dev: creating or replacing nodes there would touch the host */
+        if (lx && lx->devices_len)
+            tr_debug("/dev is a bind mount: linux.devices not created");
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+        if (overridden(lx, default_devices[i].path))
+            continue;
+        if (create_device(r, &default_devices[i], err) < 0)
+            return tr_prefix(err, "default device %s", default_devices[i].path);
+    }
+    for (size_t i = 0; lx && i < lx->devices_len; i++) {
+        const struct oci_device *d = &lx->devices[i];
+        if (!d->path || d->path[0] != '/')
+            return tr_failx(err, "linux.devices[%zu].path: must be an absolute path", i);
+        if (create_device(r, d, err) < 0)
+            return tr_prefix(err, "linux.devices[%zu] (%s)", i, d->path);
+    }
+    return dev_links(r, err);
+}
+
+int console_setup(struct rootfs_run *r, struct tr_err *err)
+{
+    if (!r->c->console_slave)
+        return 0;
+    const char *base;
+    _cleanup_close_ int parent = open_parent_in_root(r->root, "/dev/console", &base, err);
+    if (parent < 0 || clear_path(parent, "console", err) < 0 ||
+        bind_host_node(parent, "console", r->c->console_slave, err) < 0)
+        return tr_prefix(err, "/dev/console (bind of %s)", r->c->console_slave);
+    return 0;
+}
