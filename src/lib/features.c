@@ -218,8 +218,10 @@ static const char *const arch_candidates[] = {
     "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
 };
 
-/* The same spelling rule as seccomp.c: lower-cased suffix, resolved by libseccomp. */
-static bool libseccomp_knows_arch(const char *name)
+/* The same spelling rule and the same call as seccomp.c: the lower-cased suffix resolved by
+ * libseccomp, then added to a filter for this host. That refuses what the compiler would
+ * refuse too, e.g. a big-endian arch next to a little-endian native one (EDOM). */
+static bool filter_takes_arch(scmp_filter_ctx ctx, const char *name)
 {
     char lower[32];
     const char *suffix = name + strlen("SCMP_ARCH_");
@@ -227,7 +229,11 @@ static bool libseccomp_knows_arch(const char *name)
     for (; suffix[n] && n + 1 < sizeof lower; n++)
         lower[n] = (char) (suffix[n] >= 'A' && suffix[n] <= 'Z' ? suffix[n] + 32 : suffix[n]);
     lower[n] = '\0';
-    return seccomp_arch_resolve_name(lower) != 0;
+    uint32_t token = seccomp_arch_resolve_name(lower);
+    if (token == 0)
+        return false;
+    int r = seccomp_arch_add(ctx, token);
+    return r == 0 || r == -EEXIST;
 }
 
 static const struct { const char *name; unsigned long flag; } seccomp_flags[] = {
@@ -261,9 +267,12 @@ static void add_seccomp(struct jw *w)
     jw_str_array(w, "actions", actions, ARRAY_SIZE(actions));
     jw_str_array(w, "operators", operators, ARRAY_SIZE(operators));
     jw_open(w, "archs", '[');
-    for (size_t i = 0; i < ARRAY_SIZE(arch_candidates); i++)
-        if (libseccomp_knows_arch(arch_candidates[i]))
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    for (size_t i = 0; ctx && i < ARRAY_SIZE(arch_candidates); i++)
+        if (filter_takes_arch(ctx, arch_candidates[i]))
             jw_str(w, NULL, arch_candidates[i]);
+    if (ctx)
+        seccomp_release(ctx);
     jw_close(w, ']');
     jw_open(w, "knownFlags", '[');
     for (size_t i = 0; i < ARRAY_SIZE(seccomp_flags); i++)
