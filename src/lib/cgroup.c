@@ -290,6 +290,9 @@ int cgroup_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
             if (h->v2)
                 cg_refresh_v2_ctrls(h, h->dir);
         }
+        /* the slices above the unit are systemd's: destroy only ever removes the unit's dir */
+        if (m->created > 1)
+            m->created = 1;
         return 0;
     }
 #endif

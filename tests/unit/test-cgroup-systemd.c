@@ -1,0 +1,417 @@
+/* The --systemd-cgroup driver against a fake systemd: a private dbus-daemon plus a process that
+ * owns org.freedesktop.systemd1 and implements StartTransientUnit/StopUnit/SetUnitProperties/
+ * Subscribe, the ControlGroup property and the JobRemoved signal. It records every call, so the
+ * test checks what tinyrun really sends over D-Bus (rootful: system bus address; rootless: the
+ * session bus + ControlGroup prefix). Needs root (cgroup dirs), dbus-daemon and sd-bus. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "cgroup-internal.h"
+#include "tap.h"
+#include "util.h"
+
+static bool str_same(const char *g, const char *w)
+{
+    bool c = (g && w) ? strcmp(g, w) == 0 : g == w;
+    if (!c)
+        printf("#   got:  '%s'\n#   want: '%s'\n", g ? g : "(null)", w ? w : "(null)");
+    return c;
+}
+#undef is_str
+#define is_str(got, want, ...) ok(str_same((got), (want)), __VA_ARGS__)
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-bus.h>
+
+static int rec_fd = -1;
+static unsigned job_n;
+static char control_group[256];
+
+static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void record(const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int) sizeof buf - 2)
+        n = (int) sizeof buf - 2;
+    buf[n++] = '\n';
+    (void) !write(rec_fd, buf, (size_t) n);
+}
+
+/* a(sv) -> "Name=value;Name=value;" */
+static int read_props(sd_bus_message *m, char *out, size_t len)
+{
+    size_t o = 0;
+    int r = sd_bus_message_enter_container(m, 'a', "(sv)");
+    if (r < 0)
+        return r;
+    while ((r = sd_bus_message_enter_container(m, 'r', "sv")) > 0) {
+        const char *name, *contents;
+        char type;
+        sd_bus_message_read(m, "s", &name);
+        sd_bus_message_peek_type(m, &type, &contents);
+        sd_bus_message_enter_container(m, 'v', contents);
+        o += (size_t) snprintf(out + o, len - o, "%s=", name);
+        if (streq(contents, "s")) {
+            const char *s;
+            sd_bus_message_read(m, "s", &s);
+            o += (size_t) snprintf(out + o, len - o, "%s;", s);
+        } else if (streq(contents, "b")) {
+            int b;
+            sd_bus_message_read(m, "b", &b);
+            o += (size_t) snprintf(out + o, len - o, "%d;", b);
+        } else if (streq(contents, "t")) {
+            uint64_t t;
+            sd_bus_message_read(m, "t", &t);
+            o += (size_t) snprintf(out + o, len - o, "%" PRIu64 ";", t);
+        } else if (streq(contents, "au") || streq(contents, "ay")) {
+            const void *p;
+            size_t sz;
+            sd_bus_message_read_array(m, contents[1], &p, &sz);
+            size_t el = contents[1] == 'u' ? 4 : 1;
+            for (size_t i = 0; i < sz / el; i++)
+                o += (size_t) snprintf(out + o, len - o, "%s%u", i ? "," : "",
+                                       el == 4 ? ((const uint32_t *) p)[i] : ((const uint8_t *) p)[i]);
+            o += (size_t) snprintf(out + o, len - o, ";");
+        } else {
+            sd_bus_message_skip(m, contents);
+            o += (size_t) snprintf(out + o, len - o, "?%s;", contents);
+        }
+        sd_bus_message_exit_container(m);
+        sd_bus_message_exit_container(m);
+        if (o >= len)
+            o = len - 1;
+    }
+    return sd_bus_message_exit_container(m);
+}
+
+static int finish_job(sd_bus_message *m, const char *unit)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/org/freedesktop/systemd1/job/%u", ++job_n);
+    int r = sd_bus_reply_method_return(m, "o", path);
+    if (r < 0)
+        return r;
+    return sd_bus_emit_signal(sd_bus_message_get_bus(m), "/org/freedesktop/systemd1",
+                              "org.freedesktop.systemd1.Manager", "JobRemoved", "uoss", job_n, path, unit, "done");
+}
+
+static int m_start(sd_bus_message *m, void *ud, sd_bus_error *e)
+{
+    const char *unit, *mode;
+    char props[3000] = "";
+    sd_bus_message_read(m, "ss", &unit, &mode);
+    read_props(m, props, sizeof props);
+    sd_bus_message_skip(m, "a(sa(sv))");
+    record("START %s %s %s", unit, mode, props);
+    return finish_job(m, unit);
+}
+
+static int m_stop(sd_bus_message *m, void *ud, sd_bus_error *e)
+{
+    const char *unit, *mode;
+    sd_bus_message_read(m, "ss", &unit, &mode);
+    record("STOP %s %s", unit, mode);
+    return finish_job(m, unit);
+}
+
+static int m_set(sd_bus_message *m, void *ud, sd_bus_error *e)
+{
+    const char *unit;
+    int runtime;
+    char props[3000] = "";
+    sd_bus_message_read(m, "sb", &unit, &runtime);
+    read_props(m, props, sizeof props);
+    record("SET %s %d %s", unit, runtime, props);
+    return sd_bus_reply_method_return(m, "");
+}
+
+static int m_sub(sd_bus_message *m, void *ud, sd_bus_error *e) { return sd_bus_reply_method_return(m, ""); }
+
+static int p_cg(sd_bus *bus, const char *path, const char *iface, const char *prop, sd_bus_message *reply,
+                void *ud, sd_bus_error *e)
+{
+    return sd_bus_message_append(reply, "s", control_group);
+}
+
+static const sd_bus_vtable vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("StartTransientUnit", "ssa(sv)a(sa(sv))", "o", m_start, 0),
+    SD_BUS_METHOD("StopUnit", "ss", "o", m_stop, 0),
+    SD_BUS_METHOD("SetUnitProperties", "sba(sv)", "", m_set, 0),
+    SD_BUS_METHOD("Subscribe", "", "", m_sub, 0),
+    SD_BUS_PROPERTY("ControlGroup", "s", p_cg, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
+    SD_BUS_VTABLE_END
+};
+
+static void fake_systemd(const char *addr, int ready_fd)
+{
+    sd_bus *b = NULL;
+    if (sd_bus_new(&b) < 0 || sd_bus_set_address(b, addr) < 0 || sd_bus_set_bus_client(b, 1) < 0 ||
+        sd_bus_start(b) < 0 || sd_bus_request_name(b, "org.freedesktop.systemd1", 0) < 0 ||
+        sd_bus_add_object_vtable(b, NULL, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                 vtable, NULL) < 0)
+        _exit(2);
+    (void) !write(ready_fd, "R", 1);
+    close(ready_fd);
+    for (;;) {
+        int r = sd_bus_process(b, NULL);
+        if (r < 0)
+            _exit(3);
+        if (r == 0)
+            sd_bus_wait(b, UINT64_MAX);
+    }
+}
+
+static pid_t daemon_pid, fake_pid;
+static int rec_rd = -1;
+static char sock[128], addr[160], conf[128];
+
+static bool start_bus(void)
+{
+    snprintf(sock, sizeof sock, "/tmp/tinyrun-sdtest-%d.sock", (int) getpid());
+    snprintf(addr, sizeof addr, "unix:path=%s", sock);
+    snprintf(conf, sizeof conf, "/tmp/tinyrun-sdtest-%d.conf", (int) getpid());
+    _cleanup_free_ char *xml = xasprintf(
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+        "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig><type>session</type><listen>%s</listen><auth>EXTERNAL</auth>"
+        "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+        "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", addr);
+    struct tr_err err;
+    if (write_file(conf, xml, strlen(xml), 0600, &err) < 0)
+        return false;
+    daemon_pid = fork();
+    if (daemon_pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        dup2(null, 2);
+        _cleanup_free_ char *cf = xasprintf("--config-file=%s", conf);
+        execlp("dbus-daemon", "dbus-daemon", cf, "--nofork", "--nopidfile", (char *) NULL);
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 500 && stat(sock, &st) < 0; i++)
+        usleep(10000);
+    if (stat(sock, &st) < 0)
+        return false;
+    int rec[2], rdy[2];
+    if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(rdy, O_CLOEXEC) < 0)
+        return false;
+    fake_pid = fork();
+    if (fake_pid == 0) {
+        close(rec[0]);
+        close(rdy[0]);
+        rec_fd = rec[1];
+        fake_systemd(addr, rdy[1]);
+    }
+    close(rec[1]);
+    close(rdy[1]);
+    rec_rd = rec[0];
+    char c;
+    bool ready = read(rdy[0], &c, 1) == 1;
+    close(rdy[0]);
+    return ready;
+}
+
+static void stop_bus(void)
+{
+    if (fake_pid > 0) { kill(fake_pid, SIGKILL); waitpid(fake_pid, NULL, 0); }
+    if (daemon_pid > 0) { kill(daemon_pid, SIGTERM); waitpid(daemon_pid, NULL, 0); }
+    unlink(sock);
+    unlink(conf);
+}
+
+/* next line the fake recorded (waits up to 5 s) */
+static char *next_call(void)
+{
+    static char line[4096];
+    size_t n = 0;
+    struct pollfd p = { .fd = rec_rd, .events = POLLIN };
+    while (n < sizeof line - 1 && poll(&p, 1, 5000) > 0 && read(rec_rd, line + n, 1) == 1) {
+        if (line[n] == '\n')
+            break;
+        n++;
+    }
+    line[n] = '\0';
+    return line;
+}
+
+static pid_t sleeper(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        for (;;)
+            pause();
+    }
+    return p;
+}
+
+static bool exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
+
+static void rmdir_chain(const char *rel)
+{
+    /* remove test dirs bottom-up in every hierarchy (only empty ones go) */
+    static const char *mnts[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
+                                  "systemd", "unified", "" };
+    for (size_t i = 0; i < ARRAY_SIZE(mnts); i++) {
+        _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup%s%s%s", *mnts[i] ? "/" : "", mnts[i], rel);
+        for (char *s; (s = strrchr(p, '/')) && s > p + strlen("/sys/fs/cgroup/") + strlen(mnts[i]);) {
+            rmdir(p);
+            *s = '\0';
+        }
+    }
+}
+
+static void test_rootful(void)
+{
+    char id[32], cgp[96];
+    snprintf(id, sizeof id, "sd%d", (int) getpid());
+    snprintf(cgp, sizeof cgp, "tinyrun_sdtest.slice:tt:%s", id);
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+    struct oci_memory mem = { .has_limit = true, .limit = 64 << 20 };
+    struct oci_cpu cpu = { .has_shares = true, .shares = 512, .has_quota = true, .quota = 25000, .has_period = true,
+                           .period = 100000 };
+    struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 30 };
+    struct cgroup_opts o = { .id = id, .cgroups_path = cgp, .systemd = true, .resources = &res };
+    struct tr_err err;
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "systemd create: %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    _cleanup_free_ char *want = xasprintf("/tinyrun_sdtest.slice/tt-%s.scope", id);
+    is_str(cgroup_relative_path(m), want, "path = expanded slice + unit");
+    ok(cgroup_leaf_fd(m) < 0, "no CLONE_INTO_CGROUP fd before the unit exists");
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "enter starts the unit: %s", err.msg);
+    char *call = next_call();
+    printf("# %s\n", call);
+    char pidprop[32];
+    snprintf(pidprop, sizeof pidprop, "PIDs=%d;", (int) child);
+    bool v2 = cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED;
+    _cleanup_free_ char *head = xasprintf("START tt-%s.scope fail ", id);
+    ok(!strncmp(call, head, strlen(head)), "StartTransientUnit(<prefix>-<name>.scope, \"fail\")");
+    ok(strstr(call, "Slice=tinyrun_sdtest.slice;") && strstr(call, "Delegate=1;") && strstr(call, pidprop) &&
+       strstr(call, "DefaultDependencies=0;") && strstr(call, "MemoryAccounting=1;") &&
+       strstr(call, "CPUAccounting=1;") && strstr(call, "TasksAccounting=1;") && strstr(call, "Description=tinyrun container"),
+       "unit properties");
+    ok(strstr(call, v2 ? "MemoryMax=67108864;" : "MemoryLimit=67108864;") && strstr(call, "TasksMax=30;") &&
+       strstr(call, "CPUQuotaPerSecUSec=250000;") && strstr(call, v2 ? "CPUWeight=" : "CPUShares=512;"),
+       "resources as unit properties");
+    ok(cgroup_apply(m, &res, false, &err) == 0, "apply: %s", err.msg);
+    _cleanup_free_ char *pc = xasprintf("/proc/%d/cgroup", (int) child);
+    _cleanup_free_ char *self = read_file(pc, NULL, &err);
+    ok(self && strstr(self, want), "child is in the scope's cgroup");
+    if (!v2) {
+        _cleanup_free_ char *d = xasprintf("/sys/fs/cgroup/memory%s", want);
+        _cleanup_free_ char *v = cg_read(d, "memory.limit_in_bytes", &err);
+        is_str(v, "67108864", "limit also written to the cgroup file");
+    }
+    struct oci_resources upd = { .has_pids_limit = true, .pids_limit = 40 };
+    ok(cgroup_apply(m, &upd, true, &err) == 0, "update");
+    call = next_call();
+    _cleanup_free_ char *sethead = xasprintf("SET tt-%s.scope 1 ", id);
+    ok(!strncmp(call, sethead, strlen(sethead)) && strstr(call, "TasksMax=40;") && !strstr(call, "Slice=") &&
+       !strstr(call, "Delegate="), "update sends SetUnitProperties (runtime) with the new limit: %s", call);
+    _cleanup_free_ char *saved = cgroup_serialize(m);
+    _cleanup_free_ char *wsaved = xasprintf("systemd:tinyrun_sdtest.slice:tt-%s.scope:%s created=1", id, want);
+    is_str(saved, wsaved, "serialized form");
+    struct cgroup_mgr *m2 = cgroup_load(saved, &err);
+    ok(m2 && cgroup_destroy(m2, &err) == 0, "destroy: %s", m2 ? err.msg : "load failed");
+    call = next_call();
+    _cleanup_free_ char *stop = xasprintf("STOP tt-%s.scope replace", id);
+    is_str(call, stop, "destroy stops the unit");
+    int st;
+    ok(waitpid(child, &st, 0) == child && WIFSIGNALED(st), "leftover process killed");
+    _cleanup_free_ char *leaf = xasprintf("/sys/fs/cgroup/memory%s", want);
+    ok(!exists(leaf), "unit cgroup removed");
+    _cleanup_free_ char *slice = xasprintf("/sys/fs/cgroup/memory/tinyrun_sdtest.slice");
+    ok(exists(slice) || v2, "the slice (systemd's) is left alone");
+    rmdir_chain("/tinyrun_sdtest.slice");
+    cgroup_free(m2);
+    cgroup_free(m);
+    unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
+static void test_rootless(void)
+{
+    char id[32];
+    snprintf(id, sizeof id, "rl%d", (int) getpid());
+    setenv("DBUS_SESSION_BUS_ADDRESS", addr, 1);
+    _cleanup_free_ char *cgp = xasprintf("user.slice:nerdctl:%s", id);
+    struct cgroup_opts o = { .id = id, .cgroups_path = cgp, .systemd = true, .rootless = true };
+    struct tr_err err;
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "rootless systemd create: %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    _cleanup_free_ char *want = xasprintf("/tinyrun-sdtest-%d/user@1000.service/user.slice/nerdctl-%s.scope",
+                                          (int) getpid(), id);
+    is_str(cgroup_relative_path(m), want, "rootless path = manager ControlGroup + slice + unit");
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "rootless enter: %s", err.msg);
+    char *call = next_call();
+    _cleanup_free_ char *head = xasprintf("START nerdctl-%s.scope fail ", id);
+    ok(!strncmp(call, head, strlen(head)) && strstr(call, "Slice=user.slice;"), "user bus StartTransientUnit");
+    ok(cgroup_destroy(m, &err) == 0, "rootless destroy");
+    next_call();
+    waitpid(child, NULL, 0);
+    _cleanup_free_ char *top = xasprintf("/tinyrun-sdtest-%d/user@1000.service/user.slice", (int) getpid());
+    rmdir_chain(top);
+    cgroup_free(m);
+
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", 1);
+    m = cgroup_create(&o, &err);
+    ok(m == NULL && strstr(err.msg, "connect to the user bus unix:path=/nonexistent/bus") &&
+       strstr(err.msg, "dbus-user-session"), "unreachable user bus: %s", err.msg);
+    cgroup_free(m);
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+#endif
+
+int main(void)
+{
+#ifndef HAVE_SYSTEMD
+    struct cgroup_opts o = { .id = "x", .cgroups_path = "system.slice:p:x", .systemd = true };
+    struct tr_err err;
+    ok(cgroup_create(&o, &err) == NULL && strstr(err.msg, "--systemd-cgroup"), "clear error without sd-bus: %s", err.msg);
+    return done_testing();
+#else
+    struct cgroup_opts bad = { .id = "x", .cgroups_path = "/foo", .systemd = true };
+    struct tr_err err;
+    ok(cgroup_create(&bad, &err) == NULL, "bad cgroupsPath refused before any D-Bus call");
+    is_str(err.msg, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got \"/foo\"",
+           "error text");
+    if (geteuid() != 0) {
+        skip("systemd driver tests need root (cgroup dirs)");
+        return done_testing();
+    }
+    if (access("/usr/bin/dbus-daemon", X_OK) != 0) {
+        skip("dbus-daemon not installed");
+        return done_testing();
+    }
+    snprintf(control_group, sizeof control_group, "/tinyrun-sdtest-%d/user@1000.service", (int) getpid());
+    if (!start_bus()) {
+        ok(0, "private dbus-daemon + fake systemd started");
+        stop_bus();
+        return done_testing();
+    }
+    test_rootful();
+    test_rootless();
+    stop_bus();
+    return done_testing();
+#endif
+}
