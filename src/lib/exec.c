@@ -105,7 +105,7 @@ static int build_process(struct exec_job *j, struct tr_err *err)
         if (!json)
             return tr_prefix(err, "--process");
         j->file_proc = oci_parse_process(json, len, o->process_file, err);
-        if (!j->file_proc)
+        if (!j->file_proc || oci_validate_process(j->file_proc, o->process_file, err) < 0)
             return -1;
         j->proc = *j->file_proc;
         return 0;
