@@ -102,8 +102,8 @@ static int memory_writes(const struct oci_memory *mem, bool v2, struct cg_writes
                 last(w)->flags |= CG_W_SWAP_ORDER;
         }
         if (mem->has_swap && mem->swap != 0)   /* OCI swap on v1 is already memory+swap */
-            cg_writes_add(w, "memory", "memory.memsw.limit_in_bytes",
-                          xasprintf("%" PRId64, mem->swap), JP "memory.swap", 0);
+            cg_writes_add(w, "memory", "memory.memsw.limit_in_bytes", xasprintf("%" PRId64, mem->swap),
+                          JP "memory.swap", mem->swap == -1 ? CG_W_OPTIONAL : 0);
         if (mem->has_reservation && mem->reservation != 0)
             cg_writes_add(w, "memory", "memory.soft_limit_in_bytes",
                           xasprintf("%" PRId64, mem->reservation), JP "memory.reservation", 0);
@@ -137,8 +137,10 @@ static int memory_writes(const struct oci_memory *mem, bool v2, struct cg_writes
         int64_t sw;
         if (cg_swap_v2(mem->has_swap ? mem->swap : 0, mem->has_limit ? mem->limit : 0, &sw, err) < 0)
             return -1;
+        /* without swap accounting the file is missing: "unlimited" is then already true */
         if (sw != 0)
-            cg_writes_add(w, "memory", "memory.swap.max", num_or_max(sw), JP "memory.swap", 0);
+            cg_writes_add(w, "memory", "memory.swap.max", num_or_max(sw), JP "memory.swap",
+                          sw == -1 ? CG_W_OPTIONAL : 0);
     }
     if (mem->has_reservation && mem->reservation != 0)
         cg_writes_add(w, "memory", "memory.low", num_or_max(mem->reservation), JP "memory.reservation", 0);

@@ -19,7 +19,8 @@ struct cgroup_opts {
     const char *cgroups_path;   /* linux.cgroupsPath, may be NULL/"" (default path) */
     bool systemd;               /* --systemd-cgroup */
     bool rootless;              /* failures to create/write are warnings, not errors */
-    const struct oci_resources *resources;   /* may be NULL */
+    const struct oci_resources *resources;   /* may be NULL; systemd: unit properties, read at
+                                                 * cgroup_enter, so keep it alive until then */
 };
 
 /* Parent, before spawn: create the cgroup (dirs or a transient unit when systemd needs a pid

@@ -268,10 +268,11 @@ static void rmdir_chain(const char *rel)
     static const char *mnts[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
                                   "systemd", "unified", "" };
     for (size_t i = 0; i < ARRAY_SIZE(mnts); i++) {
-        _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup%s%s%s", *mnts[i] ? "/" : "", mnts[i], rel);
-        for (char *s; (s = strrchr(p, '/')) && s > p + strlen("/sys/fs/cgroup/") + strlen(mnts[i]);) {
+        _cleanup_free_ char *base = xasprintf("/sys/fs/cgroup%s%s", *mnts[i] ? "/" : "", mnts[i]);
+        _cleanup_free_ char *p = xasprintf("%s%s", base, rel);
+        while (strlen(p) > strlen(base)) {
             rmdir(p);
-            *s = '\0';
+            *strrchr(p, '/') = '\0';
         }
     }
 }
