@@ -12,15 +12,6 @@
 #include "log.h"
 #include "util.h"
 
-#ifdef TINYRUN_LINK_PENDING
-/* Interim build (see src/cli.am): the library does not link yet. */
-int main(void)
-{
-    fputs("tinyrun: this build has no command line yet (src/lib/rootfs.c is not in the tree)\n",
-          stderr);
-    return 1;
-}
-#else
 static const struct verb {
     const char *name;
     cmd_fn fn;
@@ -217,4 +208,3 @@ int main(int argc, char **argv)
     fflush(stdout);
     return rc;
 }
-#endif
