@@ -298,6 +298,11 @@ int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
         export_bpf(ctx, p, err) < 0)
         goto fail;
     p->notify = cc.notify;
+    /* runtime-spec: listenerPath MUST be set when SCMP_ACT_NOTIFY is used. */
+    if (p->notify && (!s->listener_path || !*s->listener_path)) {
+        tr_failx(err, "%s.listenerPath: required when a rule uses SCMP_ACT_NOTIFY", cc.prefix);
+        goto fail;
+    }
     if (!p->notify)
         p->flags &= ~(unsigned int) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     /* Only when the default denies: with an allowing default a new syscall is allowed anyway. */

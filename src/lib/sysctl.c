@@ -71,7 +71,7 @@ static int sysctl_check_key(const struct oci_spec *spec, const char *key, struct
         return 0;
     }
     if (strncmp(dotted, "kernel.shm", 10) == 0 || strncmp(dotted, "kernel.msg", 10) == 0 ||
-        streq(dotted, "kernel.sem") || strncmp(dotted, "fs.mqueue.", 10) == 0) {
+        streq(dotted, "kernel.sem") || streq(dotted, "kernel.sem_next_id") || strncmp(dotted, "fs.mqueue.", 10) == 0) {
         if (!owns_ns(spec, OCI_NS_IPC, "ipc"))
             return tr_failx(err, "linux.sysctl[\"%s\"]: needs an ipc namespace of the "
                             "container's own in linux.namespaces; it would change the host", key);

@@ -62,7 +62,8 @@ static struct seccomp_plan *notify_plan(bool killable)
                                            .action = "SCMP_ACT_NOTIFY" } };
     char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
     struct oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = sc, .syscalls_len = 1,
-                             .flags = flags, .flags_len = killable ? 1 : 0 };
+                             .flags = flags, .flags_len = killable ? 1 : 0,
+                             .listener_path = "/run/agent.sock" };
     struct seccomp_plan *p = NULL;
     struct tr_err err;
     int r = seccomp_compile(&s, "linux.seccomp", &p, &err);

@@ -93,6 +93,10 @@ static void test_errors(void)
     is_str(compile_error(&s), "linux.seccomp.syscalls[0].names[1]: \"write\" cannot use "
            "SCMP_ACT_NOTIFY: the runtime needs it to hand the listener over", "write in NOTIFY");
 
+    nsc[0] = (struct oci_seccomp_syscall) SC("SCMP_ACT_NOTIFY", "close", "fcntl");
+    is_str(compile_error(&s), "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY",
+           "NOTIFY without listenerPath");
+
     struct oci_seccomp_syscall usc[1] = { SC("SCMP_ACT_ERRNO", "no_such_syscall_xyz", "mkdir") };
     s = (struct oci_seccomp) { .default_action = "SCMP_ACT_ALLOW", .syscalls = usc, .syscalls_len = 1 };
     is_str(compile_error(&s), "(compiled)", "unknown syscall name is skipped, not fatal");
