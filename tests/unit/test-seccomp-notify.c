@@ -60,15 +60,16 @@ static struct seccomp_plan *notify_plan(bool killable)
     static char *names[] = { "mkdir", "mkdirat", "close", "fcntl", "getpeername", "exit_group", "_exit" };
     struct oci_seccomp_syscall sc[1] = { { .names = names, .names_len = ARRAY_SIZE(names),
                                            .action = "SCMP_ACT_NOTIFY" } };
-    char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
+    /* TSYNC with NEW_LISTENER needs TSYNC_ESRCH added by seccomp_load. */
+    char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC" };
     struct oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = sc, .syscalls_len = 1,
-                             .flags = flags, .flags_len = killable ? 1 : 0,
+                             .flags = flags, .flags_len = killable ? 2 : 0,
                              .listener_path = "/run/agent.sock" };
     struct seccomp_plan *p = NULL;
     struct tr_err err;
     int r = seccomp_compile(&s, "linux.seccomp", &p, &err);
     ok(r == 0 && seccomp_plan_uses_notify(p), "NOTIFY plan compiles and uses notify%s",
-       killable ? " (WAIT_KILLABLE_RECV)" : "");
+       killable ? " (WAIT_KILLABLE_RECV, TSYNC)" : "");
     return p;
 }
 

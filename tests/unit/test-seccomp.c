@@ -164,7 +164,12 @@ static void child_default_deny(const void *arg, int out)
     long b = RES(syscall(SYS_getppid));
     long c = RES(syscall(1000));
     long d = RES(syscall(SYS_process_madvise, -1, NULL, 0, 0, 0));
-    out_printf(out, "getpid=%ld getppid=%ld nr1000=%ld process_madvise=%ld", a, b, c, d);
+    /* x32 numbers (0x40000000 | nr) arrive as AUDIT_ARCH_X86_64: the prologue must send them to
+     * the x32 rules, not compare them with the native maximum. */
+    long e = RES(syscall(0x40000000 | SYS_getppid));
+    long f = RES(syscall(0x40000000 | 1000));
+    out_printf(out, "getpid=%ld getppid=%ld nr1000=%ld process_madvise=%ld x32_getppid=%ld x32_nr1000=%ld",
+               a, b, c, d, e, f);
 }
 
 static void test_default_deny(void)
@@ -182,7 +187,7 @@ static void test_default_deny(void)
     char buf[512];
     int st = run_child(child_default_deny, p, buf, sizeof buf);
     ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exited normally");
-    is_str(buf, "getpid=0 getppid=-13 nr1000=-38 process_madvise=-38",
+    is_str(buf, "getpid=0 getppid=-13 nr1000=-38 process_madvise=-38 x32_getppid=-13 x32_nr1000=-38",
            "defaultErrnoRet for known syscalls, ENOSYS above the profile's newest");
     seccomp_plan_free(p);
 }
