@@ -8,7 +8,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup.h"
@@ -382,6 +386,141 @@ static void test_rootless(void)
        strstr(buf, "Permission denied"), "rootful without permission fails: %s", buf + 4);
 }
 
+
+/* ---- unified layout, simulated: a private mount namespace with cgroup2 on /sys/fs/cgroup.
+ * On this host every controller but hugetlb is bound to v1, so only hugetlb, devices (eBPF),
+ * freeze, kill and the generic files can be checked; the rest must fail with a clear message. */
+static pid_t clone_into(int cgfd)
+{
+    struct clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = CLONE_INTO_CGROUP;
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (uint64_t) cgfd;
+    long pid = syscall(SYS_clone3, &a, sizeof a);
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    return (pid_t) pid;
+}
+
+static void unified_body(void)
+{
+    ok(cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED, "simulated unified layout detected");
+    char path[96];
+    snprintf(path, sizeof path, "/tinyrun-v2-%d/c1", (int) getpid());
+    bool has_huge = exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+    struct oci_hugepage_limit huge[] = { { "2MB", 2 << 20 } };
+    struct oci_kv uni[] = { { "cgroup.max.descendants", "7" } };
+    struct oci_resources res = { .devices = devrules, .devices_len = 3, .unified = uni, .unified_len = 1,
+                                 .hugepage_limits = huge, .hugepage_limits_len = has_huge ? 1 : 0 };
+    struct cgroup_opts o = { .id = "c1", .cgroups_path = path, .resources = &res };
+    struct tr_err err;
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "v2 create: %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    cgroup_mount_entries(m, &ents, &nents, &err);
+    ok(nents == 1 && streq(ents[0].name, ""), "v2: one mount entry named \"\"");
+    int fd = cgroup_leaf_fd(m);
+    ok(fd >= 0, "v2 leaf fd for CLONE_INTO_CGROUP");
+    pid_t c0 = clone_into(fd);
+    close(fd);
+    _cleanup_free_ char *pp = xasprintf("/proc/%d/cgroup", (int) c0);
+    _cleanup_free_ char *pc = read_file(pp, NULL, &err);
+    _cleanup_free_ char *line = xasprintf("0::%s\n", path);
+    ok(c0 > 0 && pc && strstr(pc, line), "clone3(CLONE_INTO_CGROUP) child born in the cgroup");
+    struct child c = spawn_child("/dev/null");
+    ok(cgroup_enter(m, c.pid, &err) == 0, "v2 enter");
+    ok(cgroup_apply(m, &res, false, &err) == 0, "v2 apply: %s", err.msg);
+    if (has_huge)
+        is_str(rd("", "hugetlb.2MB.max"), "2097152", "v2 hugetlb.2MB.max");
+    is_str(rd("", "cgroup.max.descendants"), "7", "unified key written verbatim");
+    int dfd = open(dir_of(""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ok(cg_bpf_count(dfd) == 1, "one device program attached");
+    ok(child_try(&c) == EPERM, "v2 device rules enforced");
+    ok(cgroup_apply(m, &res, true, &err) == 0 && cg_bpf_count(dfd) == 1, "update replaces the device program");
+    close(dfd);
+    struct oci_resources pl = { .has_pids_limit = true, .pids_limit = 3 };
+    ok(cgroup_apply(m, &pl, true, &err) < 0 &&
+       strstr(err.msg, "linux.resources.pids.limit: the pids cgroup controller is not enabled for this cgroup"),
+       "undelegated controller, rootful: %s", err.msg);
+    pid_t *pids;
+    size_t n;
+    ok(cgroup_pids(m, &pids, &n, &err) == 0 && n == 2, "v2 pids: %zu", n);
+    free(pids);
+    ok(cgroup_freeze(m, true, &err) == 0 && cgroup_is_frozen(m, &err) == 1, "v2 freeze: %s", err.msg);
+    ok(cgroup_freeze(m, false, &err) == 0 && cgroup_is_frozen(m, &err) == 0, "v2 thaw");
+    _cleanup_free_ char *js = cgroup_stats_json(m, &err);
+    ok(js && strstr(js, "\"cpu\":{") && strstr(js, "\"pids\":{") && (!has_huge || strstr(js, "\"hugetlb\":{\"2MB\":{")),
+       "v2 stats json");
+    printf("# %s\n", js ? js : err.msg);
+    _cleanup_free_ char *saved = cgroup_serialize(m);
+    _cleanup_free_ char *want = xasprintf("v2:%s created=2", path);
+    is_str(saved, want, "v2 serialized form");
+    struct cgroup_mgr *m2 = cgroup_load(saved, &err);
+    ok(m2 && cgroup_kill_all(m2, SIGTERM, &err) == 0, "kill_all SIGTERM (freeze, signal, thaw)");
+    int st;
+    ok(waitpid(c0, &st, 0) == c0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "clone3 child got SIGTERM");
+    ok(waitpid(c.pid, &st, 0) == c.pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "other child got SIGTERM");
+    close(c.go);
+    close(c.res);
+    c = spawn_child(NULL);
+    cgroup_enter(m2, c.pid, &err);
+    ok(cgroup_kill_all(m2, SIGKILL, &err) == 0 && waitpid(c.pid, &st, 0) == c.pid && WTERMSIG(st) == SIGKILL,
+       "kill_all SIGKILL via cgroup.kill");
+    close(c.go);
+    close(c.res);
+    ok(cgroup_destroy(m2, &err) == 0 && !exists(ents[0].host_path), "v2 destroy");
+    _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/tinyrun-v2-%d", (int) getpid());
+    ok(!exists(parent), "v2 parent removed");
+    cgroup_mount_entries_free(ents, nents);
+    cgroup_free(m2);
+    cgroup_free(m);
+
+    /* rootless on v2: an undelegated controller is a warning, not an error */
+    o.rootless = true;
+    o.cgroups_path = path;
+    m = cgroup_create(&o, &err);
+    ok(m && cgroup_apply(m, &pl, false, &err) == 0, "undelegated controller, rootless: skipped");
+    if (m)
+        cgroup_destroy(m, &err);
+    cgroup_free(m);
+}
+
+static void test_unified_sim(void)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        abort();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0) {
+            skip("cannot mount cgroup2 on /sys/fs/cgroup in a new mount namespace");
+        } else {
+            unified_body();
+        }
+        fflush(stdout);
+        int r[2] = { tap_n, tap_failed };
+        (void) !write(p[1], r, sizeof r);
+        _exit(0);
+    }
+    close(p[1]);
+    int r[2];
+    if (read(p[0], r, sizeof r) == sizeof r) {
+        tap_n = r[0];
+        tap_failed = r[1];
+    } else {
+        ok(0, "unified simulation child crashed");
+    }
+    close(p[0]);
+    waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -393,5 +532,6 @@ int main(void)
     test_relative();
     test_bpf();
     test_rootless();
+    test_unified_sim();
     return done_testing();
 }
