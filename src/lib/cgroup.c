@@ -209,10 +209,15 @@ static int set_paths(struct cgroup_mgr *m, const char *cgroups_path, bool resolv
     return 0;
 }
 
-static struct cgroup_mgr *disable(struct cgroup_mgr *m, const struct tr_err *why)
+static struct cgroup_mgr *disable(struct cgroup_mgr *m, const struct tr_err *why, bool asked)
 {
-    tr_warn("rootless: cannot use cgroups (%s): running without a cgroup, resource limits are not applied",
-            why->msg);
+    /* an empty cgroupsPath in rootless is what nerdctl sends for --cgroup-manager=none: no
+     * warning then (it would land in the container's log, our stderr being its stdio) */
+    if (asked)
+        tr_warn("rootless: cannot use cgroups (%s): running without a cgroup, resource limits are not applied",
+                why->msg);
+    else
+        tr_debug("rootless: no cgroupsPath and no writable cgroup (%s): running without a cgroup", why->msg);
     for (size_t i = 0; m->created && i < m->nh; i++)
         cg_rmdir_path(m, &m->h[i]);
     m->disabled = true;
@@ -244,7 +249,7 @@ struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err
     for (size_t i = 0; i < m->nh; i++) {
         if (cg_mkdir_path(m, &m->h[i], err) < 0) {
             if (m->rootless && cg_is_perm_error(err->code))
-                return disable(m, err);
+                return disable(m, err, o->cgroups_path && *o->cgroups_path);
             tr_prefix(err, "linux.cgroupsPath");
             for (size_t j = 0; m->created && j <= i; j++)
                 cg_rmdir_path(m, &m->h[j]);
@@ -332,6 +337,9 @@ static void hybrid_v2_subset(struct cgroup_mgr *m, const struct oci_resources *r
 
 int cgroup_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool update, struct tr_err *err)
 {
+    if (m && m->disabled && update && res)
+        tr_warn("update: the container has no cgroup (rootless without cgroup delegation): "
+                "resource limits are not applied");
     if (!m || m->disabled || !res)
         return 0;
     struct cg_writes w = { 0 };
@@ -399,8 +407,7 @@ int cgroup_pids(struct cgroup_mgr *m, pid_t **pids, size_t *n, struct tr_err *er
     *pids = NULL;
     *n = 0;
     if (!m || m->disabled)
-        return tr_failx(err, "the container has no cgroup (rootless without cgroup delegation): "
-                        "cannot list its processes");
+        return 0;   /* no cgroup: the caller knows only the init pid (cgroup_is_disabled) */
     struct cg_hier *h = cg_primary_hier(m);
     size_t cap = 0;
     if (cg_read_pids_rec(h->dir, pids, n, &cap, err) < 0) {
@@ -415,7 +422,7 @@ int cgroup_pids(struct cgroup_mgr *m, pid_t **pids, size_t *n, struct tr_err *er
 int cgroup_kill_all(struct cgroup_mgr *m, int sig, struct tr_err *err)
 {
     if (!m || m->disabled)
-        return tr_failx(err, "kill --all: the container has no cgroup (rootless without cgroup delegation)");
+        return 0;   /* no cgroup: the caller signals the init pid itself (cgroup_is_disabled) */
     struct cg_hier *v2 = cg_v2_hier(m);
     if (sig == SIGKILL && m->layout == CGROUP_LAYOUT_UNIFIED && v2) {
         struct tr_err e;
@@ -506,6 +513,11 @@ void cgroup_free(struct cgroup_mgr *m)
     free(m->h);
     free(m->id); free(m->path); free(m->slice); free(m->unit);
     free(m);
+}
+
+bool cgroup_is_disabled(struct cgroup_mgr *m)
+{
+    return !m || m->disabled;
 }
 
 const char *cgroup_relative_path(struct cgroup_mgr *m)

@@ -25,7 +25,9 @@ struct cgroup_opts {
 
 /* Parent, before spawn: create the cgroup (dirs or a transient unit when systemd needs a pid
  * later: see cgroup_enter). Returns NULL + err, or a manager (which may be "disabled" in
- * rootless when nothing is writable: every call is then a no-op). */
+ * rootless when nothing is writable: every call is then a no-op returning success: enter,
+ * apply, destroy, kill_all (signals nobody), pids (empty list), is_frozen (0), oom (-1);
+ * only cgroup_freeze and cgroup_stats_json fail, as they cannot be faked). */
 struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err);
 /* v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); -1 when not usable. */
 int cgroup_leaf_fd(struct cgroup_mgr *m);
@@ -65,5 +67,8 @@ void cgroup_mount_entries_free(struct cgroup_mount_entry *e, size_t n);
 
 /* Added by the cgroup module: euid != 0, or uid 0 in a non-initial user namespace. */
 bool cgroup_detect_rootless(void);
+/* True for a disabled manager (rootless without a writable cgroup): kill --all and ps must then
+ * fall back to the init pid. */
+bool cgroup_is_disabled(struct cgroup_mgr *m);
 
 #endif
