@@ -210,11 +210,12 @@ static int add_rules(struct compile_ctx *cc, const struct oci_seccomp_syscall *s
     bool split;
     if (parse_args(sc, path, cmps, &split, err) < 0)
         return -1;
-    for (size_t j = 0; j < sc->names_len; j++) {
-        const char *name = sc->names[j] ? sc->names[j] : "";
-        if (action == SCMP_ACT_NOTIFY && streq(name, "write"))
+    for (size_t j = 0; action == SCMP_ACT_NOTIFY && j < sc->names_len; j++)
+        if (sc->names[j] && streq(sc->names[j], "write"))
             return tr_failx(err, "%s.names[%zu]: \"write\" cannot use SCMP_ACT_NOTIFY: the "
                             "runtime needs it to hand the listener over", path, j);
+    for (size_t j = 0; j < sc->names_len; j++) {
+        const char *name = sc->names[j] ? sc->names[j] : "";
         int nr = seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR) {
             tr_debug("%s.names[%zu]: unknown syscall \"%s\" ignored", path, j, name);
@@ -228,8 +229,13 @@ static int add_rules(struct compile_ctx *cc, const struct oci_seccomp_syscall *s
             r = seccomp_rule_add_array(cc->ctx, action, nr, (unsigned) sc->args_len, cmps);
         for (size_t k = 0; split && k < sc->args_len && r == 0; k++)
             r = seccomp_rule_add_array(cc->ctx, action, nr, 1, &cmps[k]);
-        if (r < 0)
-            return tr_fail(err, -r, "%s: add rule for \"%s\"", path, name);
+        if (r < 0) {
+            tr_fail(err, -r, "%s: add rule for \"%s\"", path, name);
+            if (action == SCMP_ACT_NOTIFY)
+                tr_hint(err, "SCMP_ACT_NOTIFY needs Linux >= 5.0 and libseccomp API level >= 5 "
+                        "(this one reports %u)", seccomp_api_get());
+            return -1;
+        }
     }
     return 0;
 }
@@ -265,6 +271,10 @@ static int compile_rules(struct compile_ctx *cc, const struct oci_seccomp *s, st
         if (parse_action(sc->action, sc->has_errno_ret, sc->errno_ret, apath, epath, &action,
                          err) < 0)
             return -1;
+        /* runtime-spec: listenerPath MUST be set when SCMP_ACT_NOTIFY is used. */
+        if (action == SCMP_ACT_NOTIFY && (!s->listener_path || !*s->listener_path))
+            return tr_failx(err, "%s.listenerPath: required when a rule uses SCMP_ACT_NOTIFY",
+                            cc->prefix);
         if (action == SCMP_ACT_NOTIFY)
             cc->notify = true;
         if (add_rules(cc, sc, i, action, err) < 0)
@@ -298,11 +308,6 @@ int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
         export_bpf(ctx, p, err) < 0)
         goto fail;
     p->notify = cc.notify;
-    /* runtime-spec: listenerPath MUST be set when SCMP_ACT_NOTIFY is used. */
-    if (p->notify && (!s->listener_path || !*s->listener_path)) {
-        tr_failx(err, "%s.listenerPath: required when a rule uses SCMP_ACT_NOTIFY", cc.prefix);
-        goto fail;
-    }
     if (!p->notify)
         p->flags &= ~(unsigned int) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     /* Only when the default denies: with an allowing default a new syscall is allowed anyway. */
