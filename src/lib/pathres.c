@@ -53,7 +53,29 @@ struct fd_path fd_path(int fd)
     return p;
 }
 
+/* The path to continue with when component comp (of dir prefix, followed by rest) is a
+ * dangling symlink: its target joined with rest. NULL when comp is not a symlink. */
+static char *through_dangling(int dir, const char *comp, const char *prefix, size_t plen_before,
+                              const char *rest)
+{
+    char link[PATH_MAX];
+    ssize_t l = readlinkat(dir, comp, link, sizeof(link) - 1);
+    if (l <= 0)
+        return NULL;
+    link[l] = '\0';
+    if (link[0] == '/')
+        return xasprintf("%s/%s", link, rest);
+    return xasprintf("%.*s/%s/%s", (int) plen_before, prefix, link, rest);
+}
+
+static int mkdir_in_root_depth(int root, const char *path, mode_t mode, int depth, struct tr_err *err);
+
 int mkdir_in_root(int root, const char *path, mode_t mode, struct tr_err *err)
+{
+    return mkdir_in_root_depth(root, path, mode, 0, err);
+}
+
+static int mkdir_in_root_depth(int root, const char *path, mode_t mode, int depth, struct tr_err *err)
 {
     _cleanup_free_ char *prefix = xmalloc(strlen(path) + 2);
     size_t plen = 0;
@@ -74,6 +96,7 @@ int mkdir_in_root(int root, const char *path, mode_t mode, struct tr_err *err)
         }
         memcpy(comp, p, n);
         comp[n] = '\0';
+        size_t plen_before = plen;
         prefix[plen++] = '/';
         memcpy(prefix + plen, p, n);
         plen += n;
@@ -90,6 +113,15 @@ int mkdir_in_root(int root, const char *path, mode_t mode, struct tr_err *err)
         }
     reopen:;
         int next = resolve_in_root(root, prefix, O_PATH | O_DIRECTORY, 0);
+        if (next < 0 && errno == ENOENT && depth < 40) {
+            /* a dangling symlink: create its target, still inside the root (as runc does) */
+            _cleanup_free_ char *again = through_dangling(cur, comp, prefix, plen_before, p);
+            if (again) {
+                close(cur);
+                return mkdir_in_root_depth(root, again, mode, depth + 1, err);
+            }
+            errno = ENOENT;
+        }
         if (next < 0) {
             int e = errno;
             close(cur);

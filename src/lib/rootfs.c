@@ -38,25 +38,70 @@ static int root_propagation(const struct rootfs_ctx *c, unsigned long *out, stru
                          "unbindable or their r* forms)", p);
 }
 
-/* The optional "shared:N" field of the mountinfo line of the mount fd is on. */
-static bool mount_is_shared(int fd)
+static bool mnt_id_of(int fd, unsigned long long *id)
 {
     struct statx stx;
     if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
-        return true;   /* unknown: make it private, harmless for the pivot */
+        return false;
+    *id = stx.stx_mnt_id;
+    return true;
+}
+
+/* The optional "shared:N" field of the mountinfo line of mount id is on. */
+static bool mount_is_shared(unsigned long long want)
+{
     _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return true;
     char line[4096];
-    while (fgets(line, sizeof(line), f)) {
+    while (f && fgets(line, sizeof(line), f)) {
         unsigned long long id;
-        if (sscanf(line, "%llu", &id) != 1 || id != stx.stx_mnt_id)
+        if (sscanf(line, "%llu", &id) != 1 || id != want)
             continue;
         char *sep = strstr(line, " - ");
         char *sh = strstr(line, " shared:");
         return sh && (!sep || sh < sep);
     }
-    return true;
+    return true;   /* unknown: make it private, harmless for the pivot */
+}
+
+/* O_PATH fd of the root of the mount that contains fd's directory: walk ".." while the mount
+ * id stays the same (".." at a mount root crosses into the parent mount). */
+static int mount_root_of(int fd, unsigned long long id)
+{
+    int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
+        struct stat a, b;
+        unsigned long long pid;
+        int par = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (par < 0)
+            break;
+        if (!mnt_id_of(par, &pid) || pid != id || (fstat(cur, &a) == 0 && fstat(par, &b) == 0 &&
+                                                   a.st_ino == b.st_ino && a.st_dev == b.st_dev)) {
+            close(par);
+            break;
+        }
+        close(cur);
+        cur = par;
+    }
+    return cur;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared, and a bind under a shared parent
+ * would propagate out of this namespace: make the mount holding the rootfs private (only
+ * that one, and only when shared, like runc). */
+static int parent_mount_private(const struct rootfs_ctx *c, struct tr_err *err)
+{
+    _cleanup_close_ int fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    unsigned long long id;
+    if (fd < 0)
+        return tr_fail(err, errno, "root.path: open %s", c->rootfs);
+    if (!mnt_id_of(fd, &id) || !mount_is_shared(id))
+        return 0;
+    _cleanup_close_ int top = mount_root_of(fd, id);
+    if (top < 0)
+        return tr_fail(err, errno, "root.path: find the mount holding %s", c->rootfs);
+    if (mount_set_propagation(top, MS_PRIVATE, c->rootfs, err) < 0)
+        return tr_prefix(err, "root.path: parent mount");
+    return 0;
 }
 
 static int prepare_root_mount(const struct rootfs_ctx *c, struct tr_err *err)
@@ -67,13 +112,8 @@ static int prepare_root_mount(const struct rootfs_ctx *c, struct tr_err *err)
     /* runc's default: rslave, so host mounts still reach us but nothing we do reaches the host */
     if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
         return tr_fail(err, errno, "linux.rootfsPropagation: set propagation of /");
-    /* pivot_root refuses a new root whose parent mount is shared, and a bind under a shared
-     * parent would propagate out of this namespace */
-    _cleanup_close_ int fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return tr_fail(err, errno, "root.path: open %s", c->rootfs);
-    if (mount_is_shared(fd) && mount_set_propagation(fd, MS_PRIVATE, c->rootfs, err) < 0)
-        return tr_prefix(err, "root.path");
+    if (parent_mount_private(c, err) < 0)
+        return -1;
     if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return tr_fail(err, errno, "root.path: bind %s onto itself", c->rootfs);
     return 0;

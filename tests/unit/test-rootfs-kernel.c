@@ -1,0 +1,540 @@
+/* rootfs_prepare + rootfs_finalize against the real kernel (needs root; skipped otherwise).
+ * Each case forks a child that unshares mount/pid/... namespaces (and a user namespace for the
+ * rootless case), builds the container filesystem from a tiny rootfs in a temp dir with a
+ * config built in C, and checks the result from inside, as the container init would see it.
+ * The child prints TAP lines and reports its counters through a pipe. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "rootfs.h"
+#include "tap.h"
+#include "util.h"
+
+#define OPTS(...) .options = (char *[]){ __VA_ARGS__ }, .options_len = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)
+
+static char base[64];          /* /tmp/tr-rootfs-XXXXXX */
+static char rootfs[128], host[128];
+
+static void mkfile(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) { perror(path); exit(99); }
+    fputs(content, f);
+    fclose(f);
+}
+
+static void mkdirs(const char *fmt, ...)
+{
+    char p[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p, sizeof(p), fmt, ap);
+    va_end(ap);
+    struct tr_err e;
+    if (mkdir_p(p, 0755, &e) < 0) { printf("# %s\n", e.msg); exit(99); }
+}
+
+static char *slurp(const char *path)
+{
+    static char buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool is_chr(const char *p, unsigned maj, unsigned min, mode_t perm)
+{
+    struct stat st;
+    if (stat(p, &st) < 0) { printf("# stat %s: %m\n", p); return false; }
+    bool r = S_ISCHR(st.st_mode) && major(st.st_rdev) == maj && minor(st.st_rdev) == min &&
+             (perm == 0 || (st.st_mode & 07777) == perm);
+    if (!r)
+        printf("# %s: mode %o rdev %u:%u\n", p, st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+    return r;
+}
+
+static bool fs_is(const char *p, long magic)
+{
+    struct statfs s;
+    return statfs(p, &s) == 0 && s.f_type == magic;
+}
+
+static bool ro_mount(const char *p)
+{
+    struct statvfs s;
+    return statvfs(p, &s) == 0 && (s.f_flag & ST_RDONLY);
+}
+
+static bool create_fails(const char *p, int want_errno)
+{
+    int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) { close(fd); printf("# %s: created\n", p); return false; }
+    if (errno != want_errno) printf("# %s: %m\n", p);
+    return errno == want_errno;
+}
+
+static bool link_is(const char *p, const char *want)
+{
+    char buf[256];
+    ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+    if (n < 0) return false;
+    buf[n] = '\0';
+    return streq(buf, want);
+}
+
+static bool mountinfo_has(const char *mp)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096], m[4096];
+    bool found = false;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", m) == 1 && streq(m, mp))
+            found = true;
+    if (f) fclose(f);
+    return found;
+}
+
+/* Mount points (field 5) equal to mp, or starting with prefix, and whose line contains substr. */
+static int mountinfo_count_prefix(const char *prefix)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096], m[4096];
+    int n = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", m) == 1 && strncmp(m, prefix, strlen(prefix)) == 0)
+            n++;
+    if (f) fclose(f);
+    return n;
+}
+
+static int mountinfo_count(const char *mp, const char *substr)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096], m[4096];
+    int n = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", m) == 1 && (!mp || streq(m, mp)) &&
+            (!substr || strstr(line, substr)))
+            n++;
+    if (f) fclose(f);
+    return n;
+}
+
+static bool dir_empty(const char *p)
+{
+    DIR *d = opendir(p);
+    if (!d) return false;
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d)))
+        if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+            n++;
+    closedir(d);
+    return n == 0;
+}
+
+/* ---- the rootful case: the nerdctl default mounts + binds, devices, masks, console ---- */
+
+static struct cgroup_mount_entry v1_entries[] = {
+    { (char *) "memory", (char *) "/sys/fs/cgroup/memory" },
+    { (char *) "cpu,cpuacct", (char *) "/sys/fs/cgroup/cpu" },
+};
+
+static char escape_dest[256], hostfile[160], hostdir[160], rrodir[160], resolvsrc[160];
+
+
+static void checks_rootful_after(const struct stat *slave, bool kcore)
+{
+    char cwd[256];
+    ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/"), "cwd is / after finalize");
+    ok(access("/marker", F_OK) == 0, "/ is the rootfs (marker file visible)");
+    ok(getpid() == 1 && link_is("/proc/self", "1"), "/proc is the container's pid namespace");
+    ok(fs_is("/proc", 0x9fa0), "/proc is procfs");
+    ok(is_chr("/dev/null", 1, 3, 0666) && is_chr("/dev/zero", 1, 5, 0666) && is_chr("/dev/full", 1, 7, 0666),
+       "/dev/null, zero, full: 1:3 1:5 1:7 mode 0666");
+    ok(is_chr("/dev/random", 1, 8, 0666) && is_chr("/dev/urandom", 1, 9, 0666) && is_chr("/dev/tty", 5, 0, 0666),
+       "/dev/random, urandom, tty: 1:8 1:9 5:0 mode 0666");
+    struct stat st;
+    ok(is_chr("/dev/fuse", 10, 229, 0600) && stat("/dev/fuse", &st) == 0 && st.st_uid == 1 && st.st_gid == 2,
+       "linux.devices /dev/fuse: 10:229, fileMode 0600, uid 1, gid 2");
+    ok(lstat("/dev/mypipe", &st) == 0 && S_ISFIFO(st.st_mode), "linux.devices type p: a fifo");
+    ok(is_chr("/opt/outside-dev", 1, 3, 0666), "a device outside /dev, parents created");
+    ok(link_is("/dev/fd", "/proc/self/fd") && link_is("/dev/stdin", "/proc/self/fd/0") &&
+       link_is("/dev/stdout", "/proc/self/fd/1") && link_is("/dev/stderr", "/proc/self/fd/2"),
+       "/dev/fd, stdin, stdout, stderr symlinks");
+    ok(link_is("/dev/ptmx", "pts/ptmx"), "/dev/ptmx -> pts/ptmx");
+    ok(kcore ? link_is("/dev/core", "/proc/kcore") : lstat("/dev/core", &st) < 0,
+       "/dev/core only when the host has /proc/kcore (%s)", kcore ? "present" : "absent");
+    int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ok(fd >= 0, "/dev/ptmx opens a pty of the container's devpts");
+    if (fd >= 0) close(fd);
+    ok(fs_is("/dev/pts", 0x1cd1) && fs_is("/dev/shm", 0x01021994) && fs_is("/dev/mqueue", 0x19800202),
+       "/dev/pts devpts, /dev/shm tmpfs, /dev/mqueue mqueue");
+    ok(fs_is("/sys", 0x62656572) && ro_mount("/sys"), "/sys sysfs read-only");
+    ok(fs_is("/sys/fs/cgroup", 0x01021994) && ro_mount("/sys/fs/cgroup"), "/sys/fs/cgroup: read-only tmpfs (v1)");
+    ok(fs_is("/sys/fs/cgroup/memory", 0x27e0eb) && ro_mount("/sys/fs/cgroup/memory"), "v1 memory hierarchy bound read-only");
+    ok(fs_is("/sys/fs/cgroup/cpu,cpuacct", 0x27e0eb) && link_is("/sys/fs/cgroup/cpu", "cpu,cpuacct") &&
+       link_is("/sys/fs/cgroup/cpuacct", "cpu,cpuacct"), "combined controller: cpu and cpuacct symlinks");
+    const char *c = slurp("/etc/hostfile");
+    ok(c && streq(c, "host-file"), "file bind mount shows the host file");
+    fd = open("/etc/hostfile", O_WRONLY | O_TRUNC | O_CLOEXEC);
+    ok(fd >= 0 && write(fd, "changed", 7) == 7, "file bind mount is writable (the host sees it)");
+    if (fd >= 0) close(fd);
+    ok(slurp("/data/inside") && create_fails("/data/new", EROFS), "rbind,ro: readable, read-only");
+    ok(create_fails("/rro/x", EROFS) && create_fails("/rro/sub/x", EROFS), "rro: the submount is read-only too");
+    fd = open("/data2/sub/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ok(create_fails("/data2/x", EROFS) && fd >= 0, "ro without rro: the submount stays writable");
+    if (fd >= 0) close(fd);
+    c = slurp("/tmpc/seed");
+    ok(c && streq(c, "seed-data") && fs_is("/tmpc", 0x01021994), "tmpcopyup: rootfs contents copied into the tmpfs");
+    fd = open("/tmpc/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ok(fd >= 0, "tmpcopyup tmpfs is writable");
+    if (fd >= 0) close(fd);
+    c = slurp("/etc/resolv.conf");
+    ok(c && streq(c, "nameserver 192.0.2.1\n"), "bind onto a dangling symlink (/etc/resolv.conf -> ../run/...) lands on its target in the rootfs");
+    c = slurp("/proc/keys");
+    ok(c && c[0] == '\0', "masked file /proc/keys reads empty");
+    c = slurp("/etc/masked-file");
+    ok(c && c[0] == '\0', "masked rootfs file reads empty");
+    ok(dir_empty("/sys/firmware") && ro_mount("/sys/firmware"), "masked dir /sys/firmware: empty read-only tmpfs");
+    ok(create_fails("/proc/sys/kernel/hostname", EROFS) && ro_mount("/proc/sys"), "readonlyPaths /proc/sys rejects writes");
+    ok(create_fails("/ro-here/x", EROFS), "readonlyPaths /ro-here rejects writes");
+    ok(stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == slave->st_rdev,
+       "/dev/console is the console slave");
+    ok(!mountinfo_has("/sys/fs/cgroup/blkio") && mountinfo_count_prefix(rootfs) == 0,
+       "no host mount left in mountinfo (old root detached)");
+    ok(mountinfo_count("/", NULL) == 1, "exactly one mount on / (the old root is not stacked on it)");
+    ok(access(rootfs, F_OK) < 0 && access(hostfile, F_OK) < 0, "host paths of the bundle are unreachable");
+}
+
+static void rootful_case(int report)
+{
+    struct oci_spec spec = { 0 }, *s = &spec;
+    struct oci_linux lxs = { 0 }, *lx = &lxs;
+    /* compound literals below live as long as this frame: keep them here */
+    struct oci_mount m[16];
+    struct oci_device dev[3];
+    int i = 0;
+    m[i++] = (struct oci_mount){ .destination = "/proc", .type = "proc", .source = "proc", OPTS("nosuid", "noexec", "nodev") };
+    m[i++] = (struct oci_mount){ .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
+                                 OPTS("nosuid", "strictatime", "mode=755", "size=65536k") };
+    m[i++] = (struct oci_mount){ .destination = "/dev/pts", .type = "devpts", .source = "devpts",
+                                 OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5") };
+    m[i++] = (struct oci_mount){ .destination = "/dev/shm", .type = "tmpfs", .source = "shm",
+                                 OPTS("nosuid", "noexec", "nodev", "mode=1777", "size=65536k") };
+    m[i++] = (struct oci_mount){ .destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue", OPTS("nosuid", "noexec", "nodev") };
+    m[i++] = (struct oci_mount){ .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro") };
+    m[i++] = (struct oci_mount){ .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") };
+    m[i++] = (struct oci_mount){ .destination = "/etc/hostfile", .type = "bind", .source = hostfile, OPTS("bind", "rprivate") };
+    m[i++] = (struct oci_mount){ .destination = "/data", .source = hostdir, OPTS("rbind", "ro") };
+    m[i++] = (struct oci_mount){ .destination = "/rro", .type = "bind", .source = rrodir, OPTS("rbind", "rro") };
+    m[i++] = (struct oci_mount){ .destination = "/data2", .type = "bind", .source = rrodir, OPTS("rbind", "ro") };
+    m[i++] = (struct oci_mount){ .destination = escape_dest, .type = "bind", .source = hostdir, OPTS("bind") };
+    m[i++] = (struct oci_mount){ .destination = "/tmpc", .type = "tmpfs", .source = "tmpfs", OPTS("tmpcopyup", "mode=755") };
+    m[i++] = (struct oci_mount){ .destination = "/etc/resolv.conf", .type = "bind", .source = resolvsrc, OPTS("bind", "ro") };
+    s->mounts = m;
+    s->mounts_len = (size_t) i;
+    dev[0] = (struct oci_device){ .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229,
+                                  .has_file_mode = true, .file_mode = 0600, .has_uid = true, .uid = 1, .has_gid = true, .gid = 2 };
+    dev[1] = (struct oci_device){ .path = "/dev/mypipe", .type = 'p' };
+    dev[2] = (struct oci_device){ .path = "/opt/outside-dev", .type = 'c', .major = 1, .minor = 3 };
+    lx->devices = dev;
+    lx->devices_len = 3;
+    static char *masked[] = { "/proc/kcore", "/proc/keys", "/sys/firmware", "/does/not/exist", "/etc/masked-file" };
+    static char *ro[] = { "/proc/sys", "/ro-here", "/nope" };
+    lx->masked_paths = masked;
+    lx->masked_paths_len = ARRAY_SIZE(masked);
+    lx->readonly_paths = ro;
+    lx->readonly_paths_len = ARRAY_SIZE(ro);
+    s->linux_ = lx;
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    struct stat slave;
+    if (master < 0 || grantpt(master) || unlockpt(master) || stat(ptsname(master), &slave) < 0)
+        exit(98);
+    bool kcore = access("/proc/kcore", F_OK) == 0;
+    struct rootfs_ctx c = { .spec = s, .rootfs = rootfs, .new_netns = true, .new_cgroupns = false,
+                            .console_slave = ptsname(master), .cgroup_mounts = v1_entries,
+                            .cgroup_mounts_len = ARRAY_SIZE(v1_entries) };
+    struct tr_err err = { 0 };
+    int rc = rootfs_prepare(&c, &err);
+    ok(rc == 0, "rootfs_prepare (rootful, nerdctl default mounts): %s", rc ? err.msg : "ok");
+    if (rc == 0) {
+        /* between prepare and finalize (hook time) the host is still visible: prove the
+         * symlink etc/evil -> ../../..<host>/escape did not send the bind to the host */
+        char p[512], q[512];
+        snprintf(p, sizeof(p), "%s/escape/inside", host);
+        snprintf(q, sizeof(q), "%s%s/escape/inside", rootfs, host);
+        struct stat a, b;
+        snprintf(p + 256, 200, "%s/escape", host);
+        ok(access(p, F_OK) < 0 && stat(p + 256, &a) == 0 && stat(host, &b) == 0 && a.st_dev == b.st_dev &&
+           mountinfo_count(p + 256, NULL) == 0, "a symlink in the rootfs cannot send a mount to the host dir");
+        ok(access(q, F_OK) == 0, "the mount landed inside the rootfs instead");
+        rc = rootfs_finalize(&c, &err);
+        ok(rc == 0, "rootfs_finalize: %s", rc ? err.msg : "ok");
+        if (rc == 0)
+            checks_rootful_after(&slave, kcore);
+    }
+    int v[2] = { tap_n, tap_failed };
+    fflush(stdout);
+    if (write(report, v, sizeof(v)) != sizeof(v))
+        _exit(97);
+}
+
+/* ---- rootless: a user namespace, no mknod, locked flags, host netns (sysfs bound) ---- */
+
+static char lockedsrc[160];
+
+static void rootless_case(int report)
+{
+    struct oci_mount m[] = {
+        { .destination = "/proc", .type = "proc", .source = "proc", OPTS("nosuid", "noexec", "nodev") },
+        { .destination = "/dev", .type = "tmpfs", .source = "tmpfs", OPTS("nosuid", "strictatime", "mode=755") },
+        { .destination = "/dev/pts", .type = "devpts", .source = "devpts", OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620") },
+        { .destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue", OPTS("nosuid", "noexec", "nodev") },
+        { .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro") },
+        { .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") },
+        { .destination = "/locked", .type = "bind", .source = lockedsrc, OPTS("rbind", "ro", "rprivate") },
+        { .destination = "/locked-rw", .type = "bind", .source = lockedsrc, OPTS("rbind", "rw") },
+    };
+    struct oci_device dev[] = { { .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .has_file_mode = true, .file_mode = 0600 } };
+    struct cgroup_mount_entry v2[] = { { (char *) "", (char *) "/sys/fs/cgroup/unified" } };
+    struct oci_linux lx = { .devices = dev, .devices_len = 1 };
+    struct oci_spec s = { .mounts = m, .mounts_len = ARRAY_SIZE(m), .linux_ = &lx, .root_readonly = true };
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .rootless = true, .in_userns = true,
+                            .new_netns = false, .new_cgroupns = false, .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
+    struct tr_err err = { 0 };
+    int rc = rootfs_prepare(&c, &err);
+    ok(rc == 0, "rootfs_prepare in a user namespace: %s", rc ? err.msg : "ok");
+    if (rc == 0) {
+        rc = rootfs_finalize(&c, &err);
+        ok(rc == 0, "rootfs_finalize in a user namespace: %s", rc ? err.msg : "ok");
+    }
+    if (rc == 0) {
+        ok(is_chr("/dev/null", 1, 3, 0) && is_chr("/dev/tty", 5, 0, 0), "default devices bound from the host (no mknod)");
+        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        ok(fd >= 0 && write(fd, "x", 1) == 1, "the bound /dev/null works");
+        if (fd >= 0) close(fd);
+        ok(is_chr("/dev/fuse", 10, 229, 0), "linux.devices bound from the host");
+        ok(fs_is("/sys", 0x62656572) && ro_mount("/sys"), "sysfs without a netns: host /sys bound read-only");
+        ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup"), "cgroup v2 without cgroupns: container dir bound read-only");
+        struct statvfs sv;
+        ok(statvfs("/locked", &sv) == 0 && (sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)) ==
+               (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC), "ro bind of a nosuid,nodev,noexec source keeps the locked flags");
+        ok(statvfs("/locked-rw", &sv) == 0 && (sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) == (ST_NOSUID | ST_NODEV | ST_NOEXEC),
+           "rw bind in a user namespace: locked flags kept, no EPERM");
+        ok(create_fails("/newfile", EROFS), "root.readonly: / rejects writes");
+        ok(access("/marker", F_OK) == 0 && getpid() == 1, "pivot_root in a user namespace");
+    }
+    int v[2] = { tap_n, tap_failed };
+    fflush(stdout);
+    if (write(report, v, sizeof(v)) != sizeof(v))
+        _exit(97);
+}
+
+/* ---- no_pivot and rshared ---- */
+
+static void nopivot_case(int report)
+{
+    struct oci_mount m[] = { { .destination = "/proc", .type = "proc", .source = "proc", OPTS("nosuid", "noexec", "nodev") } };
+    struct oci_linux lx = { .rootfs_propagation = "rshared" };
+    struct oci_spec s = { .mounts = m, .mounts_len = 1, .linux_ = &lx };
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = true, .new_netns = true };
+    struct tr_err err = { 0 };
+    int rc = rootfs_prepare(&c, &err);
+    if (rc == 0)
+        rc = rootfs_finalize(&c, &err);
+    ok(rc == 0, "--no-pivot with rootfsPropagation rshared: %s", rc ? err.msg : "ok");
+    if (rc == 0) {
+        char cwd[256];
+        struct stat a, b;
+        ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/") && access("/marker", F_OK) == 0, "chroot into the rootfs");
+        ok(stat("/", &a) == 0 && stat("/..", &b) == 0 && a.st_ino == b.st_ino, "/.. is /");
+        ok(mountinfo_count("/", "shared:") >= 1, "/ is shared as rootfsPropagation asks");
+        ok(mountinfo_count("/sys/fs/cgroup/blkio", NULL) == 0 && mountinfo_count("/dev/pts", NULL) == 0,
+           "host mounts outside the rootfs detached");
+    }
+    int v[2] = { tap_n, tap_failed };
+    fflush(stdout);
+    if (write(report, v, sizeof(v)) != sizeof(v))
+        _exit(97);
+}
+
+/* ---- bad input gives one-line errors naming the config path ---- */
+
+static void errors_case(int report)
+{
+    struct oci_mount m[] = {
+        { .destination = "/proc", .type = "proc", .source = "proc" },
+        { .destination = "/x", .type = "bind", .source = "/nonexistent-src", OPTS("bind") },
+    };
+    struct oci_spec s = { .mounts = m, .mounts_len = 2 };
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .new_netns = true };
+    struct tr_err err = { 0 };
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[1] (/x): bind source /nonexistent-src: No such file"),
+       "missing bind source: %s", err.msg);
+    struct oci_mount m2[] = { { .destination = "/y", .type = "nosuchfs", .source = "none" } };
+    s.mounts = m2;
+    s.mounts_len = 1;
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[0] (/y): mount nosuchfs on /y: No such device"),
+       "unknown fs type: %s", err.msg);
+    struct oci_mount m3[] = { { .destination = "/proc/self/root", .type = "bind", .source = "/", OPTS("bind") } };
+    s.mounts = m3;
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[0] (/proc/self/root): mounting over /proc/self/root is not allowed"),
+       "mount over /proc refused: %s", err.msg);
+    struct oci_device d[] = { { .path = "/dev/bad", .type = 'x' } };
+    struct oci_linux lx = { .devices = d, .devices_len = 1 };
+    s.mounts_len = 0;
+    s.linux_ = &lx;
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "linux.devices[0] (/dev/bad): unknown device type 'x'"),
+       "bad device type: %s", err.msg);
+    lx.devices_len = 0;
+    lx.rootfs_propagation = "sideways";
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "linux.rootfsPropagation: unknown value \"sideways\""),
+       "bad rootfsPropagation: %s", err.msg);
+    int v[2] = { tap_n, tap_failed };
+    fflush(stdout);
+    if (write(report, v, sizeof(v)) != sizeof(v))
+        _exit(97);
+}
+
+static void write_map(pid_t pid, const char *file, const char *map)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/%s", pid, file);
+    struct tr_err e;
+    if (write_file(p, map, strlen(map), 0, &e) < 0) printf("# %s\n", e.msg);
+}
+
+/* Fork: [userns] -> unshare namespaces -> fork pid 1 -> fn. The counters come back by pipe. */
+static void run_case(const char *name, void (*fn)(int), bool userns, bool netns)
+{
+    int rep[2], go[2];
+    if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) exit(99);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(rep[0]);
+        close(go[1]);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) _exit(90);
+        /* a source with nosuid,nodev,noexec from the "host": locked once a userns copies it */
+        if (mount("tmpfs", lockedsrc, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) _exit(91);
+        char sub[256];
+        snprintf(sub, sizeof(sub), "%s/sub", rrodir);
+        if (mount("tmpfs", sub, "tmpfs", 0, "mode=755") < 0) _exit(92);
+        if (userns) {
+            char c;
+            if (unshare(CLONE_NEWUSER) < 0) _exit(93);
+            if (write(rep[1], "u", 1) != 1 || read(go[0], &c, 1) != 1) _exit(94);
+            if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(95);
+        }
+        int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | (netns ? CLONE_NEWNET : 0);
+        if (unshare(flags) < 0) _exit(96);
+        pid_t init = fork();
+        if (init == 0) {
+            fn(rep[1]);
+            _exit(0);
+        }
+        int st;
+        waitpid(init, &st, 0);
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+    close(rep[1]);
+    close(go[0]);
+    if (userns) {
+        char c;
+        if (read(rep[0], &c, 1) == 1) {
+            write_map(pid, "uid_map", "0 0 65536\n");
+            write_map(pid, "gid_map", "0 0 65536\n");
+        }
+        if (write(go[1], "g", 1) != 1) exit(99);
+    }
+    close(go[1]);
+    int v[2] = { 0, 0 }, st;
+    ssize_t n = read(rep[0], v, sizeof(v));
+    close(rep[0]);
+    waitpid(pid, &st, 0);
+    if (n == sizeof(v)) {
+        tap_n = v[0];
+        tap_failed = v[1];
+    }
+    ok(n == sizeof(v) && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child exited cleanly (status %#x)", name, st);
+}
+
+static void make_tree(void)
+{
+    snprintf(base, sizeof(base), "/tmp/tr-rootfs-XXXXXX");
+    if (!mkdtemp(base)) exit(99);
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", base);
+    snprintf(host, sizeof(host), "%s/host", base);
+    mkdirs("%s/proc", rootfs); mkdirs("%s/dev", rootfs); mkdirs("%s/sys", rootfs);
+    mkdirs("%s/etc", rootfs); mkdirs("%s/tmpc/subdir", rootfs); mkdirs("%s/ro-here", rootfs);
+    mkdirs("%s/escape", host); mkdirs("%s/dir", host); mkdirs("%s/rro/sub", host); mkdirs("%s/locked", host);
+    char p[512];
+    snprintf(p, sizeof(p), "%s/marker", rootfs); mkfile(p, "m");
+    snprintf(p, sizeof(p), "%s/tmpc/seed", rootfs); mkfile(p, "seed-data");
+    snprintf(p, sizeof(p), "%s/etc/masked-file", rootfs); mkfile(p, "secret");
+    snprintf(hostfile, sizeof(hostfile), "%s/file", host); mkfile(hostfile, "host-file");
+    snprintf(hostdir, sizeof(hostdir), "%s/dir", host);
+    snprintf(p, sizeof(p), "%s/inside", hostdir); mkfile(p, "in");
+    snprintf(rrodir, sizeof(rrodir), "%s/rro", host);
+    snprintf(lockedsrc, sizeof(lockedsrc), "%s/locked", host);
+    snprintf(resolvsrc, sizeof(resolvsrc), "%s/resolv", host); mkfile(resolvsrc, "nameserver 192.0.2.1\n");
+    /* etc/evil -> ../../../../../../<host>/escape: escapes the rootfs unless resolved in root */
+    char target[300];
+    snprintf(target, sizeof(target), "../../../../../../../..%s/escape", host);
+    snprintf(p, sizeof(p), "%s/etc/evil", rootfs);
+    if (symlink(target, p) < 0) exit(99);
+    snprintf(escape_dest, sizeof(escape_dest), "/etc/evil/inside");
+    snprintf(p, sizeof(p), "%s/etc/resolv.conf", rootfs);
+    if (symlink("../run/resolve/stub.conf", p) < 0) exit(99);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        skip("needs root (mount namespaces, mknod, pivot_root)");
+        return done_testing();
+    }
+    make_tree();
+    run_case("rootful", rootful_case, false, true);
+    char p[512];
+    snprintf(p, sizeof(p), "%s/escape", host);
+    ok(dir_empty(p), "host dir the symlink pointed at is untouched");
+    const char *c = slurp(hostfile);
+    ok(c && streq(c, "changed"), "the container's write went to the host file (a bind, not a copy)");
+    snprintf(p, sizeof(p), "%s/tmpc/new", rootfs);
+    ok(access(p, F_OK) < 0, "tmpcopyup writes stay in the tmpfs");
+    snprintf(p, sizeof(p), "%s/run/resolve/stub.conf", rootfs);
+    ok(access(p, F_OK) == 0, "the dangling symlink's target was created inside the rootfs");
+    run_case("rootless", rootless_case, true, false);
+    run_case("no-pivot", nopivot_case, false, true);
+    run_case("errors", errors_case, false, true);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+    if (system(cmd) != 0) printf("# cleanup of %s failed\n", base);
+    return done_testing();
+}
