@@ -89,11 +89,13 @@ static void test_errors(void)
     is_str(compile_error(&s), "(compiled)", "LOG flag accepted");
 
     struct oci_seccomp_syscall nsc[1] = { SC("SCMP_ACT_NOTIFY", "close", "write", "fcntl") };
-    s = (struct oci_seccomp) { .default_action = "SCMP_ACT_ALLOW", .syscalls = nsc, .syscalls_len = 1 };
+    s = (struct oci_seccomp) { .default_action = "SCMP_ACT_ALLOW", .syscalls = nsc, .syscalls_len = 1,
+                               .listener_path = "/run/agent.sock" };
     is_str(compile_error(&s), "linux.seccomp.syscalls[0].names[1]: \"write\" cannot use "
            "SCMP_ACT_NOTIFY: the runtime needs it to hand the listener over", "write in NOTIFY");
 
     nsc[0] = (struct oci_seccomp_syscall) SC("SCMP_ACT_NOTIFY", "close", "fcntl");
+    s.listener_path = NULL;
     is_str(compile_error(&s), "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY",
            "NOTIFY without listenerPath");
 
