@@ -232,6 +232,10 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
         if (!h) {
             if (why && *why && (w->flags & CG_W_OPTIONAL))
                 tr_debug("%s: the %s controller %s: ignored", w->jpath, w->ctrl, why);
+            else if (why && *why && !v2list && !m->rootless)
+                /* as runc: a v1 controller the host does not mount is skipped, but say so */
+                tr_warn("%s: the %s cgroup controller is not mounted on this host: setting ignored",
+                        w->jpath, w->ctrl);
             else if (why && *why && cg_soft_fail(m, err, 0, "%s: the %s cgroup controller %s", w->jpath,
                                                  w->ctrl, why) < 0)
                 return -1;
