@@ -183,6 +183,9 @@ static void test_lifecycle(void)
             is_str(rd("blkio", "blkio.throttle.read_bps_device"), want, "blkio.throttle.read_bps_device");
         }
         _cleanup_free_ char *dl = xstrdup(rd("devices", "devices.list") ? rd("devices", "devices.list") : "");
+        for (char *q = dl; *q; q++)
+            if (*q == '\n')
+                *q = '|';
         ok(strstr(dl, "c 1:5 rwm") && strstr(dl, "c 1:3 w") && !strstr(dl, "a *:*"), "devices.list: %s", dl);
     } else {
         is_str(rd("", "memory.max"), "67108864", "memory.max");
@@ -234,6 +237,11 @@ static void test_lifecycle(void)
     struct oci_resources bad = { .block_io = &badb };
     ok(cgroup_apply(m, &bad, true, &err) < 0 && strstr(err.msg, "linux.resources.blockIO.throttleWriteIOPSDevice[0]: write /sys/fs/cgroup/"),
        "error names path and file: %s", err.msg);
+
+    if (!dir_of("net_cls") && v1) {
+        struct oci_resources net = { .has_net_class_id = true, .net_class_id = 7 };
+        ok(cgroup_apply(m, &net, true, &err) == 0, "unmounted v1 controller (net_cls): skipped with a warning");
+    }
 
     /* a later process: serialize and load */
     _cleanup_free_ char *saved = cgroup_serialize(m);
