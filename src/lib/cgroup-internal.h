@@ -17,6 +17,7 @@
 struct cg_hier {
     char *name;         /* mount dir basename: "memory", "cpu,cpuacct", "systemd", "unified", "" (v2) */
     char *mnt;          /* mount point, "/sys/fs/cgroup/memory" */
+    char *root;         /* the cgroup this mount shows when not "/" (mountinfo field 4), or NULL */
     char **ctrls;       /* NULL-terminated controllers ("cpu", "cpuacct"; "name=systemd"); v2: enabled ones */
     bool v2;
     char *path;         /* container cgroup relative to the mount ("/tinyrun/ID") */

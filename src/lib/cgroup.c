@@ -149,38 +149,53 @@ void cg_refresh_v2_ctrls(struct cg_hier *h, const char *dir)
 int cg_discover(struct cgroup_mgr *m, struct tr_err *err)
 {
     m->layout = cgroup_detect_layout();
-    if (m->layout == CGROUP_LAYOUT_UNIFIED) {
+    if (m->layout == CGROUP_LAYOUT_UNIFIED)
         cg_refresh_v2_ctrls(add_hier(m, CG_ROOT, true), CG_ROOT);
-        return 0;
-    }
     _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f)
         return tr_fail(err, errno, "open /proc/self/mountinfo");
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
-        char mnt[512], fstype[64], src[256], opts[1024];
+        char root[512], mnt[512], fstype[64], src[256], opts[1024];
         char *sep = strstr(line, " - ");
-        if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+        if (!sep || sscanf(line, "%*s %*s %*s %511s %511s", root, mnt) != 2 ||
             sscanf(sep + 3, "%63s %255s %1023s", fstype, src, opts) != 3)
             continue;
-        if (strncmp(mnt, CG_ROOT "/", strlen(CG_ROOT) + 1) != 0 || strchr(mnt + strlen(CG_ROOT) + 1, '/'))
+        struct cg_hier *h = NULL;
+        if (m->layout == CGROUP_LAYOUT_UNIFIED) {
+            if (streq(mnt, CG_ROOT) && streq(fstype, "cgroup2"))
+                h = &m->h[0];
+        } else if (strncmp(mnt, CG_ROOT "/", strlen(CG_ROOT) + 1) != 0 || strchr(mnt + strlen(CG_ROOT) + 1, '/')) {
             continue;
-        if (streq(fstype, "cgroup")) {
-            struct cg_hier *h = add_hier(m, mnt, false);
-            if (h)
+        } else if (streq(fstype, "cgroup")) {
+            if ((h = add_hier(m, mnt, false)))
                 h->ctrls = split_ctrls(opts, ',');
-        } else if (streq(fstype, "cgroup2") && m->layout == CGROUP_LAYOUT_HYBRID &&
-                   streq(mnt, CG_UNIFIED_HYBRID)) {
-            struct cg_hier *h = add_hier(m, mnt, true);
-            if (h)
+        } else if (streq(fstype, "cgroup2") && m->layout == CGROUP_LAYOUT_HYBRID && streq(mnt, CG_UNIFIED_HYBRID)) {
+            if ((h = add_hier(m, mnt, true)))
                 cg_refresh_v2_ctrls(h, mnt);
+        }
+        /* a mount of a subtree (a container that bind-mounts its own cgroup): /proc/self/cgroup
+         * paths are relative to the real root, so remember what this mount shows */
+        if (h && !streq(root, "/")) {
+            free(h->root);
+            h->root = xstrdup(root);
         }
     }
     free(line);
     if (m->nh == 0)
         return tr_failx(err, "no cgroup hierarchy is mounted under " CG_ROOT);
     return 0;
+}
+
+/* own cgroup as seen inside the mount of h */
+static char *own_in_mount(const struct cg_hier *h, const char *self)
+{
+    char *own = cg_own_cgroup(self, h->v2 ? "" : h->ctrls[0] ? h->ctrls[0] : "");
+    size_t rl = h->root ? strlen(h->root) : 0;
+    if (own && rl && !strncmp(own, h->root, rl) && (own[rl] == '/' || own[rl] == '\0'))
+        memmove(own, own + rl, strlen(own + rl) + 1);
+    return own;
 }
 
 /* h->path/h->dir from the cgroupsPath (cgroupfs driver) or the systemd path in m->path. */
@@ -194,7 +209,7 @@ static int set_paths(struct cgroup_mgr *m, const char *cgroups_path, bool resolv
             if (!h->path)
                 h->path = xstrdup(m->path);
         } else {
-            _cleanup_free_ char *own = self ? cg_own_cgroup(self, h->v2 ? "" : h->ctrls[0] ? h->ctrls[0] : "") : NULL;
+            _cleanup_free_ char *own = self ? own_in_mount(h, self) : NULL;
             h->path = cg_resolve_fs_path(cgroups_path, m->id, own, err);
             if (!h->path)
                 return -1;
@@ -507,7 +522,7 @@ void cgroup_free(struct cgroup_mgr *m)
         return;
     for (size_t i = 0; i < m->nh; i++) {
         struct cg_hier *h = &m->h[i];
-        free(h->name); free(h->mnt); free(h->path); free(h->dir);
+        free(h->name); free(h->mnt); free(h->root); free(h->path); free(h->dir);
         strvfreep(&h->ctrls);
     }
     free(m->h);
