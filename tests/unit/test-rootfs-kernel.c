@@ -27,6 +27,8 @@
 #define OPTS(...) .options = (char *[]){ __VA_ARGS__ }, .options_len = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)
 
 static char base[64];          /* /tmp/tr-rootfs-XXXXXX */
+static char cgdir[128];        /* a v2 cgroup the cases run in ("" when no v2 hierarchy) */
+static const char *cgname;     /* its path relative to the v2 root */
 static char rootfs[128], host[128];
 
 static void mkfile(const char *path, const char *content)
@@ -140,6 +142,20 @@ static int mountinfo_count(const char *mp, const char *substr)
     return n;
 }
 
+/* Field 4 (root of the mount in its filesystem) of the last mount on mp. */
+static const char *mountinfo_root(const char *mp)
+{
+    static char root[4096];
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[8192], r[4096], m[4096];
+    root[0] = '\0';
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", r, m) == 2 && streq(m, mp))
+            snprintf(root, sizeof(root), "%s", r);
+    if (f) fclose(f);
+    return root;
+}
+
 static bool dir_empty(const char *p)
 {
     DIR *d = opendir(p);
@@ -210,6 +226,8 @@ static void checks_rootful_after(const struct stat *slave, bool kcore)
     fd = open("/tmpc/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     ok(fd >= 0, "tmpcopyup tmpfs is writable");
     if (fd >= 0) close(fd);
+    ok(stat("/idm/inside", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000 && stat("/data/inside", &st) == 0 &&
+       st.st_uid == 0, "idmap bind: a root-owned file shows as 1000:1000 through the idmapped mount only");
     c = slurp("/etc/resolv.conf");
     ok(c && streq(c, "nameserver 192.0.2.1\n"), "bind onto a dangling symlink (/etc/resolv.conf -> ../run/...) lands on its target in the rootfs");
     c = slurp("/proc/keys");
@@ -252,6 +270,9 @@ static void rootful_case(int report)
     m[i++] = (struct oci_mount){ .destination = escape_dest, .type = "bind", .source = hostdir, OPTS("bind") };
     m[i++] = (struct oci_mount){ .destination = "/tmpc", .type = "tmpfs", .source = "tmpfs", OPTS("tmpcopyup", "mode=755") };
     m[i++] = (struct oci_mount){ .destination = "/etc/resolv.conf", .type = "bind", .source = resolvsrc, OPTS("bind", "ro") };
+    struct oci_idmap idm[] = { { .container_id = 0, .host_id = 1000, .size = 1 } };
+    m[i++] = (struct oci_mount){ .destination = "/idm", .type = "bind", .source = hostdir, OPTS("bind", "idmap"),
+                                 .uid_mappings = idm, .uid_mappings_len = 1, .gid_mappings = idm, .gid_mappings_len = 1 };
     s->mounts = m;
     s->mounts_len = (size_t) i;
     dev[0] = (struct oci_device){ .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229,
@@ -303,6 +324,7 @@ static void rootful_case(int report)
 /* ---- rootless: a user namespace, no mknod, locked flags, host netns (sysfs bound) ---- */
 
 static char lockedsrc[160];
+static bool rootless_flag;   /* false: mknod tried and refused (EPERM); true: no mknod at all */
 
 static void rootless_case(int report)
 {
@@ -317,11 +339,12 @@ static void rootless_case(int report)
         { .destination = "/locked-rw", .type = "bind", .source = lockedsrc, OPTS("rbind", "rw") },
     };
     struct oci_device dev[] = { { .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .has_file_mode = true, .file_mode = 0600 } };
-    struct cgroup_mount_entry v2[] = { { (char *) "", (char *) "/sys/fs/cgroup/unified" } };
+    struct cgroup_mount_entry v2[] = { { (char *) "", cgdir } };
     struct oci_linux lx = { .devices = dev, .devices_len = 1 };
     struct oci_spec s = { .mounts = m, .mounts_len = ARRAY_SIZE(m), .linux_ = &lx, .root_readonly = true };
-    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .rootless = true, .in_userns = true,
-                            .new_netns = false, .new_cgroupns = false, .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
+    /* rootless false: mknod is tried, refused with EPERM, and the host node bound instead */
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .rootless = rootless_flag, .in_userns = true,
+                            .new_netns = false, .new_cgroupns = rootless_flag, .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
     ok(rc == 0, "rootfs_prepare in a user namespace: %s", rc ? err.msg : "ok");
@@ -336,7 +359,9 @@ static void rootless_case(int report)
         if (fd >= 0) close(fd);
         ok(is_chr("/dev/fuse", 10, 229, 0), "linux.devices bound from the host");
         ok(fs_is("/sys", 0x62656572) && ro_mount("/sys"), "sysfs without a netns: host /sys bound read-only");
-        ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup"), "cgroup v2 without cgroupns: container dir bound read-only");
+        ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup") && streq(mountinfo_root("/sys/fs/cgroup"), cgname),
+           "cgroup v2 %s: the container's cgroup dir bound read-only (root %s)",
+           rootless_flag ? "with cgroupns but cgroup2 refused (EPERM fallback)" : "without cgroupns", mountinfo_root("/sys/fs/cgroup"));
         struct statvfs sv;
         ok(statvfs("/locked", &sv) == 0 && (sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)) ==
                (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC), "ro bind of a nosuid,nodev,noexec source keeps the locked flags");
@@ -355,10 +380,15 @@ static void rootless_case(int report)
 
 static void nopivot_case(int report)
 {
-    struct oci_mount m[] = { { .destination = "/proc", .type = "proc", .source = "proc", OPTS("nosuid", "noexec", "nodev") } };
+    struct oci_mount m[] = {
+        { .destination = "/proc", .type = "proc", .source = "proc", OPTS("nosuid", "noexec", "nodev") },
+        { .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") },
+    };
+    struct cgroup_mount_entry v2[] = { { (char *) "", cgdir } };
     struct oci_linux lx = { .rootfs_propagation = "rshared" };
-    struct oci_spec s = { .mounts = m, .mounts_len = 1, .linux_ = &lx };
-    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = true, .new_netns = true };
+    struct oci_spec s = { .mounts = m, .mounts_len = 2, .linux_ = &lx };
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = true, .new_netns = true, .new_cgroupns = true,
+                            .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
     if (rc == 0)
@@ -370,6 +400,8 @@ static void nopivot_case(int report)
         ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/") && access("/marker", F_OK) == 0, "chroot into the rootfs");
         ok(stat("/", &a) == 0 && stat("/..", &b) == 0 && a.st_ino == b.st_ino, "/.. is /");
         ok(mountinfo_count("/", "shared:") >= 1, "/ is shared as rootfsPropagation asks");
+        ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup") && streq(mountinfo_root("/sys/fs/cgroup"), "/"),
+           "cgroup v2 with a cgroupns: cgroup2 mounted (its root is the container's cgroup)");
         ok(mountinfo_count("/sys/fs/cgroup/blkio", NULL) == 0 && mountinfo_count("/dev/pts", NULL) == 0,
            "host mounts outside the rootfs detached");
     }
@@ -430,7 +462,7 @@ static void write_map(pid_t pid, const char *file, const char *map)
 }
 
 /* Fork: [userns] -> unshare namespaces -> fork pid 1 -> fn. The counters come back by pipe. */
-static void run_case(const char *name, void (*fn)(int), bool userns, bool netns)
+static void run_case(const char *name, void (*fn)(int), bool userns, int extra_ns)
 {
     int rep[2], go[2];
     if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) exit(99);
@@ -445,13 +477,17 @@ static void run_case(const char *name, void (*fn)(int), bool userns, bool netns)
         char sub[256];
         snprintf(sub, sizeof(sub), "%s/sub", rrodir);
         if (mount("tmpfs", sub, "tmpfs", 0, "mode=755") < 0) _exit(92);
+        char procs[192];
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgdir);
+        struct tr_err e;
+        if (write_file(procs, "0", 1, 0, &e) < 0) _exit(89);
         if (userns) {
             char c;
             if (unshare(CLONE_NEWUSER) < 0) _exit(93);
             if (write(rep[1], "u", 1) != 1 || read(go[0], &c, 1) != 1) _exit(94);
             if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(95);
         }
-        int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | (netns ? CLONE_NEWNET : 0);
+        int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | extra_ns;
         if (unshare(flags) < 0) _exit(96);
         pid_t init = fork();
         if (init == 0) {
@@ -520,7 +556,16 @@ int main(void)
         return done_testing();
     }
     make_tree();
-    run_case("rootful", rootful_case, false, true);
+    /* a v2 cgroup to run in: tells a cgroup2 mount in a new cgroupns (root "/") from a bind of
+     * the container's dir (root "/<name>") */
+    const char *v2root = fs_is("/sys/fs/cgroup", 0x63677270) ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+    snprintf(cgdir, sizeof(cgdir), "%s/tr-rootfs-test-%d", v2root, getpid());
+    cgname = cgdir + strlen(v2root);
+    if (mkdir(cgdir, 0755) < 0) {
+        printf("# mkdir %s: %m\n", cgdir);
+        return 1;
+    }
+    run_case("rootful", rootful_case, false, CLONE_NEWNET);
     char p[512];
     snprintf(p, sizeof(p), "%s/escape", host);
     ok(dir_empty(p), "host dir the symlink pointed at is untouched");
@@ -530,9 +575,12 @@ int main(void)
     ok(access(p, F_OK) < 0, "tmpcopyup writes stay in the tmpfs");
     snprintf(p, sizeof(p), "%s/run/resolve/stub.conf", rootfs);
     ok(access(p, F_OK) == 0, "the dangling symlink's target was created inside the rootfs");
-    run_case("rootless", rootless_case, true, false);
-    run_case("no-pivot", nopivot_case, false, true);
-    run_case("errors", errors_case, false, true);
+    run_case("userns, mknod refused", rootless_case, true, 0);
+    rootless_flag = true;
+    run_case("userns, rootless", rootless_case, true, 0);
+    run_case("no-pivot", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
+    run_case("errors", errors_case, false, CLONE_NEWNET);
+    if (rmdir(cgdir) < 0) printf("# rmdir %s: %m\n", cgdir);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
     if (system(cmd) != 0) printf("# cleanup of %s failed\n", base);
