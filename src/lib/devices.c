@@ -148,14 +148,35 @@ int devices_setup(struct rootfs_run *r, struct tr_err *err)
     return dev_links(r, err);
 }
 
+/* /dev/console: the pty slave bound on an empty file. An existing node is covered, never
+ * unlinked: with /dev bound from the host it would be the host's console. */
 int console_setup(struct rootfs_run *r, struct tr_err *err)
 {
     if (!r->c->console_slave)
         return 0;
     const char *base;
+    struct stat st;
     _cleanup_close_ int parent = open_parent_in_root(r->root, "/dev/console", &base, err);
-    if (parent < 0 || clear_path(parent, "console", err) < 0 ||
-        bind_host_node(parent, "console", r->c->console_slave, err) < 0)
-        return tr_prefix(err, "/dev/console (bind of %s)", r->c->console_slave);
+    if (parent < 0)
+        return tr_prefix(err, "/dev/console");
+    bool exists = fstatat(parent, "console", &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))) {
+        if (!r->setup_dev || unlinkat(parent, "console", S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+            return tr_fail(err, S_ISDIR(st.st_mode) ? EISDIR : ELOOP, "/dev/console: not a file");
+        exists = false;
+    }
+    if (!exists) {   /* never open an existing node: it may be a real console */
+        int f = openat(parent, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (f < 0)
+            return tr_fail(err, errno, "/dev/console: create");
+        close(f);
+    }
+    _cleanup_close_ int target = openat(parent, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0)
+        return tr_fail(err, errno, "/dev/console: open");
+    struct bind_attrs a = { .idmap_userns_fd = -1 };
+    _cleanup_close_ int tree = bind_on_fd(r->c->console_slave, -1, &a, target, "/dev/console", err);
+    if (tree < 0)
+        return tr_prefix(err, "/dev/console (pty %s)", r->c->console_slave);
     return 0;
 }

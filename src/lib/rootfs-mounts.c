@@ -134,9 +134,8 @@ static int do_sysfs(struct rootfs_run *r, const struct oci_mount *m, const struc
         tr_debug("%s: sysfs mount refused (%s), binding the host /sys", m->destination, err->msg);
         tr_err_clear(err);
     }
-    struct mount_plan q = *p;
-    q.attr_set = q.attr_clr = 0;   /* applied by bind_path */
-    return bind_path(r, "/sys", m->destination, &q, true, NULL, err);
+    /* rro (k8s asks for it on /sys with host network + userns) reaches the host submounts too */
+    return bind_path(r, "/sys", m->destination, p, true, NULL, err);
 }
 
 static int do_mqueue(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p, struct tr_err *err)

@@ -142,6 +142,25 @@ static int mountinfo_count(const char *mp, const char *substr)
     return n;
 }
 
+/* Every mount whose mount point starts with prefix has the per-mount option ro (field 6). */
+static bool mountinfo_all_ro(const char *prefix, int *count)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[8192], m[4096], o[4096];
+    bool all = true;
+    *count = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "%*s %*s %*s %*s %4095s %4095s", m, o) == 2 && strncmp(m, prefix, strlen(prefix)) == 0) {
+            (*count)++;
+            if (strncmp(o, "ro", 2) != 0 || (o[2] != ',' && o[2] != '\0')) {
+                printf("# %s: %s\n", m, o);
+                all = false;
+            }
+        }
+    if (f) fclose(f);
+    return all;
+}
+
 /* Field 4 (root of the mount in its filesystem) of the last mount on mp. */
 static const char *mountinfo_root(const char *mp)
 {
@@ -333,7 +352,7 @@ static void rootless_case(int report)
         { .destination = "/dev", .type = "tmpfs", .source = "tmpfs", OPTS("nosuid", "strictatime", "mode=755") },
         { .destination = "/dev/pts", .type = "devpts", .source = "devpts", OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620") },
         { .destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue", OPTS("nosuid", "noexec", "nodev") },
-        { .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro") },
+        { .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro", "rro") },
         { .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") },
         { .destination = "/locked", .type = "bind", .source = lockedsrc, OPTS("rbind", "ro", "rprivate") },
         { .destination = "/locked-rw", .type = "bind", .source = lockedsrc, OPTS("rbind", "rw") },
@@ -358,7 +377,9 @@ static void rootless_case(int report)
         ok(fd >= 0 && write(fd, "x", 1) == 1, "the bound /dev/null works");
         if (fd >= 0) close(fd);
         ok(is_chr("/dev/fuse", 10, 229, 0), "linux.devices bound from the host");
+        int n;
         ok(fs_is("/sys", 0x62656572) && ro_mount("/sys"), "sysfs without a netns: host /sys bound read-only");
+        ok(mountinfo_all_ro("/sys", &n) && n > 3, "rro on the /sys bind: all %d mounts below /sys read-only", n);
         ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup") && streq(mountinfo_root("/sys/fs/cgroup"), cgname),
            "cgroup v2 %s: the container's cgroup dir bound read-only (root %s)",
            rootless_flag ? "with cgroupns but cgroup2 refused (EPERM fallback)" : "without cgroupns", mountinfo_root("/sys/fs/cgroup"));
@@ -378,6 +399,8 @@ static void rootless_case(int report)
 
 /* ---- no_pivot and rshared ---- */
 
+static bool nopivot_flag = true;
+
 static void nopivot_case(int report)
 {
     struct oci_mount m[] = {
@@ -387,17 +410,17 @@ static void nopivot_case(int report)
     struct cgroup_mount_entry v2[] = { { (char *) "", cgdir } };
     struct oci_linux lx = { .rootfs_propagation = "rshared" };
     struct oci_spec s = { .mounts = m, .mounts_len = 2, .linux_ = &lx };
-    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = true, .new_netns = true, .new_cgroupns = true,
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = nopivot_flag, .new_netns = true, .new_cgroupns = true,
                             .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
     if (rc == 0)
         rc = rootfs_finalize(&c, &err);
-    ok(rc == 0, "--no-pivot with rootfsPropagation rshared: %s", rc ? err.msg : "ok");
+    ok(rc == 0, "%s with rootfsPropagation rshared: %s", nopivot_flag ? "--no-pivot" : "pivot_root", rc ? err.msg : "ok");
     if (rc == 0) {
         char cwd[256];
         struct stat a, b;
-        ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/") && access("/marker", F_OK) == 0, "chroot into the rootfs");
+        ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/") && access("/marker", F_OK) == 0, "cwd / in the rootfs");
         ok(stat("/", &a) == 0 && stat("/..", &b) == 0 && a.st_ino == b.st_ino, "/.. is /");
         ok(mountinfo_count("/", "shared:") >= 1, "/ is shared as rootfsPropagation asks");
         ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup") && streq(mountinfo_root("/sys/fs/cgroup"), "/"),
@@ -579,6 +602,8 @@ int main(void)
     rootless_flag = true;
     run_case("userns, rootless", rootless_case, true, 0);
     run_case("no-pivot", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
+    nopivot_flag = false;
+    run_case("pivot rshared", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
     run_case("errors", errors_case, false, CLONE_NEWNET);
     if (rmdir(cgdir) < 0) printf("# rmdir %s: %m\n", cgdir);
     char cmd[128];
