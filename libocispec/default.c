@@ -172,7 +172,7 @@ char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid)
     oci_gen_key_str(&j, "path", "rootfs");
     oci_gen_key_bool(&j, "readonly", true);
     oci_gen_map_close(&j);
-    oci_gen_key_str(&j, "hostname", "runc");
+    oci_gen_key_str(&j, "hostname", "tinyrun");
     oci_gen_key(&j, "mounts");
     oci_gen_array_open(&j);
     for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++)
