@@ -28,4 +28,12 @@ struct seccomp_arch_max {
 int seccomp_bpf_prepend_enosys(struct seccomp_plan *p, const struct seccomp_arch_max *arches,
                                size_t n, struct tr_err *err);
 
+/* seccomp-cache.c: the compiled program of a profile, kept across runs (see
+ * seccomp_set_cache_dir). The key is opaque text; load returns 1 on a hit (p->insns, len,
+ * notify filled), 0 otherwise. */
+struct oci_seccomp;
+char *seccomp_cache_key(const struct oci_seccomp *s, size_t *len);
+int seccomp_cache_load(const char *key, size_t key_len, struct seccomp_plan *p);
+void seccomp_cache_store(const char *key, size_t key_len, const struct seccomp_plan *p);
+
 #endif

@@ -283,6 +283,26 @@ static int compile_rules(struct compile_ctx *cc, const struct oci_seccomp *s, st
     return 0;
 }
 
+/* libseccomp's part: rules -> BPF, then our ENOSYS prologue. */
+static int compile_program(struct compile_ctx *cc, const struct oci_seccomp *s,
+                           struct seccomp_plan *p, struct tr_err *err)
+{
+    __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(cc->default_action);
+    if (!ctx)
+        return tr_failx(err, "%s.defaultAction: seccomp_init failed (libseccomp rejected the "
+                        "action)", cc->prefix);
+    cc->ctx = ctx;
+    cc->arches[cc->n_arches++] = (struct seccomp_arch_max) { seccomp_arch_native(), -1 };
+    if (compile_rules(cc, s, err) < 0 || export_bpf(ctx, p, err) < 0)
+        return -1;
+    p->notify = cc->notify;
+    /* Only when the default denies: with an allowing default a new syscall is allowed anyway. */
+    if (cc->default_action != SCMP_ACT_ALLOW && cc->default_action != SCMP_ACT_LOG &&
+        seccomp_bpf_prepend_enosys(p, cc->arches, cc->n_arches, err) < 0)
+        return -1;
+    return 0;
+}
+
 int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
                     struct seccomp_plan **out, struct tr_err *err)
 {
@@ -298,22 +318,18 @@ int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
     if (cc.default_action == SCMP_ACT_NOTIFY)
         return tr_failx(err, "%s: SCMP_ACT_NOTIFY cannot be the default action: the runtime "
                         "itself could not run after loading the filter", dpath);
-    __attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = seccomp_init(cc.default_action);
-    if (!ctx)
-        return tr_failx(err, "%s: seccomp_init failed (libseccomp rejected the action)", dpath);
-    cc.ctx = ctx;
-    cc.arches[cc.n_arches++] = (struct seccomp_arch_max) { seccomp_arch_native(), -1 };
     struct seccomp_plan *p = xzalloc(sizeof *p);
-    if (parse_flags(s, cc.prefix, &p->flags, err) < 0 || compile_rules(&cc, s, err) < 0 ||
-        export_bpf(ctx, p, err) < 0)
+    size_t key_len = 0;
+    _cleanup_free_ char *key = seccomp_cache_key(s, &key_len);
+    if (parse_flags(s, cc.prefix, &p->flags, err) < 0)
         goto fail;
-    p->notify = cc.notify;
+    if (!seccomp_cache_load(key, key_len, p)) {
+        if (compile_program(&cc, s, p, err) < 0)
+            goto fail;
+        seccomp_cache_store(key, key_len, p);
+    }
     if (!p->notify)
         p->flags &= ~(unsigned int) SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-    /* Only when the default denies: with an allowing default a new syscall is allowed anyway. */
-    if (cc.default_action != SCMP_ACT_ALLOW && cc.default_action != SCMP_ACT_LOG &&
-        seccomp_bpf_prepend_enosys(p, cc.arches, cc.n_arches, err) < 0)
-        goto fail;
     *out = p;
     return 0;
 fail:

@@ -13,6 +13,10 @@ struct seccomp_plan;  /* opaque; survives fork (plain memory) */
 /* NULL spec -> *out = NULL (no filter). json_prefix: "linux.seccomp". */
 int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
                     struct seccomp_plan **out, struct tr_err *err);
+/* Optional: keep compiled programs in dir (created 0700 when needed; it must be writable only
+ * by the runtime's user, e.g. <root>/seccomp-cache) so the same profile skips libseccomp next
+ * time. NULL (the default) disables the cache. */
+void seccomp_set_cache_dir(const char *dir);
 bool seccomp_plan_uses_notify(const struct seccomp_plan *p);
 /* libseccomp exports a seccomp_load() of its own: ours is linked as tinyrun_seccomp_load so
  * the two never collide (include libseccomp's <seccomp.h> before this header). */

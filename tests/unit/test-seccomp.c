@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <dirent.h>
+#include <linux/filter.h>
 #include "seccomp.h"
 #include "security.h"
 #include "spec.h"
@@ -395,6 +397,90 @@ static void test_listener_errors(void)
     is_str(err.msg, "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY", "message");
 }
 
+static int count_bpf_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strstr(e->d_name, ".bpf") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Rewrite "return ERRNO(from)" as "return ERRNO(to)" in every cached program of dir. */
+static int patch_cached_errno(const char *dir, uint32_t from, uint32_t to)
+{
+    DIR *d = opendir(dir);
+    int patched = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!strstr(e->d_name, ".bpf"))
+            continue;
+        struct tr_err err;
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
+        size_t len;
+        _cleanup_free_ char *data = read_file(path, &len, &err);
+        struct sock_filter want = BPF_STMT(BPF_RET | BPF_K, 0x00050000U | from);
+        for (size_t off = 0; data && off + sizeof want <= len; off++)
+            if (memcmp(data + off, &want, sizeof want) == 0) {
+                struct sock_filter repl = BPF_STMT(BPF_RET | BPF_K, 0x00050000U | to);
+                memcpy(data + off, &repl, sizeof repl);
+                patched++;
+            }
+        if (data)
+            write_file(path, data, len, 0600, &err);
+    }
+    if (d)
+        closedir(d);
+    return patched;
+}
+
+static void test_cache(void)
+{
+    char dir[] = "/tmp/tr-seccomp-cache-XXXXXX";
+    if (!mkdtemp(dir)) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    _cleanup_free_ char *cdir = xasprintf("%s/cache", dir);
+    seccomp_set_cache_dir(cdir);
+    struct oci_seccomp_syscall sc[1] = { SC("SCMP_ACT_ERRNO", "mkdir") };
+    sc[0].has_errno_ret = true, sc[0].errno_ret = 1;
+    struct oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = sc, .syscalls_len = 1 };
+    struct seccomp_plan *p = compile_ok(&s, "cache: first compile");
+    ok(count_bpf_files(cdir) == 1, "cache: the program was stored (dir created)");
+    char buf[256];
+    run_child(child_flags, p, buf, sizeof buf);
+    is_str(buf, "mkdir=-1", "cache: compiled program filters");
+    seccomp_plan_free(p);
+
+    /* Prove the second compile comes from the file: change the cached verdict. */
+    ok(patch_cached_errno(cdir, 1, EIO) == 1, "cache: patched the cached program");
+    p = compile_ok(&s, "cache: second compile");
+    run_child(child_flags, p, buf, sizeof buf);
+    is_str(buf, "mkdir=-5", "cache: second compile used the stored program");
+    seccomp_plan_free(p);
+
+    /* A different profile never gets that program. */
+    sc[0].errno_ret = 2;
+    p = compile_ok(&s, "cache: other profile");
+    run_child(child_flags, p, buf, sizeof buf);
+    is_str(buf, "mkdir=-2", "cache: another profile is compiled, not taken from the cache");
+    ok(count_bpf_files(cdir) == 2, "cache: and stored in its own file");
+    seccomp_plan_free(p);
+
+    /* A damaged file is ignored and rewritten. */
+    _cleanup_free_ char *cmd = xasprintf("for f in %s/*.bpf; do printf garbage > $f; done", cdir);
+    (void) !system(cmd);
+    p = compile_ok(&s, "cache: damaged file");
+    run_child(child_flags, p, buf, sizeof buf);
+    is_str(buf, "mkdir=-2", "cache: damaged file means a recompile");
+    seccomp_plan_free(p);
+    seccomp_set_cache_dir(NULL);
+    _cleanup_free_ char *rm = xasprintf("rm -rf %s", dir);
+    (void) !system(rm);
+}
+
 int main(void)
 {
     test_errors();
@@ -409,5 +495,6 @@ int main(void)
     test_flags();
     test_fixtures();
     test_listener_errors();
+    test_cache();
     return done_testing();
 }
