@@ -145,6 +145,38 @@ static void test_lsm(void)
     ok(security_labels_apply(&none, &err) == 0, "security_labels_apply without labels does nothing");
 }
 
+static void child_labels(const void *arg, int out)
+{
+    const struct oci_process *p = arg;
+    struct tr_err err;
+    if (security_labels_apply(p, &err) < 0)
+        out_printf(out, "error: %s", err.msg);
+    else
+        out_printf(out, "ok");
+}
+
+/* Without AppArmor/SELinux in the kernel the writes fail: the messages must say where. */
+static void test_labels_apply_errors(void)
+{
+    char buf[512];
+    struct oci_process aa = { .apparmor_profile = "nerdctl-default" };
+    if (access("/proc/thread-self/attr/apparmor", F_OK) == 0 || apparmor_enabled()) {
+        skip("this kernel has AppArmor attributes");
+    } else {
+        run_child(child_labels, &aa, buf, sizeof buf);
+        is_str(buf, "error: process.apparmorProfile: write \"exec nerdctl-default\" to /proc/self/attr/exec: "
+               "Invalid argument", "AppArmor exec attr: falls back to /proc/self/attr/exec, error names the file");
+    }
+    struct oci_process se = { .selinux_label = "system_u:system_r:container_t:s0" };
+    if (selinux_enabled()) {
+        skip("SELinux enabled");
+    } else {
+        run_child(child_labels, &se, buf, sizeof buf);
+        ok(strncmp(buf, "error: process.selinuxLabel: setexeccon(\"system_u:system_r:container_t:s0\"): ", 77) == 0,
+           "SELinux exec label without SELinux: error names process.selinuxLabel");
+    }
+}
+
 static void test_validate_process(void)
 {
     static const struct { const char *proc, *linux_, *want; } cases[] = {
@@ -339,6 +371,7 @@ int main(void)
     test_sysctl_keys();
     test_sysctl_validate();
     test_lsm();
+    test_labels_apply_errors();
     test_validate_process();
     test_sched_apply();
     test_oom();
