@@ -309,29 +309,19 @@ static int set_nonblock(int fd)
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t idx,
-                   const char *state_json, struct tr_err *err)
+/* Pipes, fork, execve in the child. On success h holds the pid and the parent's pipe ends
+ * (non-blocking). The pipes are created here, before fork, so the child needs no allocation. */
+static int hook_spawn(const struct oci_hook *hook, const char *prefix, struct hook_child *h,
+                      struct tr_err *err)
 {
-    char prefix[300];
     int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
-    struct hook_child h = { .pid = -1, .pidfd = -1, .in_fd = -1, .exec_err_fd = -1 };
-    struct sigaction ign, old_pipe;
-    int status = 0, ret = -1, exec_errno = 0, timed_out;
-    long long deadline = 0;
-    _cleanup_free_ char **argv = NULL;
-    _cleanup_free_ char **envp = NULL;
+    _cleanup_free_ char **argv = xzalloc((hook->args_len + 2) * sizeof *argv);
+    _cleanup_free_ char **envp = xzalloc((hook->env_len + 1) * sizeof *envp);
+    int ret = -1;
 
-    snprintf(prefix, sizeof prefix, "%s hook #%zu (%s)", kind_name(kind), idx,
-             hook->path ? hook->path : "(null)");
-    if (!hook->path || hook->path[0] != '/')
-        return tr_failx(err, "%s: path must be absolute; fix hooks.%s[%zu].path in config.json",
-                        prefix, kind_name(kind), idx);
-    h.out.fd = h.err.fd = -1;
     /* The spec model keeps counted arrays; execve wants NULL-terminated ones. args is the
      * complete argv (argv[0] included); without args, argv[0] is the path. env is the exact
      * environment: absent means empty, not inherited. */
-    argv = xzalloc((hook->args_len + 2) * sizeof *argv);
-    envp = xzalloc((hook->env_len + 1) * sizeof *envp);
     if (hook->args_len > 0)
         memcpy(argv, hook->args, hook->args_len * sizeof *argv);
     else
@@ -343,70 +333,96 @@ static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t 
         tr_fail(err, errno, "%s: pipe2", prefix);
         goto out;
     }
-    if (hook->has_timeout && hook->timeout > 0)
-        deadline = now_ms() + (long long) hook->timeout * 1000;
-    h.pid = fork();
-    if (h.pid < 0) {
+    h->pid = fork();
+    if (h->pid < 0) {
         tr_fail(err, errno, "%s: fork", prefix);
         goto out;
     }
-    if (h.pid == 0)
+    if (h->pid == 0)
         child_exec(hook->path, argv, envp, pin[0], pout[1], perr[1], prep[1]);
-    close_fd(&pin[0]);
-    close_fd(&pout[1]);
-    close_fd(&perr[1]);
-    close_fd(&prep[1]);
-    h.in_fd = steal_fd(&pin[1]);
-    h.out.fd = steal_fd(&pout[0]);
-    h.err.fd = steal_fd(&perr[0]);
-    h.exec_err_fd = steal_fd(&prep[0]);
-    set_nonblock(h.in_fd);
-    set_nonblock(h.out.fd);
-    set_nonblock(h.err.fd);
-    h.pidfd = (int) syscall(SYS_pidfd_open, h.pid, 0);
-
-    memset(&ign, 0, sizeof ign);
-    ign.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ign, &old_pipe);
-    timed_out = supervise(&h, state_json ? state_json : "", state_json ? strlen(state_json) : 0,
-                          deadline, &status);
-    sigaction(SIGPIPE, &old_pipe, NULL);
-
-    /* The report pipe has data only if the child failed before or at execve. */
-    if (set_nonblock(h.exec_err_fd) == 0 && read(h.exec_err_fd, &exec_errno, sizeof exec_errno)
-                                                == (ssize_t) sizeof exec_errno) {
-        tr_fail(err, exec_errno, "%s: execve", prefix);
-        if (exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC)
-            tr_hint(err, "check hooks.%s[%zu].path in config.json", kind_name(kind), idx);
-        goto out;
-    }
-    if (timed_out) {
-        tr_failx(err, "%s: timed out after %d s", prefix, hook->timeout);
-        goto out;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        tr_debug("%s: ok", prefix);
-        ret = 0;
-        goto out;
-    }
-    make_status_error(&h, prefix, status, err);
+    h->in_fd = steal_fd(&pin[1]);
+    h->out.fd = steal_fd(&pout[0]);
+    h->err.fd = steal_fd(&perr[0]);
+    h->exec_err_fd = steal_fd(&prep[0]);
+    set_nonblock(h->in_fd);
+    set_nonblock(h->out.fd);
+    set_nonblock(h->err.fd);
+    set_nonblock(h->exec_err_fd);
+    h->pidfd = (int) syscall(SYS_pidfd_open, h->pid, 0);
+    ret = 0;
 out:
-    if (h.pid > 0) {
-        kill(h.pid, SIGKILL);
-        while (waitpid(h.pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    close_fd(&h.in_fd);
-    close_fd(&h.out.fd);
-    close_fd(&h.err.fd);
-    close_fd(&h.exec_err_fd);
-    close_fd(&h.pidfd);
     for (int i = 0; i < 2; i++) {
         close_fd(&pin[i]);
         close_fd(&pout[i]);
         close_fd(&perr[i]);
         close_fd(&prep[i]);
     }
+    return ret;
+}
+
+static void hook_child_release(struct hook_child *h)
+{
+    int status;
+    if (h->pid > 0) {
+        kill(h->pid, SIGKILL);
+        while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    close_fd(&h->in_fd);
+    close_fd(&h->out.fd);
+    close_fd(&h->err.fd);
+    close_fd(&h->exec_err_fd);
+    close_fd(&h->pidfd);
+}
+
+static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t idx,
+                   const char *state_json, struct tr_err *err)
+{
+    char prefix[300];
+    struct hook_child h = { .pid = -1, .pidfd = -1, .in_fd = -1, .exec_err_fd = -1 };
+    struct sigaction ign, dfl, old_pipe, old_chld;
+    int status = 0, ret = -1, exec_errno = 0, timed_out;
+    long long deadline = 0;
+
+    snprintf(prefix, sizeof prefix, "%s hook #%zu (%s)", kind_name(kind), idx,
+             hook->path ? hook->path : "(null)");
+    if (!hook->path || hook->path[0] != '/')
+        return tr_failx(err, "%s: path must be absolute; fix hooks.%s[%zu].path in config.json",
+                        prefix, kind_name(kind), idx);
+    h.out.fd = h.err.fd = -1;
+    if (hook->has_timeout && hook->timeout > 0)
+        deadline = now_ms() + (long long) hook->timeout * 1000;
+
+    /* SIGPIPE ignored: a hook does not have to read its state. SIGCHLD default: with SIG_IGN
+     * (or a reaping handler) in the caller, the hook's exit status would be lost. */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    sigaction(SIGCHLD, &dfl, &old_chld);
+    if (hook_spawn(hook, prefix, &h, err) < 0)
+        goto out;
+    timed_out = supervise(&h, state_json ? state_json : "", state_json ? strlen(state_json) : 0,
+                          deadline, &status);
+
+    /* The report pipe has data only if the child failed before or at execve. */
+    if (read(h.exec_err_fd, &exec_errno, sizeof exec_errno) == (ssize_t) sizeof exec_errno) {
+        tr_fail(err, exec_errno, "%s: execve", prefix);
+        if (exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC)
+            tr_hint(err, "check hooks.%s[%zu].path in config.json", kind_name(kind), idx);
+    } else if (timed_out) {
+        tr_failx(err, "%s: timed out after %d s", prefix, hook->timeout);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        tr_debug("%s: ok", prefix);
+        ret = 0;
+    } else {
+        make_status_error(&h, prefix, status, err);
+    }
+out:
+    hook_child_release(&h);
+    sigaction(SIGCHLD, &old_chld, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     return ret;
 }
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,14 @@ static void test_failures(void)
     hooks_run(&h, 1, OCI_HOOK_POSTSTART, "{}", &err);
     is_text(err.msg, "poststart hook #0 (/bin/sh): killed by signal 9 (SIGKILL)",
            "killed by a signal");
+
+    /* A caller that ignores SIGCHLD (children auto-reaped) must still see the status. */
+    signal(SIGCHLD, SIG_IGN);
+    h = sh_hook("exit 4");
+    hooks_run(&h, 1, OCI_HOOK_PRESTART, "{}", &err);
+    signal(SIGCHLD, SIG_DFL);
+    is_text(err.msg, "prestart hook #0 (/bin/sh): exited with status 4",
+            "exit status kept when the caller ignores SIGCHLD");
 
     struct oci_hook missing = { .path = "/nonexistent/hook" };
     hooks_run(&missing, 1, OCI_HOOK_CREATE_RUNTIME, "{}", &err);
