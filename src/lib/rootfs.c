@@ -307,11 +307,19 @@ static int readonly_paths(int root, const struct oci_linux *lx, struct tr_err *e
 
 int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err)
 {
-    const struct oci_linux *lx = c->spec->linux_;
     unsigned long prop;
     if (root_propagation(c, &prop, err) < 0)
         return -1;
     if ((c->no_pivot ? do_move_root(c, err) : do_pivot(c, err)) < 0)
+        return -1;
+    return c->defer_protect ? 0 : rootfs_protect(c, err);
+}
+
+int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err)
+{
+    const struct oci_linux *lx = c->spec->linux_;
+    unsigned long prop;
+    if (root_propagation(c, &prop, err) < 0)
         return -1;
     mode_t old_umask = umask(022);
     int rc = -1;

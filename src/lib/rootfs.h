@@ -25,10 +25,17 @@ struct rootfs_ctx {
     bool new_cgroupns;
     const char *console_slave;      /* pty slave path to bind on /dev/console, or NULL */
     const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
+    /* Added by the rootfs module. false: rootfs_finalize also runs rootfs_protect. true: it
+     * stops once inside the root, and the caller writes linux.sysctl (through /proc/sys, which
+     * readonlyPaths makes read-only) and then calls rootfs_protect: runc's order. */
+    bool defer_protect;
 };
 
 int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err);
 int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err);
+/* Inside the root (after rootfs_finalize): maskedPaths, readonlyPaths, root.readonly, then
+ * rootfsPropagation of "/". Called by rootfs_finalize unless c->defer_protect. */
+int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err);
 
 /* Parse an OCI mount options list into flags/propagation/data (exposed for unit tests). */
 struct mount_plan {

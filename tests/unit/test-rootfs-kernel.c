@@ -408,15 +408,27 @@ static void nopivot_case(int report)
         { .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") },
     };
     struct cgroup_mount_entry v2[] = { { (char *) "", cgdir } };
-    struct oci_linux lx = { .rootfs_propagation = "rshared" };
+    char *ro[] = { "/proc/sys" };
+    struct oci_linux lx = { .rootfs_propagation = "rshared", .readonly_paths = ro, .readonly_paths_len = 1 };
     struct oci_spec s = { .mounts = m, .mounts_len = 2, .linux_ = &lx };
-    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = nopivot_flag, .new_netns = true, .new_cgroupns = true,
+    struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .no_pivot = nopivot_flag, .new_netns = true, .new_cgroupns = true, .defer_protect = true,
                             .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
     if (rc == 0)
         rc = rootfs_finalize(&c, &err);
     ok(rc == 0, "%s with rootfsPropagation rshared: %s", nopivot_flag ? "--no-pivot" : "pivot_root", rc ? err.msg : "ok");
+    if (rc == 0) {
+        /* defer_protect: sysctls are written between finalize and protect (runc's order) */
+        int fd = open("/proc/sys/kernel/hostname", O_WRONLY | O_CLOEXEC);
+        ok(fd >= 0 && write(fd, "tr-sysctl", 9) == 9, "defer_protect: /proc/sys still writable after finalize");
+        if (fd >= 0) close(fd);
+        rc = rootfs_protect(&c, &err);
+        ok(rc == 0, "rootfs_protect: %s", rc ? err.msg : "ok");
+        const char *h = slurp("/proc/sys/kernel/hostname");
+        ok(h && streq(h, "tr-sysctl\n") && create_fails("/proc/sys/kernel/hostname", EROFS),
+           "the sysctl landed, then readonlyPaths made /proc/sys read-only");
+    }
     if (rc == 0) {
         char cwd[256];
         struct stat a, b;
