@@ -66,7 +66,8 @@ static int cpu_props(const struct oci_cpu *c, bool v2, struct cg_sd_props *p)
         if (c->has_quota && c->quota != 0)
             add_u64(p, "CPUQuotaPerSecUSec", quota_per_sec(c->quota, period));
     }
-    for (int i = 0; i < 2; i++) {
+    /* systemd only applies these on the unified hierarchy (cpuset is delegated to us on v1) */
+    for (int i = 0; v2 && i < 2; i++) {
         const char *list = i ? c->mems : c->cpus;
         if (!list || !*list)
             continue;

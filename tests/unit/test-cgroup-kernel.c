@@ -125,12 +125,14 @@ static void test_lifecycle(void)
     snprintf(id, sizeof id, "kt%d", (int) getpid());
     snprintf(path, sizeof path, "/tinyrun-test-%d/%s", (int) getpid(), id);
     struct oci_memory mem = { .has_limit = true, .limit = 64 << 20, .has_reservation = true, .reservation = 32 << 20,
-                              .has_swappiness = true, .swappiness = 10, .has_kernel = true, .kernel = 1 << 26 };
+                              .has_swappiness = true, .swappiness = 10, .has_kernel = true, .kernel = 1 << 26,
+                              .has_kernel_tcp = true, .kernel_tcp = 1 << 25, .has_disable_oom_killer = true,
+                              .disable_oom_killer = true, .has_use_hierarchy = true, .use_hierarchy = true };
     bool memsw = exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
     if (memsw) { mem.has_swap = true; mem.swap = 128 << 20; }
     struct oci_cpu cpu = { .has_shares = true, .shares = 512, .has_quota = true, .quota = 20000, .has_period = true,
                            .period = 100000, .cpus = "0", .mems = "0", .has_realtime_runtime = true,
-                           .has_realtime_period = true };
+                           .has_realtime_period = true, .has_burst = true, .burst = 5000 };
     _cleanup_free_ char *bdev = first_block_dev();
     unsigned bmaj = 0, bmin = 0;
     if (bdev)
@@ -175,6 +177,11 @@ static void test_lifecycle(void)
         is_str(rd("cpu", "cpu.shares"), "512", "cpu.shares");
         is_str(rd("cpu", "cpu.cfs_quota_us"), "20000", "cpu.cfs_quota_us");
         is_str(rd("cpu", "cpu.cfs_period_us"), "100000", "cpu.cfs_period_us");
+        if (exists("/sys/fs/cgroup/cpu/cpu.cfs_burst_us"))
+            is_str(rd("cpu", "cpu.cfs_burst_us"), "5000", "cpu.cfs_burst_us");
+        ok(rd("memory", "memory.oom_control") && strstr(rd("memory", "memory.oom_control"), "oom_kill_disable 1"),
+           "memory.oom_control: oom_kill_disable 1");
+        is_str(rd("memory", "memory.use_hierarchy"), "1", "memory.use_hierarchy");
         is_str(rd("cpuset", "cpuset.cpus"), "0", "cpuset.cpus");
         is_str(rd("cpuset", "cpuset.mems"), "0", "cpuset.mems");
         is_str(rd("pids", "pids.max"), "50", "pids.max");

@@ -336,7 +336,8 @@ static void test_systemd_props(void)
     ok((x = cg_sd_find(&p, "AllowedMemoryNodes")) && x->nbytes == 1 && x->bytes[0] == 1, "AllowedMemoryNodes");
     cg_sd_props_free(&p);
     ok(cg_sd_build_props("x.scope", "system.slice", "d", 1, &r, false, &p, &err) == 0 && cg_sd_find(&p, "CPUShares")
-       && cg_sd_find(&p, "MemoryLimit") && !cg_sd_find(&p, "CPUWeight"), "v1 property names");
+       && cg_sd_find(&p, "MemoryLimit") && !cg_sd_find(&p, "CPUWeight") && !cg_sd_find(&p, "AllowedCPUs"),
+       "v1 property names, no AllowedCPUs");
     cg_sd_props_free(&p);
     ok(cg_sd_build_props("machine-x.slice", "-.slice", "d", 1, NULL, true, &p, &err) == 0 && !cg_sd_find(&p, "PIDs"),
        "a slice unit has no PIDs");
