@@ -46,7 +46,8 @@ static int clear_path(int parent, const char *name, struct tr_err *err)
 }
 
 /* Bind the host node of the same path onto an empty file. */
-static int bind_host_node(int parent, const char *name, const char *host_path, struct tr_err *err)
+static int bind_host_node(int root, int parent, const char *name, const char *host_path, const char *dest,
+                          struct tr_err *err)
 {
     int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (f < 0)
@@ -56,7 +57,7 @@ static int bind_host_node(int parent, const char *name, const char *host_path, s
     if (target < 0)
         return tr_fail(err, errno, "open bind target");
     struct bind_attrs a = { .idmap_userns_fd = -1 };
-    _cleanup_close_ int tree = bind_on_fd(host_path, -1, &a, target, host_path, err);
+    _cleanup_close_ int tree = bind_on_fd(host_path, -1, &a, root, target, dest, err);
     return tree < 0 ? -1 : 0;
 }
 
@@ -82,7 +83,7 @@ static int create_device(struct rootfs_run *r, const struct oci_device *d, struc
         bind = true;   /* a user namespace: mknod of devices is never allowed there */
     }
     if (bind)
-        return bind_host_node(parent, name, d->path, err);
+        return bind_host_node(r->root, parent, name, d->path, d->path, err);
     /* mknod applied the umask; fix the mode and give the node its owner */
     if (fchmodat(parent, name, perm, 0) < 0)
         return tr_fail(err, errno, "chmod");
@@ -175,7 +176,7 @@ int console_setup(struct rootfs_run *r, struct tr_err *err)
     if (target < 0)
         return tr_fail(err, errno, "/dev/console: open");
     struct bind_attrs a = { .idmap_userns_fd = -1 };
-    _cleanup_close_ int tree = bind_on_fd(r->c->console_slave, -1, &a, target, "/dev/console", err);
+    _cleanup_close_ int tree = bind_on_fd(r->c->console_slave, -1, &a, r->root, target, "/dev/console", err);
     if (tree < 0)
         return tr_prefix(err, "/dev/console (pty %s)", r->c->console_slave);
     return 0;

@@ -38,25 +38,69 @@ static int setattr(int fd, unsigned int at, unsigned long long set, unsigned lon
     return mount_setattr(fd, "", AT_EMPTY_PATH | at, &a, sizeof(a));
 }
 
-int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int target_fd,
+/* Kernels before 5.12 (no mount_setattr) or 5.2 (no open_tree): mount(2) MS_BIND on the
+ * target fd, then MS_REMOUNT|MS_BIND with the flags asked for plus those the source already has
+ * (statvfs), so nothing a user namespace locked is dropped, the same result as mount_setattr
+ * changing only the named flags. Returns an fd of the new mount (looked up again in root). */
+static int bind_legacy(const char *source, int source_dirfd, const struct bind_attrs *a, int root,
+                       int target_fd, const char *dest, struct tr_err *err)
+{
+    struct fd_path sp = fd_path(source_dirfd), tp = fd_path(target_fd);
+    const char *src = source && *source ? source : sp.s;
+    const char *name = source && *source ? source : dest;
+    if (a->rattr_set || a->rattr_clr || a->idmap_userns_fd >= 0)
+        return tr_fail(err, ENOSYS, "bind %s on %s: recursive attributes and idmap need mount_setattr "
+                                    "(Linux 5.12)", name, dest);
+    if (mount(src, tp.s, NULL, MS_BIND | (a->recursive ? MS_REC : 0), NULL) < 0)
+        return tr_fail(err, errno, "bind %s on %s", name, dest);
+    /* the magic link names the covered directory: look dest up again to reach the new mount */
+    _cleanup_close_ int top = resolve_in_root(root, dest, O_PATH, 0);
+    if (top < 0)
+        return tr_fail(err, errno, "open %s after binding", dest);
+    if (!a->flags && !a->clear_flags)
+        return steal_fd(&top);
+    struct statvfs sv;
+    if (fstatvfs(top, &sv) < 0)
+        return tr_fail(err, errno, "statvfs %s", dest);
+    unsigned long keep = ms_flags_from_statvfs(sv.f_flag);
+    if ((a->flags | a->clear_flags) & ATIME_MS)
+        keep &= ~(unsigned long) ATIME_MS;   /* an explicit atime choice replaces the source's */
+    unsigned long flags = a->flags | (keep & ~a->clear_flags);
+    struct fd_path np = fd_path(top);
+    if (mount(NULL, np.s, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0) {
+        int e = errno;
+        tr_fail(err, e, "remount bind %s on %s", name, dest);
+        if (e == EPERM)
+            tr_hint(err, "a flag locked by the user namespace cannot be cleared on this source");
+        return -1;
+    }
+    return steal_fd(&top);
+}
+
+int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int root, int target_fd,
                const char *dest, struct tr_err *err)
 {
     unsigned int fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (a->recursive ? AT_RECURSIVE : 0);
+    const char *name = source && *source ? source : dest;
     if (!source || !*source)
         fl |= AT_EMPTY_PATH;
-    _cleanup_close_ int tree = open_tree(source_dirfd >= 0 ? source_dirfd : AT_FDCWD,
-                                         source ? source : "", fl);
+    _cleanup_close_ int tree = open_tree(source_dirfd >= 0 ? source_dirfd : AT_FDCWD, source ? source : "", fl);
+    if (tree < 0 && errno == ENOSYS)
+        return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
     if (tree < 0)
-        return tr_fail(err, errno, "bind %s on %s: open_tree", source && *source ? source : dest, dest);
-    if (a->rattr_set || a->rattr_clr) {
-        if (setattr(tree, AT_RECURSIVE, a->rattr_set, a->rattr_clr, 0, -1) < 0)
-            return tr_fail(err, errno, "bind %s on %s: mount_setattr (recursive)", source, dest);
+        return tr_fail(err, errno, "bind %s on %s: open_tree", name, dest);
+    if ((a->rattr_set || a->rattr_clr) && setattr(tree, AT_RECURSIVE, a->rattr_set, a->rattr_clr, 0, -1) < 0) {
+        if (errno == ENOSYS)
+            return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
+        return tr_fail(err, errno, "bind %s on %s: mount_setattr (recursive)", name, dest);
     }
     unsigned long long set, clr;
     ms_to_mount_attr(a->flags, a->clear_flags, &set, &clr);
     if ((set || clr) && setattr(tree, 0, set, clr, 0, -1) < 0) {
         int e = errno;
-        tr_fail(err, e, "bind %s on %s: mount_setattr", source, dest);
+        if (e == ENOSYS)   /* the detached copy is dropped when tree is closed */
+            return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
+        tr_fail(err, e, "bind %s on %s: mount_setattr", name, dest);
         if (e == EPERM)
             tr_hint(err, "a flag locked by the user namespace (ro, nosuid, nodev, noexec or atime) "
                          "cannot be cleared on this source");
@@ -64,37 +108,10 @@ int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a,
     }
     if (a->idmap_userns_fd >= 0 &&
         setattr(tree, a->idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, a->idmap_userns_fd) < 0)
-        return tr_fail(err, errno, "bind %s on %s: mount_setattr idmap", source, dest);
+        return tr_fail(err, errno, "bind %s on %s: mount_setattr idmap", name, dest);
     if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return tr_fail(err, errno, "bind %s on %s: move_mount", source, dest);
+        return tr_fail(err, errno, "bind %s on %s: move_mount", name, dest);
     return steal_fd(&tree);
-}
-
-int bind_on_fd_legacy(const char *source, const struct bind_attrs *a, bool in_userns, int root,
-                      int target_fd, const char *dest, struct tr_err *err)
-{
-    struct fd_path p = fd_path(target_fd);
-    if (mount(source, p.s, NULL, MS_BIND | (a->recursive ? MS_REC : 0), NULL) < 0)
-        return tr_fail(err, errno, "bind %s on %s", source, dest);
-    if (!a->flags && !a->clear_flags)
-        return 0;
-    unsigned long flags = a->flags;
-    struct statvfs sv;
-    if (in_userns && statvfs(source, &sv) == 0) {
-        unsigned long locked = ms_flags_from_statvfs(sv.f_flag);
-        if ((a->flags | a->clear_flags) & ATIME_MS)
-            locked &= ~(unsigned long) ATIME_MS;   /* an explicit atime choice replaces it */
-        flags |= locked & ~a->clear_flags;
-    }
-    /* the magic link still names the covered directory: look the path up again to reach the
-     * new mount on top of it */
-    _cleanup_close_ int top = resolve_in_root(root, dest, O_PATH, 0);
-    if (top < 0)
-        return tr_fail(err, errno, "reopen %s", dest);
-    struct fd_path tp = fd_path(top);
-    if (mount(NULL, tp.s, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
-        return tr_fail(err, errno, "remount bind %s on %s", source, dest);
-    return 0;
 }
 
 int mount_set_flags(int fd, unsigned long set, unsigned long clear, bool recursive, const char *dest,

@@ -40,14 +40,12 @@ struct bind_attrs {
     int idmap_userns_fd;                     /* -1 = none */
     bool idmap_recursive;
 };
-/* Clone source (host path) as a detached tree, apply attrs, attach it on target_fd.
- * Returns the fd of the attached mount (O_PATH-like; usable with mount_setattr) or -1. */
-int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int target_fd,
+/* Bind source (a host path, or source_dirfd itself when source is "") onto target_fd, the
+ * attributes applied while detached (open_tree + mount_setattr + move_mount); falls back to
+ * mount(2) + a statvfs-preserving remount on kernels without those calls. dest is the target's
+ * path inside root (looked up again in the fallback). Returns an fd of the new mount. */
+int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int root, int target_fd,
                const char *dest, struct tr_err *err);
-/* Legacy path: mount(2) MS_BIND (+MS_REC) then MS_REMOUNT|MS_BIND with the locked flags of
- * the source kept (statvfs), used when open_tree/mount_setattr are unavailable. */
-int bind_on_fd_legacy(const char *source, const struct bind_attrs *a, bool in_userns, int root,
-                      int target_fd, const char *dest, struct tr_err *err);
 /* Change per-mount flags of the mount at fd (mount_setattr; statvfs remount fallback). Only
  * the flags named in set/clear change: locked flags of a user namespace are kept. */
 int mount_set_flags(int fd, unsigned long set, unsigned long clear, bool recursive, const char *dest,

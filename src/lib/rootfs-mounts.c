@@ -21,8 +21,6 @@
 
 static int mount_cgroup(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p,
                         struct tr_err *err);
-static int mount_set_propagation_path(struct rootfs_run *r, const char *dest, unsigned long prop,
-                                      struct tr_err *err);
 
 static int open_top(struct rootfs_run *r, const char *dest, struct tr_err *err)
 {
@@ -92,27 +90,10 @@ static int bind_path(struct rootfs_run *r, const char *src, const char *dest, co
             return -1;
         a.idmap_userns_fd = userns;
     }
-    _cleanup_close_ int tree = bind_on_fd(src, -1, &a, fd, dest, err);
-    if (tree < 0) {
-        if (err->code != ENOSYS || a.rattr_set || a.rattr_clr || userns >= 0)
-            return -1;
-        tr_err_clear(err);
-        if (bind_on_fd_legacy(src, &a, r->c->in_userns, r->root, fd, dest, err) < 0)
-            return -1;
-        return mount_set_propagation_path(r, dest, p->propagation, err);
-    }
-    return mount_set_propagation(tree, p->propagation, dest, err);
-}
-
-static int mount_set_propagation_path(struct rootfs_run *r, const char *dest, unsigned long prop,
-                                      struct tr_err *err)
-{
-    if (!(prop & ~(unsigned long) MS_REC))
-        return 0;
-    _cleanup_close_ int top = open_top(r, dest, err);
-    if (top < 0)
+    _cleanup_close_ int tree = bind_on_fd(src, -1, &a, r->root, fd, dest, err);
+    if (tree < 0)
         return -1;
-    return mount_set_propagation(top, prop, dest, err);
+    return mount_set_propagation(tree, p->propagation, dest, err);
 }
 
 static int do_bind(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p, struct tr_err *err)

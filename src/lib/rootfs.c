@@ -280,7 +280,7 @@ static int mask_paths(int root, const struct oci_linux *lx, struct tr_err *err)
             return tr_failx(err, "linux.maskedPaths[%zu] (%s): the container's /dev/null is missing or "
                                  "not the null device", i, p);
         struct bind_attrs a = { .idmap_userns_fd = -1 };
-        _cleanup_close_ int tree = bind_on_fd("", null, &a, fd, p, err);
+        _cleanup_close_ int tree = bind_on_fd("", null, &a, root, fd, p, err);
         if (tree < 0)
             return tr_prefix(err, "linux.maskedPaths[%zu] (%s)", i, p);
     }
@@ -298,7 +298,7 @@ static int readonly_paths(int root, const struct oci_linux *lx, struct tr_err *e
             return tr_fail(err, errno, "linux.readonlyPaths[%zu] (%s): open", i, p);
         /* rbind onto itself, read-only on top only (as runc); other flags are left as they are */
         struct bind_attrs a = { .recursive = true, .flags = MS_RDONLY, .idmap_userns_fd = -1 };
-        _cleanup_close_ int tree = bind_on_fd("", fd, &a, fd, p, err);
+        _cleanup_close_ int tree = bind_on_fd("", fd, &a, root, fd, p, err);
         if (tree < 0)
             return tr_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, p);
     }

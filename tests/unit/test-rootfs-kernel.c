@@ -13,8 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -188,6 +193,28 @@ static bool dir_empty(const char *p)
     return n == 0;
 }
 
+/* Pretend to be an old kernel (< 5.2): the new mount API answers ENOSYS, so the mount(2) +
+ * statvfs-preserving remount fallbacks run. */
+static bool legacy;
+
+static void force_old_kernel(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open_tree, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_move_mount, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsopen, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsmount, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsconfig, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mount_setattr, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    };
+    struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        _exit(88);
+}
+
 /* ---- the rootful case: the nerdctl default mounts + binds, devices, masks, console ---- */
 
 static struct cgroup_mount_entry v1_entries[] = {
@@ -236,7 +263,8 @@ static void checks_rootful_after(const struct stat *slave, bool kcore)
     ok(fd >= 0 && write(fd, "changed", 7) == 7, "file bind mount is writable (the host sees it)");
     if (fd >= 0) close(fd);
     ok(slurp("/data/inside") && create_fails("/data/new", EROFS), "rbind,ro: readable, read-only");
-    ok(create_fails("/rro/x", EROFS) && create_fails("/rro/sub/x", EROFS), "rro: the submount is read-only too");
+    if (!legacy)
+        ok(create_fails("/rro/x", EROFS) && create_fails("/rro/sub/x", EROFS), "rro: the submount is read-only too");
     fd = open("/data2/sub/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     ok(create_fails("/data2/x", EROFS) && fd >= 0, "ro without rro: the submount stays writable");
     if (fd >= 0) close(fd);
@@ -245,7 +273,8 @@ static void checks_rootful_after(const struct stat *slave, bool kcore)
     fd = open("/tmpc/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     ok(fd >= 0, "tmpcopyup tmpfs is writable");
     if (fd >= 0) close(fd);
-    ok(stat("/idm/inside", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000 && stat("/data/inside", &st) == 0 &&
+    if (!legacy)
+        ok(stat("/idm/inside", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000 && stat("/data/inside", &st) == 0 &&
        st.st_uid == 0, "idmap bind: a root-owned file shows as 1000:1000 through the idmapped mount only");
     c = slurp("/etc/resolv.conf");
     ok(c && streq(c, "nameserver 192.0.2.1\n"), "bind onto a dangling symlink (/etc/resolv.conf -> ../run/...) lands on its target in the rootfs");
@@ -284,14 +313,18 @@ static void rootful_case(int report)
     m[i++] = (struct oci_mount){ .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") };
     m[i++] = (struct oci_mount){ .destination = "/etc/hostfile", .type = "bind", .source = hostfile, OPTS("bind", "rprivate") };
     m[i++] = (struct oci_mount){ .destination = "/data", .source = hostdir, OPTS("rbind", "ro") };
-    m[i++] = (struct oci_mount){ .destination = "/rro", .type = "bind", .source = rrodir, OPTS("rbind", "rro") };
+    /* rro and idmap need mount_setattr: no fallback, left out in legacy mode (compound literals
+     * must stay at function scope, hence the conditional increment) */
+    m[i] = (struct oci_mount){ .destination = "/rro", .type = "bind", .source = rrodir, OPTS("rbind", "rro") };
+    i += !legacy;
     m[i++] = (struct oci_mount){ .destination = "/data2", .type = "bind", .source = rrodir, OPTS("rbind", "ro") };
     m[i++] = (struct oci_mount){ .destination = escape_dest, .type = "bind", .source = hostdir, OPTS("bind") };
     m[i++] = (struct oci_mount){ .destination = "/tmpc", .type = "tmpfs", .source = "tmpfs", OPTS("tmpcopyup", "mode=755") };
     m[i++] = (struct oci_mount){ .destination = "/etc/resolv.conf", .type = "bind", .source = resolvsrc, OPTS("bind", "ro") };
     struct oci_idmap idm[] = { { .container_id = 0, .host_id = 1000, .size = 1 } };
-    m[i++] = (struct oci_mount){ .destination = "/idm", .type = "bind", .source = hostdir, OPTS("bind", "idmap"),
-                                 .uid_mappings = idm, .uid_mappings_len = 1, .gid_mappings = idm, .gid_mappings_len = 1 };
+    m[i] = (struct oci_mount){ .destination = "/idm", .type = "bind", .source = hostdir, OPTS("bind", "idmap"),
+                               .uid_mappings = idm, .uid_mappings_len = 1, .gid_mappings = idm, .gid_mappings_len = 1 };
+    i += !legacy;
     s->mounts = m;
     s->mounts_len = (size_t) i;
     dev[0] = (struct oci_device){ .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229,
@@ -312,12 +345,14 @@ static void rootful_case(int report)
     if (master < 0 || grantpt(master) || unlockpt(master) || stat(ptsname(master), &slave) < 0)
         exit(98);
     bool kcore = access("/proc/kcore", F_OK) == 0;
+    if (legacy)
+        force_old_kernel();
     struct rootfs_ctx c = { .spec = s, .rootfs = rootfs, .new_netns = true, .new_cgroupns = false,
                             .console_slave = ptsname(master), .cgroup_mounts = v1_entries,
                             .cgroup_mounts_len = ARRAY_SIZE(v1_entries) };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
-    ok(rc == 0, "rootfs_prepare (rootful, nerdctl default mounts): %s", rc ? err.msg : "ok");
+    ok(rc == 0, "rootfs_prepare (rootful, nerdctl default mounts%s): %s", legacy ? ", no new mount API" : "", rc ? err.msg : "ok");
     if (rc == 0) {
         /* between prepare and finalize (hook time) the host is still visible: prove the
          * symlink etc/evil -> ../../..<host>/escape did not send the bind to the host */
@@ -352,21 +387,25 @@ static void rootless_case(int report)
         { .destination = "/dev", .type = "tmpfs", .source = "tmpfs", OPTS("nosuid", "strictatime", "mode=755") },
         { .destination = "/dev/pts", .type = "devpts", .source = "devpts", OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620") },
         { .destination = "/dev/mqueue", .type = "mqueue", .source = "mqueue", OPTS("nosuid", "noexec", "nodev") },
-        { .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro", "rro") },
+        { .destination = "/sys", .type = "sysfs", .source = "sysfs", OPTS("nosuid", "noexec", "nodev", "ro", legacy ? "ro" : "rro") },
         { .destination = "/sys/fs/cgroup", .type = "cgroup", .source = "cgroup", OPTS("ro", "nosuid", "noexec", "nodev") },
         { .destination = "/locked", .type = "bind", .source = lockedsrc, OPTS("rbind", "ro", "rprivate") },
         { .destination = "/locked-rw", .type = "bind", .source = lockedsrc, OPTS("rbind", "rw") },
     };
     struct oci_device dev[] = { { .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229, .has_file_mode = true, .file_mode = 0600 } };
     struct cgroup_mount_entry v2[] = { { (char *) "", cgdir } };
-    struct oci_linux lx = { .devices = dev, .devices_len = 1 };
+    char *masked[] = { "/proc/keys", "/sys/firmware" }, *ro[] = { "/proc/sys" };
+    struct oci_linux lx = { .devices = dev, .devices_len = 1, .masked_paths = masked, .masked_paths_len = 2,
+                            .readonly_paths = ro, .readonly_paths_len = 1 };
     struct oci_spec s = { .mounts = m, .mounts_len = ARRAY_SIZE(m), .linux_ = &lx, .root_readonly = true };
+    if (legacy)
+        force_old_kernel();
     /* rootless false: mknod is tried, refused with EPERM, and the host node bound instead */
     struct rootfs_ctx c = { .spec = &s, .rootfs = rootfs, .rootless = rootless_flag, .in_userns = true,
                             .new_netns = false, .new_cgroupns = rootless_flag, .cgroup_mounts = v2, .cgroup_mounts_len = 1 };
     struct tr_err err = { 0 };
     int rc = rootfs_prepare(&c, &err);
-    ok(rc == 0, "rootfs_prepare in a user namespace: %s", rc ? err.msg : "ok");
+    ok(rc == 0, "rootfs_prepare in a user namespace%s: %s", legacy ? " (no new mount API)" : "", rc ? err.msg : "ok");
     if (rc == 0) {
         rc = rootfs_finalize(&c, &err);
         ok(rc == 0, "rootfs_finalize in a user namespace: %s", rc ? err.msg : "ok");
@@ -379,7 +418,8 @@ static void rootless_case(int report)
         ok(is_chr("/dev/fuse", 10, 229, 0), "linux.devices bound from the host");
         int n;
         ok(fs_is("/sys", 0x62656572) && ro_mount("/sys"), "sysfs without a netns: host /sys bound read-only");
-        ok(mountinfo_all_ro("/sys", &n) && n > 3, "rro on the /sys bind: all %d mounts below /sys read-only", n);
+        if (!legacy)
+            ok(mountinfo_all_ro("/sys", &n) && n > 3, "rro on the /sys bind: all %d mounts below /sys read-only", n);
         ok(fs_is("/sys/fs/cgroup", 0x63677270) && ro_mount("/sys/fs/cgroup") && streq(mountinfo_root("/sys/fs/cgroup"), cgname),
            "cgroup v2 %s: the container's cgroup dir bound read-only (root %s)",
            rootless_flag ? "with cgroupns but cgroup2 refused (EPERM fallback)" : "without cgroupns", mountinfo_root("/sys/fs/cgroup"));
@@ -389,6 +429,9 @@ static void rootless_case(int report)
         ok(statvfs("/locked-rw", &sv) == 0 && (sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)) == (ST_NOSUID | ST_NODEV | ST_NOEXEC),
            "rw bind in a user namespace: locked flags kept, no EPERM");
         ok(create_fails("/newfile", EROFS), "root.readonly: / rejects writes");
+        const char *k = slurp("/proc/keys");
+        ok(k && !*k && dir_empty("/sys/firmware") && ro_mount("/sys/firmware"), "maskedPaths in a user namespace");
+        ok(create_fails("/proc/sys/kernel/hostname", EROFS), "readonlyPaths in a user namespace");
         ok(access("/marker", F_OK) == 0 && getpid() == 1, "pivot_root in a user namespace");
     }
     int v[2] = { tap_n, tap_failed };
@@ -613,6 +656,12 @@ int main(void)
     run_case("userns, mknod refused", rootless_case, true, 0);
     rootless_flag = true;
     run_case("userns, rootless", rootless_case, true, 0);
+    legacy = true;
+    rootless_flag = false;
+    run_case("userns, no new mount API", rootless_case, true, 0);
+    mkfile(hostfile, "host-file");
+    run_case("rootful, no new mount API", rootful_case, false, CLONE_NEWNET);
+    legacy = false;
     run_case("no-pivot", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
     nopivot_flag = false;
     run_case("pivot rshared", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
