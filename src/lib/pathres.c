@@ -30,20 +30,117 @@ static const char *skip_slashes(const char *p)
     return *p ? p : ".";
 }
 
+/* Kernels without openat2 (< 5.6): the same walk in userspace. Each component is opened with
+ * O_NOFOLLOW from the fd of its parent; ".." pops a stack of ancestor fds (never above the
+ * root); a symlink is never followed by the kernel, its text is spliced into the rest of the
+ * path and resolved from the root (absolute) or the current directory (relative). Magic
+ * links are thus only ever followed as text, inside the root. No O_CREAT. */
+#define WALK_DEPTH 256
+static int walk_in_root(int root, const char *path, int flags)
+{
+    int stack[WALK_DEPTH], depth = 0, links = 0, result = -1, e = 0;
+    char *rest = xstrdup(path);
+    stack[0] = fcntl(root, F_DUPFD_CLOEXEC, 3);
+    if (stack[0] < 0) {
+        free(rest);
+        return -1;
+    }
+    char *p = rest;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p) {   /* the path ended on a directory (or was empty) */
+            result = openat(stack[depth], ".", flags | O_CLOEXEC);
+            e = errno;
+            break;
+        }
+        char *end = strchrnul(p, '/');
+        char saved = *end;
+        *end = '\0';
+        bool last = true;
+        for (const char *q = end + (saved ? 1 : 0); saved && *q; q++)
+            if (*q != '/') { last = false; break; }
+        if (streq(p, ".") || streq(p, "..")) {
+            if (p[1] == '.' && depth > 0)
+                close(stack[depth--]);
+            *end = saved;
+            p = end;
+            continue;
+        }
+        int fd = openat(stack[depth], p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            e = errno;
+            if (fd >= 0) close(fd);
+            break;
+        }
+        if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+            char link[PATH_MAX];
+            ssize_t n = readlinkat(fd, "", link, sizeof(link) - 1);
+            close(fd);
+            if (++links > 40 || n < 0) {
+                e = n < 0 ? errno : ELOOP;
+                break;
+            }
+            link[n] = '\0';
+            char *next = xasprintf("%s/%s", link, saved ? end + 1 : "");
+            free(rest);
+            rest = p = next;
+            if (link[0] == '/')
+                while (depth > 0)
+                    close(stack[depth--]);
+            continue;
+        }
+        if (last) {
+            /* reopen with the caller's flags; O_NOFOLLOW: a swap to a symlink since the check fails */
+            result = (flags & ~(O_NOFOLLOW | O_CLOEXEC)) == O_PATH ? fd
+                     : openat(stack[depth], p, flags | O_NOFOLLOW | O_CLOEXEC);
+            e = errno;
+            if (result != fd)
+                close(fd);
+            break;
+        }
+        if (!S_ISDIR(st.st_mode) || depth + 1 >= WALK_DEPTH) {
+            e = S_ISDIR(st.st_mode) ? ENAMETOOLONG : ENOTDIR;
+            close(fd);
+            break;
+        }
+        stack[++depth] = fd;
+        *end = saved;
+        p = end;
+    }
+    while (depth >= 0)
+        close(stack[depth--]);
+    free(rest);
+    if (result < 0)
+        errno = e;
+    return result;
+}
+
 int resolve_in_root(int root, const char *path, int flags, mode_t mode)
 {
+    static bool no_openat2;
     struct open_how how = {
         .flags = (unsigned long long) (flags | O_CLOEXEC),
         .mode = (flags & O_CREAT) ? mode : 0,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
     const char *rel = skip_slashes(path);
-    for (int tries = 0;; tries++) {
+    for (int tries = 0; !no_openat2; tries++) {
         long fd = syscall(SYS_openat2, root, rel, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS) {
+            no_openat2 = true;
+            break;
+        }
         /* EAGAIN: a concurrent rename in the tree; the kernel asks us to retry */
         if (fd >= 0 || errno != EAGAIN || tries > 32)
             return (int) fd;
     }
+    if (flags & O_CREAT) {
+        errno = ENOSYS;
+        return -1;
+    }
+    return walk_in_root(root, rel, flags);
 }
 
 struct fd_path fd_path(int fd)

@@ -193,14 +193,15 @@ static bool dir_empty(const char *p)
     return n == 0;
 }
 
-/* Pretend to be an old kernel (< 5.2): the new mount API answers ENOSYS, so the mount(2) +
- * statvfs-preserving remount fallbacks run. */
+/* Pretend to be an old kernel (< 5.2): openat2 and the new mount API answer ENOSYS, so the
+ * userspace in-root walk and the mount(2) + statvfs-preserving remount fallbacks run. */
 static bool legacy;
 
 static void force_old_kernel(void)
 {
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 7, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open_tree, 6, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_move_mount, 5, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsopen, 4, 0),
