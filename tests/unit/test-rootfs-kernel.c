@@ -226,8 +226,27 @@ static struct cgroup_mount_entry v1_entries[] = {
 static char escape_dest[256], hostfile[160], hostdir[160], rrodir[160], resolvsrc[160];
 
 
+/* Directory fds still open other than the one listing them: a handle on the old tree. */
+static int dir_fds_open(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        struct stat st;
+        int fd = atoi(de->d_name);
+        if (de->d_name[0] != '.' && fd != dirfd(d) && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            printf("# fd %d is a directory\n", fd);
+            n++;
+        }
+    }
+    if (d) closedir(d);
+    return n;
+}
+
 static void checks_rootful_after(const struct stat *slave, bool kcore)
 {
+    ok(dir_fds_open() == 0, "no directory fd left open by prepare/finalize");
     char cwd[256];
     ok(getcwd(cwd, sizeof(cwd)) && streq(cwd, "/"), "cwd is / after finalize");
     ok(access("/marker", F_OK) == 0, "/ is the rootfs (marker file visible)");
