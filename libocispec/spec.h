@@ -262,6 +262,9 @@ struct oci_state {
     const char *rootfs;
     const char *created;        /* RFC 3339 */
     const char *owner;
+    /* ContainerProcessState only: the pid of the process the seccomp fd belongs to (an exec'd
+     * process); 0 = the same as pid (the init). */
+    int process_pid;
 };
 /* Returns malloc'd JSON; pretty for humans, compact otherwise (hooks, seccomp agent). */
 char *oci_state_to_json(const struct oci_state *st, bool pretty, struct tr_err *err);

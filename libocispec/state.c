@@ -46,7 +46,7 @@ char *oci_process_state_to_json(const struct oci_state *st, const char *metadata
     oci_gen_map_open(&j);
     oci_gen_key_str(&j, "ociVersion", st->oci_version ? st->oci_version : OCI_VERSION);
     oci_gen_key_strv(&j, "fds", fds);
-    oci_gen_key_int(&j, "pid", st->pid);
+    oci_gen_key_int(&j, "pid", st->process_pid > 0 ? st->process_pid : st->pid);
     if (metadata)
         oci_gen_key_str(&j, "metadata", metadata);
     oci_gen_key(&j, "state");

@@ -273,7 +273,8 @@ static int hand_over_listener(struct exec_job *j, int child_fd, struct tr_err *e
     _cleanup_close_ int fd = (int) syscall(SYS_pidfd_getfd, j->pidfd, child_fd, 0);
     _cleanup_free_ char *json = NULL;
     struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->pid,
+        .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->c.rs->pid,
+        .process_pid = j->pid,
         .bundle = j->c.rs->bundle, .annotations = j->spec->annotations,
         .annotations_len = j->spec->annotations_len,
     };

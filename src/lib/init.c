@@ -150,6 +150,8 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
 }
 
+/* Before any mount: /proc/sys entries resolve against the writer's own net, ipc and uts
+ * namespaces, and later the container's /proc/sys is read-only (readonlyPaths). */
 static int step_sysctl(struct init_state *s, struct tr_err *err)
 {
     return sysctl_apply(s->a->spec, err);
@@ -214,12 +216,12 @@ struct init_step {
 static const struct init_step init_steps[] = {
     { "wait for the runtime's setup", step_wait_setup, false },
     { "set hostname", step_hostname, false },
+    { "apply sysctl", step_sysctl, false },
     { "prepare the rootfs", step_rootfs_prepare, false },
     { "run prestart and createRuntime hooks", step_runtime_hooks, false },
     { "run createContainer hooks", step_create_container_hooks, false },
     { "enter the rootfs", step_rootfs_finalize, false },
     { "set up the terminal", step_terminal, false },
-    { "apply sysctl", step_sysctl, false },
     { "apply process attributes", step_process_attrs, false },
     { "drop privileges", step_drop_privileges, false },
     { "wait for start", step_ready_and_wait_start, false },

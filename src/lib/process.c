@@ -87,19 +87,18 @@ int proc_apply_rlimits(const struct oci_process *p, struct tr_err *err)
 }
 
 /* Listener fd NUMBER to the parent, which takes it with pidfd_getfd and hands it to the agent:
- * the filtered process itself makes no notified syscall (close, fcntl, sendmsg...) before the
+ * the filtered process itself makes no notified syscall (close, fcntl, sendmsg, recvmsg...) before the
  * agent can answer. */
 static int load_seccomp(const struct proc_ctx *pc, struct tr_err *err)
 {
-    struct chan_msg m;
     int fd = seccomp_load(pc->seccomp, err);
     if (fd < 0)
         return tr_prefix(err, "linux.seccomp");
     if (fd == 0)
         return 0;
-    if (chan_send(pc->sock, MSG_SECCOMP_FD, fd, NULL, -1, err) < 0)
+    if (chan_write_plain(pc->sock, MSG_SECCOMP_FD, fd, err) < 0)
         return -1;
-    return chan_expect(pc->sock, MSG_SECCOMP_DONE, &m, NULL, err);
+    return chan_read_plain(pc->sock, MSG_SECCOMP_DONE, err);
 }
 
 static int switch_user(const struct proc_ctx *pc, struct tr_err *err)

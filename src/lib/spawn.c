@@ -97,6 +97,39 @@ int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_
     return 0;
 }
 
+int chan_write_plain(int sock, uint32_t type, int32_t value, struct tr_err *err)
+{
+    struct chan_msg m = { .type = type, .value = value };
+    ssize_t n;
+    do
+        n = write(sock, &m, sizeof m);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t) sizeof m)
+        return tr_fail(err, n < 0 ? errno : EIO, "send %s to the runtime", chan_msg_name(type));
+    return 0;
+}
+
+int chan_read_plain(int sock, uint32_t want, struct tr_err *err)
+{
+    struct chan_msg m;
+    ssize_t n;
+    do
+        n = read(sock, &m, sizeof m);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t) sizeof m)
+        return n < 0 ? tr_fail(err, errno, "waiting for %s", chan_msg_name(want))
+                     : tr_failx(err, "waiting for %s: the runtime went away", chan_msg_name(want));
+    if (m.type == MSG_ERROR) {
+        m.text[sizeof m.text - 1] = '\0';
+        err->code = m.value;
+        snprintf(err->msg, sizeof err->msg, "%s", m.text);
+        return -1;
+    }
+    if (m.type != want)
+        return tr_failx(err, "spawn channel: expected %s, got %s", chan_msg_name(want), chan_msg_name(m.type));
+    return 0;
+}
+
 void chan_die(int sock, const struct tr_err *err)
 {
     struct tr_err ignore;

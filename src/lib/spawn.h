@@ -31,6 +31,10 @@ int chan_send(int sock, uint32_t type, int32_t value, const char *text, int fd, 
 int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err);
 /* Receive and require type `want`; a MSG_ERROR from the peer becomes *err verbatim. */
 int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err);
+/* The same without fds, through plain write(2)/read(2): for the seccomp hand-off, where the
+ * child must make no syscall a profile may notify (sendmsg, recvmsg, close, fcntl...). */
+int chan_write_plain(int sock, uint32_t type, int32_t value, struct tr_err *err);
+int chan_read_plain(int sock, uint32_t want, struct tr_err *err);
 /* Child side: report err to the parent and _exit(1). */
 __attribute__((noreturn)) void chan_die(int sock, const struct tr_err *err);
 
