@@ -145,7 +145,7 @@ static void test_lifecycle(void)
                                  .block_io = &blk, .devices = devrules, .devices_len = 3,
                                  .hugepage_limits = huge, .hugepage_limits_len = has_huge ? 1 : 0 };
     struct cgroup_opts o = { .id = id, .cgroups_path = path, .resources = &res };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
     ok(m != NULL, "create %s: %s", path, m ? "ok" : err.msg);
     if (!m)
@@ -286,7 +286,7 @@ static void test_relative(void)
     char rel[64];
     snprintf(rel, sizeof rel, "tinyrun-rel-%d", (int) getpid());
     struct cgroup_opts o = { .id = "rel", .cgroups_path = rel };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
     ok(m != NULL, "create relative: %s", m ? "ok" : err.msg);
     if (!m)
@@ -334,7 +334,7 @@ static void test_bpf(void)
         skip("cannot mkdir in the v2 mount");
         return;
     }
-    struct tr_err err;
+    struct tr_err err = { 0 };
     size_t n;
     struct bpf_insn *prog = cg_bpf_device_prog(devrules, 3, &n, &err);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -379,7 +379,7 @@ static void test_rootless(void)
             _exit(9);
         struct oci_resources r = { .has_pids_limit = true, .pids_limit = 5 };
         struct cgroup_opts o = { .id = "rl", .cgroups_path = "/tinyrun-rootless-test", .rootless = true, .resources = &r };
-        struct tr_err err;
+        struct tr_err err = { 0 };
         struct cgroup_mgr *m = cgroup_create(&o, &err);
         char *s = m ? cgroup_serialize(m) : NULL;
         int ok1 = m && streq(s, "disabled") && cgroup_enter(m, getpid(), &err) == 0 &&
@@ -431,7 +431,7 @@ static void unified_body(void)
     struct oci_resources res = { .devices = devrules, .devices_len = 3, .unified = uni, .unified_len = 1,
                                  .hugepage_limits = huge, .hugepage_limits_len = has_huge ? 1 : 0 };
     struct cgroup_opts o = { .id = "c1", .cgroups_path = path, .resources = &res };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
     ok(m != NULL, "v2 create: %s", m ? "ok" : err.msg);
     if (!m)

@@ -191,7 +191,7 @@ static bool start_bus(void)
         "<busconfig><type>session</type><listen>%s</listen><auth>EXTERNAL</auth>"
         "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
         "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", addr);
-    struct tr_err err;
+    struct tr_err err = { 0 };
     if (write_file(conf, xml, strlen(xml), 0600, &err) < 0)
         return false;
     daemon_pid = fork();
@@ -288,7 +288,7 @@ static void test_rootful(void)
                            .period = 100000 };
     struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 30 };
     struct cgroup_opts o = { .id = id, .cgroups_path = cgp, .systemd = true, .resources = &res };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
     ok(m != NULL, "systemd create: %s", m ? "ok" : err.msg);
     if (!m)
@@ -354,7 +354,7 @@ static void test_rootless(void)
     setenv("DBUS_SESSION_BUS_ADDRESS", addr, 1);
     _cleanup_free_ char *cgp = xasprintf("user.slice:nerdctl:%s", id);
     struct cgroup_opts o = { .id = id, .cgroups_path = cgp, .systemd = true, .rootless = true };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
     ok(m != NULL, "rootless systemd create: %s", m ? "ok" : err.msg);
     if (!m)
@@ -381,23 +381,131 @@ static void test_rootless(void)
     cgroup_free(m);
     unsetenv("DBUS_SESSION_BUS_ADDRESS");
 }
+
+/* ---- a real systemd (PID 1; the VM harness: tests/vm/run.sh --variant systemd) ---- */
+static char *sh_out(const char *cmd)
+{
+    static char buf[512];
+    FILE *f = popen(cmd, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (n && buf[n - 1] == '\n')
+        buf[n - 1] = '\0';
+    if (f)
+        pclose(f);
+    return buf;
+}
+
+static void real_one(const char *cgp, const char *unit, const char *want_path)
+{
+    struct oci_memory mem = { .has_limit = true, .limit = 64 << 20 };
+    struct oci_cpu cpu = { .has_quota = true, .quota = 50000, .has_period = true, .period = 100000 };
+    struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 33 };
+    struct cgroup_opts o = { .id = "real", .cgroups_path = cgp, .systemd = true, .resources = &res };
+    struct tr_err err = { 0 };
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "real systemd: create %s: %s", cgp, m ? "ok" : err.msg);
+    if (!m)
+        return;
+    is_str(cgroup_relative_path(m), want_path, "real systemd: cgroup path");
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "real systemd: StartTransientUnit + job done: %s", err.msg);
+    ok(cgroup_apply(m, &res, false, &err) == 0, "real systemd: apply: %s", err.msg);
+    _cleanup_free_ char *pc = xasprintf("/proc/%d/cgroup", (int) child);
+    _cleanup_free_ char *self = read_file(pc, NULL, &err);
+    ok(self && strstr(self, want_path), "real systemd: child in %s", want_path);
+    _cleanup_free_ char *cmd = xasprintf("systemctl is-active %s", unit);
+    is_str(sh_out(cmd), "active", "real systemd: unit active");
+    bool v2 = cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED;
+    _cleanup_free_ char *dir = xasprintf("/sys/fs/cgroup%s%s", v2 ? "" : "/memory", want_path);
+    _cleanup_free_ char *mm = cg_read(dir, v2 ? "memory.max" : "memory.limit_in_bytes", &err);
+    is_str(mm, "67108864", "real systemd: memory limit in the scope's file");
+    free(cmd);
+    cmd = xasprintf("systemctl show -p %s --value %s", v2 ? "MemoryMax" : "MemoryLimit", unit);
+    is_str(sh_out(cmd), "67108864", "real systemd: the unit property agrees");
+    struct oci_resources upd = { .has_pids_limit = true, .pids_limit = 44 };
+    ok(cgroup_apply(m, &upd, true, &err) == 0, "real systemd: update");
+    free(cmd);
+    cmd = xasprintf("systemctl show -p TasksMax --value %s", unit);
+    is_str(sh_out(cmd), "44", "real systemd: SetUnitProperties reached systemd");
+    ok(cgroup_freeze(m, true, &err) == 0 && cgroup_is_frozen(m, &err) == 1 && cgroup_freeze(m, false, &err) == 0,
+       "real systemd: freeze/thaw: %s", err.msg);
+    _cleanup_free_ char *saved = cgroup_serialize(m);
+    struct cgroup_mgr *m2 = cgroup_load(saved, &err);
+    ok(m2 && cgroup_destroy(m2, &err) == 0, "real systemd: destroy: %s", err.msg);
+    int st;
+    ok(waitpid(child, &st, 0) == child && WIFSIGNALED(st), "real systemd: process killed");
+    free(cmd);
+    cmd = xasprintf("systemctl is-active %s", unit);
+    ok(!streq(sh_out(cmd), "active"), "real systemd: unit stopped (%s)", sh_out(cmd));
+    ok(!exists(dir), "real systemd: scope cgroup gone");
+    cgroup_free(m2);
+    cgroup_free(m);
+}
+
+/* rootless path with a real user manager: root's own user@0.service stands in for the user's */
+static void real_user(void)
+{
+    (void) !system("systemctl start user@0.service >/dev/null 2>&1");
+    if (access("/run/user/0/bus", F_OK) != 0) {
+        skip("no user manager bus at /run/user/0/bus (user@0.service did not start)");
+        return;
+    }
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/0/bus", 1);
+    struct oci_resources res = { .has_pids_limit = true, .pids_limit = 21 };
+    struct cgroup_opts o = { .id = "ru", .cgroups_path = "user.slice:nerdctl:ru", .systemd = true, .rootless = true,
+                             .resources = &res };
+    struct tr_err err = { 0 };
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "user manager: create: %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    is_str(cgroup_relative_path(m), "/user.slice/user-0.slice/user@0.service/user.slice/nerdctl-ru.scope",
+           "user manager: path = ControlGroup + slice + unit");
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "user manager: StartTransientUnit on the user bus: %s", err.msg);
+    ok(cgroup_apply(m, &res, false, &err) == 0, "user manager: apply: %s", err.msg);
+    _cleanup_free_ char *pc = xasprintf("/proc/%d/cgroup", (int) child);
+    _cleanup_free_ char *self = read_file(pc, NULL, &err);
+    ok(self && strstr(self, cgroup_relative_path(m)), "user manager: child in the scope");
+    is_str(sh_out("systemctl --user -M root@ is-active nerdctl-ru.scope 2>/dev/null || "
+                  "XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-active nerdctl-ru.scope"), "active",
+           "user manager: unit active");
+    ok(cgroup_destroy(m, &err) == 0, "user manager: destroy: %s", err.msg);
+    waitpid(child, NULL, 0);
+    cgroup_free(m);
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
+static void test_real_systemd(void)
+{
+    real_user();
+    real_one("system.slice:tinyrun-test:real", "tinyrun-test-real.scope", "/system.slice/tinyrun-test-real.scope");
+    real_one("tinyrun-a-b.slice:p:real", "p-real.scope",
+             "/tinyrun.slice/tinyrun-a.slice/tinyrun-a-b.slice/p-real.scope");
+    (void) !system("systemctl stop tinyrun.slice >/dev/null 2>&1");
+}
 #endif
 
 int main(void)
 {
 #ifndef HAVE_SYSTEMD
     struct cgroup_opts o = { .id = "x", .cgroups_path = "system.slice:p:x", .systemd = true };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     ok(cgroup_create(&o, &err) == NULL && strstr(err.msg, "--systemd-cgroup"), "clear error without sd-bus: %s", err.msg);
     return done_testing();
 #else
     struct cgroup_opts bad = { .id = "x", .cgroups_path = "/foo", .systemd = true };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     ok(cgroup_create(&bad, &err) == NULL, "bad cgroupsPath refused before any D-Bus call");
     is_str(err.msg, "linux.cgroupsPath: expected \"slice:prefix:name\" with --systemd-cgroup, got \"/foo\"",
            "error text");
     if (geteuid() != 0) {
         skip("systemd driver tests need root (cgroup dirs)");
+        return done_testing();
+    }
+    if (access("/run/systemd/system", F_OK) == 0) {
+        test_real_systemd();
         return done_testing();
     }
     if (access("/usr/bin/dbus-daemon", X_OK) != 0) {

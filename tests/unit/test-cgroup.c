@@ -76,7 +76,7 @@ static void test_conversions(void)
     ok(cg_blkio_to_io_weight(500) == 4950, "blkio 500 -> io 4950");
     ok(cg_blkio_to_io_weight(1000) == 10000, "blkio 1000 -> io 10000");
     int64_t sw;
-    struct tr_err err;
+    struct tr_err err = { 0 };
     ok(cg_swap_v2(2 << 20, 1 << 20, &sw, &err) == 0 && sw == 1 << 20, "v2 swap = swap - limit");
     ok(cg_swap_v2(-1, 1 << 20, &sw, &err) == 0 && sw == -1, "v2 swap -1 -> max");
     ok(cg_swap_v2(0, -1, &sw, &err) == 0 && sw == -1, "v2 unlimited memory, unset swap -> max swap");
@@ -89,7 +89,7 @@ static void test_v1(void)
 {
     struct oci_resources r = full();
     struct cg_writes w = { 0 };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     ok(cg_res_writes(&r, false, false, &w, &err) == 0, "v1 mapping ok");
     is_str(val(&w, "memory.limit_in_bytes"), "1073741824", "v1 memory.limit_in_bytes");
     is_str(jp(&w, "memory.limit_in_bytes"), "linux.resources.memory.limit", "v1 limit json path");
@@ -169,7 +169,7 @@ static void test_v2(void)
     r.unified = unified;
     r.unified_len = 2;
     struct cg_writes w = { 0 };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     ok(cg_res_writes(&r, true, true, &w, &err) == 0, "v2 mapping ok: %s", w.n ? "" : err.msg);
     is_str(val(&w, "memory.max"), "1073741824", "v2 memory.max");
     is_str(find(&w, "memory.max", 0)->usage_file, "memory.current", "v2 usage file");
@@ -240,7 +240,7 @@ static void test_v2(void)
 
 static void test_paths(void)
 {
-    struct tr_err err;
+    struct tr_err err = { 0 };
     char *p;
     is_str(p = cg_resolve_fs_path("", "abc", "/user.slice", &err), "/tinyrun/abc", "empty -> /tinyrun/<id>"); free(p);
     is_str(p = cg_resolve_fs_path(NULL, "abc", NULL, &err), "/tinyrun/abc", "NULL -> /tinyrun/<id>"); free(p);
@@ -259,7 +259,7 @@ static void test_paths(void)
 
 static void test_systemd_paths(void)
 {
-    struct tr_err err;
+    struct tr_err err = { 0 };
     char *p, *slice = NULL, *unit = NULL;
     is_str(p = cg_sd_expand_slice("a-b-c.slice", &err), "/a.slice/a-b.slice/a-b-c.slice", "nested slice"); free(p);
     is_str(p = cg_sd_expand_slice("system.slice", &err), "/system.slice", "system.slice"); free(p);
@@ -309,7 +309,7 @@ static void test_systemd_paths(void)
 static void test_systemd_props(void)
 {
     struct cg_sd_props p = { 0 };
-    struct tr_err err;
+    struct tr_err err = { 0 };
     struct oci_memory m = { .has_limit = true, .limit = 1 << 30, .has_swap = true, .swap = 2LL << 30 };
     struct oci_cpu c = { .has_shares = true, .shares = 1024, .has_quota = true, .quota = 50001, .has_period = true,
                          .period = 100000, .cpus = "0-2,9", .mems = "0" };
@@ -348,7 +348,7 @@ static void test_systemd_props(void)
 
 static void test_bpf(void)
 {
-    struct tr_err err;
+    struct tr_err err = { 0 };
     size_t n;
     struct bpf_insn *p = cg_bpf_device_prog(devs, 4, &n, &err);
     /* 6 prologue + rule3 (type, 3 access, major, minor, mov, exit = 8) + rule2 (type, 3 access, major, 2 = 7)
