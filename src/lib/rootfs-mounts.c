@@ -157,10 +157,38 @@ static int do_tmpfs(struct rootfs_run *r, const struct oci_mount *m, const struc
 }
 
 /* Generic: proc, devpts, overlay, fuse... with the remaining options as fs data. */
+/* data without its "gid=..." option (malloc'd). */
+static char *drop_gid_option(const char *data)
+{
+    char *out = xstrdup(data), *w = out;
+    for (const char *o = data; *o;) {
+        size_t n = strcspn(o, ",");
+        if (strncmp(o, "gid=", 4) != 0) {
+            if (w != out)
+                *w++ = ',';
+            memcpy(w, o, n);
+            w += n;
+        }
+        o += n + (o[n] == ',');
+    }
+    *w = '\0';
+    return out;
+}
+
 static int do_other(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p, struct tr_err *err)
 {
-    if (mount_fs(r, m, p, m->type, p->flags, err) < 0)
-        return -1;
+    if (mount_fs(r, m, p, m->type, p->flags, err) < 0) {
+        /* devpts refuses a gid= that the user namespace does not map (gid=5 with a single-id
+         * map): retry without it, as crun does; the pty group is then the mapped root's */
+        if (!streq(m->type, "devpts") || err->code != EINVAL || !p->data || !strstr(p->data, "gid="))
+            return -1;
+        tr_debug("%s: devpts refused %s (%s), retrying without gid=", m->destination, p->data, err->msg);
+        tr_err_clear(err);
+        struct mount_plan q = *p;
+        _cleanup_free_ char *data = q.data = drop_gid_option(p->data);
+        if (mount_fs(r, m, &q, m->type, q.flags, err) < 0)
+            return -1;
+    }
     return finish_mount(r, m->destination, p, -1, err);
 }
 
