@@ -1,0 +1,267 @@
+#!/usr/bin/env bats
+# Lifecycle verbs: create, start, state, kill, delete, run, list, and their error cases.
+
+load helpers
+
+@test "create: state is created with the init pid and the bundle" {
+	ID=$(new_id)
+	create_container "$ID"
+	run runtime state "$ID"
+	assert_status 0
+	assert_equal "$(jq -r .status <<<"$output")" created
+	assert_equal "$(jq -r .id <<<"$output")" "$ID"
+	assert_equal "$(jq -r .bundle <<<"$output")" "$BUNDLE"
+	pid=$(jq -r .pid <<<"$output")
+	[ "$pid" -gt 0 ] || fail "pid '$pid' is not positive"
+	# The init exists and has not exec'd the process yet: it is still the runtime's image.
+	[ -d "/proc/$pid" ] || fail "init pid $pid does not exist"
+	[ "$(readlink "/proc/$pid/exe")" != "$BUNDLE/rootfs/probe" ] || fail "process ran before start"
+}
+
+@test "start: created -> running, the process runs; kill -> stopped; delete -> gone" {
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	assert_equal "$(state_field "$ID" .pid)" "$pid" "pid unchanged by start"
+	# The init is now the container's /probe sleep.
+	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+	assert_equal "$cmd" "/probe sleep 3600 "
+
+	run runtime kill "$ID" KILL
+	assert_status 0
+	wait_for_status "$ID" stopped
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ] ||
+		fail "pid $pid still alive after kill"
+
+	run runtime delete "$ID"
+	assert_status 0
+	run --separate-stderr runtime state "$ID"
+	assert_failure
+	assert_does_not_exist_msg
+	[ ! -e "$ROOT/$ID" ] || fail "state dir still there after delete"
+}
+
+@test "kill with a signal number and with SIGTERM name reaches the process" {
+	set_args /probe signal-wait
+	ID=$(new_id)
+	start_detached "$ID"
+	# give the probe time to block its signals and print ready
+	for _ in $(seq 50); do
+		grep -q ready "$BATS_TEST_TMPDIR/$ID.out" && break
+		sleep 0.1
+	done
+	run runtime kill "$ID" 10
+	assert_status 0
+	wait_for_status "$ID" stopped
+	run container_output "$ID"
+	assert_kv signal 10
+	assert_kv name SIGUSR1
+}
+
+@test "run in the foreground prints the output and returns exit code 0" {
+	run_container /bin/echo hello world
+	assert_status 0
+	assert_equal "$output" "hello world"
+	# run deletes the container when it exits
+	[ ! -e "$ROOT/$ID" ] || fail "state dir left after run"
+}
+
+@test "run returns the process exit code (3)" {
+	run_container /probe exit 3
+	assert_status 3
+}
+
+@test "run of a missing binary fails with the path on stderr" {
+	run_container /no/such/binary
+	assert_failure
+	assert_contains "$stderr" "/no/such/binary"
+	assert_equal "$output" "" "nothing on stdout"
+}
+
+@test "run of a missing binary exits 127" {
+	known_difference crun "exits 1 (it checks the path before exec)"
+	known_difference runc "exits 1 (it checks the path before exec)"
+	run_container /no/such/binary
+	assert_status 127
+}
+
+@test "run --detach leaves a running container" {
+	ID=$(new_id)
+	rt_detached "$ID" run --detach --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_equal "$(state_field "$ID" .status)" running
+	pid=$(state_field "$ID" .pid)
+	assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "/probe sleep 3600 "
+}
+
+@test "--pid-file gets the init pid" {
+	ID=$(new_id)
+	create_container "$ID" --pid-file "$BATS_TEST_TMPDIR/init.pid"
+	[ -s "$BATS_TEST_TMPDIR/init.pid" ] || fail "pid file empty or missing"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/init.pid")" "$(state_field "$ID" .pid)"
+}
+
+@test "a second create with the same id fails and leaves the first intact" {
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	rt_detached "$ID.2" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_contains "$output" "exists"
+	assert_equal "$(state_field "$ID" .status)" created
+	assert_equal "$(state_field "$ID" .pid)" "$pid"
+	# and it still starts
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+}
+
+@test "start twice fails the second time" {
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime start "$ID"
+	assert_failure
+	assert_equal "$(state_field "$ID" .status)" running
+}
+
+@test "kill of a stopped container says 'container not running'" {
+	known_difference crun "says 'kill container: No such process' (the shim also maps 'no such process')"
+	set_args /bin/true
+	ID=$(new_id)
+	create_container "$ID"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" stopped
+	run --separate-stderr runtime kill "$ID" TERM
+	assert_failure
+	assert_contains "$stderr" "container not running"
+}
+
+@test "state, kill, start, delete of an unknown id say 'does not exist'" {
+	for verb in state start delete "kill"; do
+		run --separate-stderr runtime $verb no-such-container-$$
+		assert_failure
+		assert_does_not_exist_msg
+	done
+}
+
+@test "delete --force of an unknown id exits 0" {
+	run --separate-stderr runtime delete --force no-such-container-$$
+	assert_status 0
+}
+
+@test "delete of a running container without --force fails and leaves it running" {
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime delete "$ID"
+	assert_failure
+	assert_equal "$(state_field "$ID" .status)" running
+}
+
+@test "delete --force of a running container kills it" {
+	ID=$(new_id)
+	start_detached "$ID"
+	pid=$(state_field "$ID" .pid)
+	run --separate-stderr runtime delete --force "$ID"
+	assert_status 0
+	for _ in $(seq 50); do
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	[ ! -d "/proc/$pid" ] || fail "pid $pid still alive"
+	[ ! -e "$ROOT/$ID" ] || fail "state dir left"
+}
+
+@test "delete --force of a created container removes it" {
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	run --separate-stderr runtime delete --force "$ID"
+	assert_status 0
+	run --separate-stderr runtime state "$ID"
+	assert_failure
+	[ ! -e "$ROOT/$ID" ] || fail "state dir left"
+}
+
+@test "kill --all signals every process of the container" {
+	# A container without its own pid namespace: --all is how the shim kills it.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	set_args /bin/sh -c '/probe sleep 3600 & /probe sleep 3600 & wait'
+	ID=$(new_id)
+	start_detached "$ID"
+	pid=$(state_field "$ID" .pid)
+	for _ in $(seq 50); do
+		[ "$(pgrep -P "$pid" | wc -l)" -eq 2 ] && break
+		sleep 0.1
+	done
+	kids=$(pgrep -P "$pid" | tr '\n' ' ')
+	[ "$(wc -w <<<"$kids")" -eq 2 ] || fail "expected 2 children of $pid, got '$kids'"
+	run --separate-stderr runtime kill --all "$ID" KILL
+	assert_status 0
+	wait_for_status "$ID" stopped
+	for _ in $(seq 50); do
+		alive=""
+		for k in $kids; do
+			[ -d "/proc/$k" ] && [ "$(awk '{print $3}' "/proc/$k/stat" 2>/dev/null)" != Z ] && alive+=" $k"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	[ -z "$alive" ] || fail "children still alive after kill --all:$alive"
+}
+
+@test "list prints a table and json with the containers" {
+	ID=$(new_id)
+	ID2=$(new_id)
+	create_container "$ID"
+	start_detached "$ID2"
+	run --separate-stderr runtime list
+	assert_status 0
+	assert_contains "${lines[0]}" "ID"
+	assert_contains "${lines[0]}" "STATUS"
+	line1=$(grep "^$ID " <<<"$output") || fail "no row for $ID in: $output"
+	line2=$(grep "^$ID2 " <<<"$output") || fail "no row for $ID2 in: $output"
+	assert_contains "$line1" created
+	assert_contains "$line2" running
+	assert_contains "$line2" "$(state_field "$ID2" .pid)"
+
+	run --separate-stderr runtime list --format json
+	assert_status 0
+	assert_equal "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' <<<"$output")" created
+	assert_equal "$(jq -r --arg id "$ID2" '.[] | select(.id == $id) | .status' <<<"$output")" running
+	assert_equal "$(jq -r --arg id "$ID2" '.[] | select(.id == $id) | .pid' <<<"$output")" \
+		"$(state_field "$ID2" .pid)"
+	assert_equal "$(jq -r --arg id "$ID2" '.[] | select(.id == $id) | .bundle' <<<"$output")" "$BUNDLE"
+	run runtime list -q
+	assert_status 0
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "$(printf '%s\n' "$ID" "$ID2" | sort | tr '\n' ' ')"
+}
+
+@test "state JSON has ociVersion, id, status, pid, bundle" {
+	ID=$(new_id)
+	start_detached "$ID"
+	run runtime state "$ID"
+	assert_status 0
+	for key in ociVersion id status pid bundle; do
+		jq -e --arg k "$key" 'has($k)' <<<"$output" >/dev/null || fail "state lacks '$key': $output"
+	done
+	jq -e '.ociVersion | type == "string" and length > 0' <<<"$output" >/dev/null ||
+		fail "ociVersion not a non-empty string"
+	jq -e '.pid | type == "number"' <<<"$output" >/dev/null || fail "pid not a number"
+	jq -e '.bundle | startswith("/")' <<<"$output" >/dev/null || fail "bundle not absolute"
+}
+
+@test "state of a stopped container has status stopped" {
+	set_args /bin/true
+	ID=$(new_id)
+	create_container "$ID"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" stopped
+	run runtime state "$ID"
+	assert_status 0
+	assert_equal "$(jq -r .status <<<"$output")" stopped
+}
