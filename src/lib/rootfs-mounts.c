@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include "log.h"
 #include "rootfs-internal.h"
@@ -192,25 +194,61 @@ static int do_other(struct rootfs_run *r, const struct oci_mount *m, const struc
     return finish_mount(r, m->destination, p, -1, err);
 }
 
-/* Mounting over files below /proc would let a config hide or fake kernel files the runtime relies on
- * (CVE-2019-19921 class); only the files lxcfs-style tools replace are accepted. */
-static int check_proc_target(const struct oci_mount *m, struct tr_err *err)
+/* Lexically clean an absolute path: no "//", ".", "..", trailing "/" (malloc'd). */
+static char *clean_path(const char *in)
+{
+    char *out = xmalloc(strlen(in) + 2);
+    size_t n = 0;
+    for (const char *p = in; *p;) {
+        while (*p == '/')
+            p++;
+        size_t len = strcspn(p, "/");
+        if (len == 0 || (len == 1 && p[0] == '.')) {
+            p += len;
+            continue;
+        }
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            while (n > 0 && out[--n] != '/')
+                ;
+            p += len;
+            continue;
+        }
+        out[n++] = '/';
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
+    }
+    if (n == 0)
+        out[n++] = '/';
+    out[n] = '\0';
+    return out;
+}
+
+/* Mounting over files below /proc would let a config hide or fake kernel files the runtime
+ * relies on (CVE-2019-19921 class); only the files lxcfs-style tools replace are accepted.
+ * Checked on the cleaned destination and on where it really resolves (a symlink into /proc). */
+static int check_proc_target(struct rootfs_run *r, const struct oci_mount *m, struct tr_err *err)
 {
     static const char *const allowed[] = {
         "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
         "/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
         "/proc/sys/kernel/ns_last_pid",
     };
-    const char *d = m->destination;
-    while (d[0] == '/' && d[1] == '/')
-        d++;
-    if (strncmp(d, "/proc/", 6) != 0 || (m->type && streq(m->type, "proc")))
+    if (m->type && streq(m->type, "proc"))
         return 0;
+    _cleanup_free_ char *d = clean_path(m->destination);
     for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
         if (streq(d, allowed[i]))
             return 0;
-    return tr_failx(err, "mounting over %s is not allowed (only /proc itself or files such as "
-                         "/proc/cpuinfo, /proc/meminfo, /proc/stat, /proc/uptime)", d);
+    bool on_proc = strncmp(d, "/proc/", 6) == 0;
+    _cleanup_close_ int fd = on_proc ? -1 : resolve_in_root(r->root, d, O_PATH, 0);
+    struct statfs sf;
+    if (fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+        on_proc = true;
+    if (!on_proc)
+        return 0;
+    return tr_failx(err, "mounting over %s is not allowed: it is in procfs (only /proc itself or files "
+                         "such as /proc/cpuinfo, /proc/meminfo, /proc/stat, /proc/uptime)", d);
 }
 
 int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struct tr_err *err)
@@ -222,7 +260,7 @@ int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struc
     if (mount_plan_from_options(m->options, m->options_len, &p, err) < 0)
         return tr_prefix(err, "mounts[%zu] (%s)", idx, m->destination);
     const char *type = m->type ? m->type : "";
-    if (check_proc_target(m, err) < 0)
+    if (check_proc_target(r, m, err) < 0)
         rc = -1;
     else if (p.bind || streq(type, "bind"))
         rc = do_bind(r, m, &p, err);

@@ -535,6 +535,29 @@ static void errors_case(int report)
     tr_err_clear(&err);
     ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[0] (/proc/self/root): mounting over /proc/self/root is not allowed"),
        "mount over /proc refused: %s", err.msg);
+    /* the same through "..", and through a symlink of the rootfs into /proc */
+    struct oci_mount m4[] = {
+        { .destination = "/proc", .type = "proc", .source = "proc" },
+        { .destination = "/dev/../proc/sys/kernel", .type = "tmpfs", .source = "tmpfs" },
+    };
+    s.mounts = m4;
+    s.mounts_len = 2;
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[1] (/dev/../proc/sys/kernel): mounting over /proc/sys/kernel is not allowed"),
+       "mount over /proc via \"..\" refused: %s", err.msg);
+    char link[256];
+    snprintf(link, sizeof(link), "%s/etc/to-proc", rootfs);
+    unlink(link);
+    if (symlink("../proc/sys", link) < 0) printf("# symlink: %m\n");
+    m4[1].destination = "/etc/to-proc";
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) < 0 && strstr(err.msg, "mounts[1] (/etc/to-proc): mounting over /etc/to-proc is not allowed: it is in procfs"),
+       "mount over /proc via a symlink refused: %s", err.msg);
+    unlink(link);
+    m4[1] = (struct oci_mount){ .destination = "/proc/cpuinfo", .type = "bind", .source = "/proc/version", OPTS("bind") };
+    tr_err_clear(&err);
+    ok(rootfs_prepare(&c, &err) == 0, "a bind over /proc/cpuinfo (lxcfs style) is allowed: %s", err.msg);
+    s.mounts_len = 1;
     struct oci_device d[] = { { .path = "/dev/bad", .type = 'x' } };
     struct oci_linux lx = { .devices = d, .devices_len = 1 };
     s.mounts_len = 0;
