@@ -206,19 +206,36 @@ int cli_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, s
     return 0;
 }
 
+/* The number part as go-units' RAMInBytes pattern has it: digits, optionally "." digits
+ * (no signs, exponents or hex, which strtold alone would take). */
+static const char *scan_decimal(const char *p)
+{
+    const char *start = p;
+    while (isdigit((unsigned char) *p))
+        p++;
+    if (p == start)
+        return NULL;
+    if (*p == '.') {
+        const char *frac = ++p;
+        while (isdigit((unsigned char) *p))
+            p++;
+        if (p == frac)
+            return NULL;
+    }
+    return p;
+}
+
 int cli_parse_bytes(const char *s, int64_t *out, struct tr_err *err)
 {
     if (streq(s, "-1"))
         return *out = -1, 0;
-    const char *p = s;
-    char *end;
-    if (!isdigit((unsigned char) *p))
+    const char *p = scan_decimal(s);
+    if (!p || p - s > 64)
         goto bad;
-    errno = 0;
-    long double v = strtold(p, &end);
-    if (errno || end == p)
-        goto bad;
-    p = end;
+    char num[72];
+    memcpy(num, s, (size_t) (p - s));
+    num[p - s] = '\0';
+    long double v = strtold(num, NULL);
     if (*p == ' ')
         p++;
     long double mult = 1;
@@ -261,13 +278,20 @@ int cli_parse_duration_sec(const char *s, int *sec, struct tr_err *err)
     if (!*p)
         goto bad;
     while (*p) {
-        char *end;
-        if (!isdigit((unsigned char) *p) && *p != '.')
+        /* Go's number syntax here: digits, optional "." and digits, at least one digit */
+        const char *start = p;
+        size_t digits = 0;
+        for (; isdigit((unsigned char) *p); p++)
+            digits++;
+        if (*p == '.')
+            for (p++; isdigit((unsigned char) *p); p++)
+                digits++;
+        if (!digits || p - start > 64)
             goto bad;
-        long double v = strtold(p, &end);
-        if (end == p)
-            goto bad;
-        p = end;
+        char num[72];
+        memcpy(num, start, (size_t) (p - start));
+        num[p - start] = '\0';
+        long double v = strtold(num, NULL);
         size_t best = 0, k_best = ARRAY_SIZE(units);
         for (size_t k = 0; k < ARRAY_SIZE(units); k++) {
             size_t ul = strlen(units[k].unit);

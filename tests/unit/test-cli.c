@@ -88,7 +88,7 @@ static void test_bytes(void)
            "size \"%s\" -> %lld (got %lld)", good[i].in, (long long) good[i].want, (long long) v);
     }
     static const char *const bad[] = {
-        "", "abc", "12q", "1.5.5", "-2", "1iB", "m", " 1", "1gg", "99999999999p", "1 g b",
+        "", "abc", "12q", "1.5.5", "-2", "1iB", "m", " 1", "1gg", "99999999999p", "1 g b", "0x10", "1e3", "1.", ".5", "+1", "inf", "nan",
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         int64_t v;
@@ -102,7 +102,7 @@ static void test_duration(void)
 {
     static const struct { const char *in; int want; } good[] = {
         { "5s", 5 }, { "1m", 60 }, { "1m30s", 90 }, { "500ms", 1 }, { "1.5s", 2 },
-        { "1h", 3600 }, { "7", 7 }, { "2000ms", 2 }, { "1h1m1s", 3661 },
+        { "1h", 3600 }, { "7", 7 }, { ".5s", 1 }, { "1.s", 1 }, { "2000ms", 2 }, { "1h1m1s", 3661 },
     };
     struct tr_err err;
     for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
@@ -110,7 +110,7 @@ static void test_duration(void)
         ok(cli_parse_duration_sec(good[i].in, &s, &err) == 0 && s == good[i].want,
            "duration \"%s\" -> %d s (got %d)", good[i].in, good[i].want, s);
     }
-    static const char *const bad[] = { "", "0s", "0", "abc", "5x", "-5s", "s", "5 s" };
+    static const char *const bad[] = { "", "0s", "0", "abc", "5x", "-5s", "s", "5 s", "1e3s", ".s", "0x5s" };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         int s;
         tr_err_clear(&err);
