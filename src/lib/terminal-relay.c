@@ -44,10 +44,9 @@ static int relay_setup(struct relay *r, struct tr_err *err)
         return tr_fail(err, errno, "tty relay: fcntl(O_NONBLOCK) on the terminal master");
     if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->saved) == 0) {
         struct termios raw = r->saved;
+        /* Fully raw, output processing included: the container's pty already turns "\n"
+         * into "\r\n"; doing it again here would print "\r\r\n". */
         cfmakeraw(&raw);
-        /* Keep output post-processing: cfmakeraw clears OPOST, which would make our own
-         * warnings staircase; the container's pty already translates its output. */
-        raw.c_oflag = r->saved.c_oflag;
         if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
             return tr_fail(err, errno, "tty relay: set the terminal to raw mode");
         r->raw = true;
