@@ -128,7 +128,8 @@ static void test_lifecycle(void)
                               .has_swappiness = true, .swappiness = 10, .has_kernel = true, .kernel = 1 << 26,
                               .has_kernel_tcp = true, .kernel_tcp = 1 << 25, .has_disable_oom_killer = true,
                               .disable_oom_killer = true, .has_use_hierarchy = true, .use_hierarchy = true };
-    bool memsw = exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+    bool memsw = exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") ||
+                 (cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED && exists("/proc/swaps"));
     if (memsw) { mem.has_swap = true; mem.swap = 128 << 20; }
     struct oci_cpu cpu = { .has_shares = true, .shares = 512, .has_quota = true, .quota = 20000, .has_period = true,
                            .period = 100000, .cpus = "0", .mems = "0", .has_realtime_runtime = true,
@@ -200,6 +201,17 @@ static void test_lifecycle(void)
         is_str(rd("", "cpu.weight"), "20", "cpu.weight");
         is_str(rd("", "cpu.max"), "20000 100000", "cpu.max");
         is_str(rd("", "pids.max"), "50", "pids.max");
+        if (memsw)
+            is_str(rd("", "memory.swap.max"), "67108864", "memory.swap.max = swap - limit");
+        is_str(rd("", "cpu.max.burst"), "5000", "cpu.max.burst");
+        is_str(rd("", "cpuset.cpus"), "0", "cpuset.cpus");
+        is_str(rd("", "cpuset.mems"), "0", "cpuset.mems");
+        if (bdev) {
+            _cleanup_free_ char *want = xasprintf("%s rbps=1048576 wbps=max riops=max wiops=max", bdev);
+            is_str(rd("", "io.max"), want, "io.max");
+        } else {
+            skip("no block device for io.max");
+        }
     }
     const char *hname = lay == CGROUP_LAYOUT_UNIFIED ? "" : dir_of("hugetlb") ? "hugetlb" : "unified";
     if (has_huge && dir_of(hname) && rd(hname, "hugetlb.2MB.max"))
