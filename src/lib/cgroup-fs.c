@@ -217,8 +217,12 @@ static int write_one(const struct cg_hier *h, const struct cg_write *w, struct t
 {
     if (cg_write(h->dir, w->file, w->value, err) == 0)
         return 0;
-    if (err->code == ENOENT && w->alt_file)
-        return cg_write(h->dir, w->alt_file, w->alt_value ? w->alt_value : w->value, err);
+    if (err->code == ENOENT && w->alt_file) {
+        if (cg_write(h->dir, w->alt_file, w->alt_value ? w->alt_value : w->value, err) == 0)
+            return 0;
+        if (err->code == ENOENT)   /* say that both were tried (no BFQ and no weight support) */
+            return tr_fail(err, ENOENT, "write %s/%s (nor %s)", h->dir, w->file, w->alt_file);
+    }
     return -1;
 }
 
