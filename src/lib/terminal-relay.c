@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 #include "log.h"
@@ -17,6 +18,8 @@
 
 struct relay {
     int master, stop_fd, sig_fd;
+    int fwd_pidfd;                  /* signals in fwd go there (-1: none) */
+    sigset_t fwd;
     bool in_open;                   /* still reading our stdin */
     bool raw;                       /* stdin was switched to raw mode: restore it */
     struct termios saved;
@@ -38,7 +41,7 @@ static void forward_winsize(struct relay *r)
 
 static int relay_setup(struct relay *r, struct tr_err *err)
 {
-    sigset_t winch;
+    sigset_t watched = r->fwd;
     int fl = fcntl(r->master, F_GETFL);
     if (fl < 0 || fcntl(r->master, F_SETFL, fl | O_NONBLOCK) < 0)
         return tr_fail(err, errno, "tty relay: fcntl(O_NONBLOCK) on the terminal master");
@@ -51,14 +54,15 @@ static int relay_setup(struct relay *r, struct tr_err *err)
             return tr_fail(err, errno, "tty relay: set the terminal to raw mode");
         r->raw = true;
     }
-    sigemptyset(&winch);
-    sigaddset(&winch, SIGWINCH);
-    if (sigprocmask(SIG_BLOCK, &winch, &r->saved_mask) < 0)
-        return tr_fail(err, errno, "tty relay: block SIGWINCH");
+    /* SIGWINCH is ours (never forwarded: resizing the pty signals the container's foreground
+     * process group already); the others are relayed to fwd_pidfd while we are busy here. */
+    sigaddset(&watched, SIGWINCH);
+    if (sigprocmask(SIG_BLOCK, &watched, &r->saved_mask) < 0)
+        return tr_fail(err, errno, "tty relay: block signals");
     r->mask_changed = true;
-    r->sig_fd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+    r->sig_fd = signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
     if (r->sig_fd < 0)
-        return tr_fail(err, errno, "tty relay: signalfd(SIGWINCH)");
+        return tr_fail(err, errno, "tty relay: signalfd");
     forward_winsize(r);
     return 0;
 }
@@ -135,6 +139,21 @@ static void flush_pending(struct relay *r)
     r->plen = r->poff = 0;
 }
 
+static void handle_signals(struct relay *r)
+{
+    struct signalfd_siginfo si;
+    bool resized = false;
+    while (read(r->sig_fd, &si, sizeof si) == (ssize_t) sizeof si) {
+        int sig = (int) si.ssi_signo;
+        if (sig == SIGWINCH)
+            resized = true;
+        else if (r->fwd_pidfd >= 0 && syscall(SYS_pidfd_send_signal, r->fwd_pidfd, sig, NULL, 0) < 0)
+            tr_debug("tty relay: forward signal %d: %s", sig, strerror(errno));
+    }
+    if (resized)
+        forward_winsize(r);
+}
+
 static int relay_loop(struct relay *r, struct tr_err *err)
 {
     for (;;) {
@@ -164,12 +183,8 @@ static int relay_loop(struct relay *r, struct tr_err *err)
         }
         if (p[0].revents & POLLOUT)
             flush_pending(r);
-        if (p[i_sig].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (read(r->sig_fd, &si, sizeof si) == (ssize_t) sizeof si)
-                ;
-            forward_winsize(r);
-        }
+        if (p[i_sig].revents & POLLIN)
+            handle_signals(r);
         if (i_in >= 0 && (p[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (pump_stdin(r, err) < 0)
                 return -1;
@@ -184,7 +199,19 @@ static int relay_loop(struct relay *r, struct tr_err *err)
 
 int tty_relay(int master_fd, int stop_fd, struct tr_err *err)
 {
-    struct relay r = { .master = master_fd, .stop_fd = stop_fd, .sig_fd = -1, .in_open = true };
+    return tty_relay_forward(master_fd, stop_fd, -1, NULL, err);
+}
+
+int tty_relay_forward(int master_fd, int stop_fd, int sig_pidfd, const sigset_t *forward,
+                      struct tr_err *err)
+{
+    struct relay r = { .master = master_fd, .stop_fd = stop_fd, .sig_fd = -1, .in_open = true,
+                       .fwd_pidfd = sig_pidfd };
+    if (forward)
+        r.fwd = *forward;
+    else
+        sigemptyset(&r.fwd);
+    sigdelset(&r.fwd, SIGWINCH);
     int ret = relay_setup(&r, err);
     if (ret == 0)
         ret = relay_loop(&r, err);

@@ -2,6 +2,7 @@
  * to the parent (SCM_RIGHTS on the spawn channel) and from there to --console-socket. */
 #ifndef TINYRUN_TERMINAL_H
 #define TINYRUN_TERMINAL_H
+#include <signal.h>
 #include <stdbool.h>
 #include <termios.h>
 #include "error.h"
@@ -17,6 +18,11 @@ int console_socket_send(const char *socket_path, int master_fd, const char *name
 /* Foreground `run`/`exec` without a console socket: relay the caller's terminal <-> master
  * (raw mode, SIGWINCH resizes) until the master hangs up or stop_fd is readable. */
 int tty_relay(int master_fd, int stop_fd, struct tr_err *err);
+/* Same, and while relaying, the signals in *forward (blocked by the caller or not) are sent
+ * to sig_pidfd (the container process) as they arrive; SIGWINCH is never forwarded (the pty
+ * resize signals the container itself). tty_relay() is this with no forwarding. */
+int tty_relay_forward(int master_fd, int stop_fd, int sig_pidfd, const sigset_t *forward,
+                      struct tr_err *err);
 
 /* SCM_RIGHTS helpers shared with the spawn channel. */
 int send_fd(int sock, int fd, const void *data, size_t len, struct tr_err *err);

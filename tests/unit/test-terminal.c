@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -368,6 +369,73 @@ static void test_relay_hangup(void)
     close(out[0]);
 }
 
+/* tty_relay_forward: SIGTERM sent to the relaying process reaches the container process. */
+static void test_relay_forward(void)
+{
+    struct tr_err err;
+    _cleanup_free_ char *slave = NULL;
+    int master = pty_open(&slave, &err), in[2], out[2], ready[2];
+    if (master < 0 || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0
+        || pipe2(ready, O_CLOEXEC) < 0) {
+        ok(0, "setup");
+        return;
+    }
+    fflush(NULL);
+    pid_t ctr = fork();
+    if (ctr == 0) {                         /* the "container": waits to be signalled */
+        struct tr_err cerr;
+        if (pty_make_controlling(slave, &cerr) < 0)
+            _exit(1);
+        printf("container up\n");
+        fflush(stdout);
+        for (;;)
+            pause();
+    }
+    int pidfd = (int) syscall(SYS_pidfd_open, ctr, 0);
+    fflush(NULL);
+    pid_t rel = fork();
+    if (rel == 0) {
+        sigset_t fwd;
+        sigemptyset(&fwd);
+        sigaddset(&fwd, SIGTERM);
+        sigaddset(&fwd, SIGUSR1);
+        sigaddset(&fwd, SIGWINCH);
+        /* Blocked before we say we are ready, so that the test's kill() cannot be lost. */
+        sigprocmask(SIG_BLOCK, &fwd, NULL);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        if (write(ready[1], "r", 1) != 1)
+            _exit(3);
+        struct tr_err rerr;
+        int r = tty_relay_forward(master, pidfd, pidfd, &fwd, &rerr);
+        _exit(r == 0 ? 0 : 1);
+    }
+    close(master);
+    close(in[0]);
+    close(out[1]);
+    close(ready[1]);
+    char c;
+    ok(read(ready[0], &c, 1) == 1, "relay started");
+    _cleanup_free_ char *got = read_until(out[0], "container up", 3000);
+    ok(strstr(got, "container up") != NULL, "container output relayed");
+    ok(kill(rel, SIGTERM) == 0, "SIGTERM to the relaying process");
+    int cstatus = -1, rstatus = -1;
+    for (int i = 0; i < 300 && waitpid(ctr, &cstatus, WNOHANG) == 0; i++)
+        msleep(10);
+    ok(WIFSIGNALED(cstatus) && WTERMSIG(cstatus) == SIGTERM,
+       "the container process was killed by the forwarded SIGTERM");
+    for (int i = 0; i < 300 && waitpid(rel, &rstatus, WNOHANG) == 0; i++)
+        msleep(10);
+    ok(WIFEXITED(rstatus) && WEXITSTATUS(rstatus) == 0,
+       "the relay survived SIGTERM and returned 0 when the process ended");
+    if (!WIFSIGNALED(cstatus))
+        kill(ctr, SIGKILL), waitpid(ctr, NULL, 0);
+    close(pidfd);
+    close(in[1]);
+    close(out[0]);
+    close(ready[0]);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -384,6 +452,7 @@ int main(void)
     test_console_socket();
     test_relay_outer_tty();
     test_relay_hangup();
+    test_relay_forward();
     _cleanup_free_ char *rm = xasprintf("rm -rf %s", tmpdir);
     if (system(rm) != 0)
         printf("# could not remove %s\n", tmpdir);
