@@ -73,6 +73,7 @@ log_is() {
 	TINYRUN_LIMA_UNAME=Linux TINYRUN_LIMA_BIN="$T/nope" run "$LIMA_SH" state c1
 	[ "$status" -eq 73 ]
 	[ "$output" = "tinyrun-lima: tinyrun binary not found at $T/nope; build it (./autogen.sh && ./configure && make) or set TINYRUN_LIMA_BIN" ]
+	log_is ""
 }
 
 @test "unsupported host OS: exit 69 [stand-in limactl; Lima cannot run here]" {
@@ -107,6 +108,7 @@ log_is() {
 	FAKE_INSTANCES='tinyrun Broken\n' run "$LIMA_SH" state c1
 	[ "$status" -eq 72 ]
 	[ "$output" = "tinyrun-lima: Lima instance 'tinyrun' is Broken, not Running; see: limactl list tinyrun (or delete it and run tinyrun-lima setup)" ]
+	log_is "$LIST"
 }
 
 @test "macOS, other instance name via TINYRUN_LIMA_INSTANCE [stand-in limactl; Lima cannot run here]" {
@@ -134,12 +136,14 @@ log_is() {
 	FAKE_UNAME_M=x86_64 FAKE_ELF=183 run "$LIMA_SH" state c1
 	[ "$status" -eq 74 ]
 	[ "$output" = "tinyrun-lima: /usr/local/bin/tinyrun in Lima instance 'tinyrun' is built for arm64 but the VM is amd64; rebuild it in the VM with: tinyrun-lima setup" ]
+	log_is "$LIST" "$PROBE"
 }
 
 @test "macOS, unsupported VM architecture: exit 74 [stand-in limactl; Lima cannot run here]" {
 	FAKE_UNAME_M=riscv64 run "$LIMA_SH" state c1
 	[ "$status" -eq 74 ]
 	[ "$output" = "tinyrun-lima: Lima instance 'tinyrun' runs on unsupported architecture 'riscv64'; tinyrun is built for x86_64 (amd64) and aarch64 (arm64)" ]
+	log_is "$LIST" "$PROBE"
 }
 
 @test "macOS, x86_64 VM with amd64 binary: state goes through limactl shell with sudo, status propagated [stand-in limactl; Lima cannot run here]" {
@@ -191,6 +195,7 @@ log_is() {
 	run "$LIMA_SH" create c1
 	[ "$status" -eq 75 ]
 	[ "$output" = "tinyrun-lima: bundle (current directory) $T/private/bundle is not shared with Lima instance 'tinyrun'; move it under a mounted directory (limactl list --format '{{.Config.Mounts}}' tinyrun) or add a mount to contrib/lima/tinyrun.yaml" ]
+	log_is "$LIST" "$PROBE" "$MOUNTS_Q"
 }
 
 @test "macOS, exec --process file is translated [stand-in limactl; Lima cannot run here]" {
@@ -206,6 +211,7 @@ log_is() {
 	run "$LIMA_SH" exec -p "$T/private/p.json" c1
 	[ "$status" -eq 75 ]
 	[ "$output" = "tinyrun-lima: process file $T/private/p.json is not shared with Lima instance 'tinyrun'; move it under a mounted directory (limactl list --format '{{.Config.Mounts}}' tinyrun) or add a mount to contrib/lima/tinyrun.yaml" ]
+	log_is "$LIST" "$PROBE" "$MOUNTS_Q"
 }
 
 @test "setup creates the instance from the template, starts it, builds, installs, runs hello [stand-in limactl; Lima cannot run here]" {
@@ -227,15 +233,20 @@ log_is() {
 @test "setup on a stopped instance only starts it (idempotent) [stand-in limactl; Lima cannot run here]" {
 	FAKE_INSTANCES='tinyrun Stopped\n' run "$LIMA_SH" setup
 	[ "$status" -eq 0 ]
+	[ "$(sed -n 1p "$LOG")" = "$LIST" ]
 	[ "$(sed -n 2p "$LOG")" = "start --tty=false tinyrun" ]
+	[ "$(sed -n 3p "$LOG")" = "shell tinyrun uname -m" ]
 	! grep -q '^create' "$LOG"
 }
 
 @test "setup on a running instance neither creates nor starts [stand-in limactl; Lima cannot run here]" {
 	run "$LIMA_SH" setup
 	[ "$status" -eq 0 ]
+	[ "$(sed -n 1p "$LOG")" = "$LIST" ]
+	[ "$(sed -n 2p "$LOG")" = "shell tinyrun uname -m" ]
 	! grep -q '^create\|^start' "$LOG"
 	grep -q 'tinyrun-build-arm64' "$LOG"
+	[ "$(tail -n 1 "$LOG")" = "shell tinyrun nerdctl --runtime=/usr/local/bin/tinyrun run --rm docker.io/library/alpine:latest echo hello from tinyrun" ]
 }
 
 @test "setup: a failing step exits 76 naming the step [stand-in limactl; Lima cannot run here]" {
