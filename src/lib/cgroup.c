@@ -281,7 +281,8 @@ fail:
 
 int cgroup_leaf_fd(struct cgroup_mgr *m)
 {
-    if (!m || m->disabled || m->layout != CGROUP_LAYOUT_UNIFIED || m->driver == CG_DRV_SYSTEMD)
+    /* systemd: the scope exists only once cgroup_enter started it (later processes: exec) */
+    if (!m || m->disabled || m->layout != CGROUP_LAYOUT_UNIFIED || (m->driver == CG_DRV_SYSTEMD && !m->unit_started))
         return -1;
     struct cg_hier *h = cg_v2_hier(m);
     return h ? open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;

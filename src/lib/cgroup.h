@@ -29,7 +29,9 @@ struct cgroup_opts {
  * apply, destroy, kill_all (signals nobody), pids (empty list), is_frozen (0), oom (-1);
  * only cgroup_freeze and cgroup_stats_json fail, as they cannot be faked). */
 struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err);
-/* v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); -1 when not usable. */
+/* v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); -1 when not usable
+ * (v1/hybrid, disabled, or systemd before cgroup_enter started the unit): then call
+ * cgroup_enter(pid) after clone instead. */
 int cgroup_leaf_fd(struct cgroup_mgr *m);
 /* Put pid (and for systemd, start the scope with it) into the cgroup(s). */
 int cgroup_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err);
