@@ -358,6 +358,16 @@ int cgroup_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool upd
                 "resource limits are not applied");
     if (!m || m->disabled || !res)
         return 0;
+    struct oci_resources nodev;
+    if (m->rootless && res->devices_len) {
+        /* as runc: no device cgroup rootless (the user namespace already keeps host devices out
+         * of reach); nerdctl always sends rules, so this must not warn in every container log */
+        tr_debug("rootless: linux.resources.devices not applied");
+        nodev = *res;
+        nodev.devices = NULL;
+        nodev.devices_len = 0;
+        res = &nodev;
+    }
     struct cg_writes w = { 0 };
     int r = 0;
 #ifdef HAVE_SYSTEMD
