@@ -213,6 +213,13 @@ static int check_usage(const struct cg_hier *h, const struct cg_write *w, struct
     return 0;
 }
 
+static bool already_default_deny(const struct cg_hier *h)
+{
+    struct tr_err e;
+    _cleanup_free_ char *l = cg_read(h->dir, "devices.list", &e);
+    return l && !strstr(l, "a *:* rwm");
+}
+
 static int write_one(const struct cg_hier *h, const struct cg_write *w, struct tr_err *err)
 {
     if (cg_write(h->dir, w->file, w->value, err) == 0)
@@ -247,6 +254,11 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
         }
         if (update && (w->flags & CG_W_CHECK_USAGE) && check_usage(h, w, err) < 0)
             return -1;
+        if (update && streq(w->file, "devices.deny") && streq(w->value, "a") && already_default_deny(h)) {
+            /* a running container: resetting to deny-all would fail its opens until the allow
+             * rules are back; the rules that follow are applied on top instead */
+            continue;
+        }
         if (write_one(h, w, err) == 0)
             continue;
         int e = err->code;

@@ -224,6 +224,15 @@ static void test_lifecycle(void)
     int e = child_try(&c);
     ok(e == EPERM, "device rules: read-open of /dev/null refused (errno %d)", e);
 
+    if (v1) {
+        /* update with one more allow rule: no reset window, the old and new rules are there */
+        struct oci_device_cgroup more[] = { devrules[0], devrules[1], devrules[2],
+            { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 8, .access = "r" } };
+        struct oci_resources ud = { .devices = more, .devices_len = 4 };
+        ok(cgroup_apply(m, &ud, true, &err) == 0, "devices update: %s", err.msg);
+        _cleanup_free_ char *dl = xstrdup(rd("devices", "devices.list") ? rd("devices", "devices.list") : "");
+        ok(strstr(dl, "c 1:5 rwm") && strstr(dl, "c 1:8 r") && !strstr(dl, "a *:*"), "devices after update");
+    }
     pid_t *pids;
     size_t n;
     ok(cgroup_pids(m, &pids, &n, &err) == 0 && n == 1 && pids[0] == c.pid, "pids = [child]");
