@@ -299,10 +299,13 @@ int cgroup_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
         /* systemd placed pid in the unit; v1 hierarchies it does not manage still need it */
         for (size_t i = 0; i < m->nh; i++) {
             struct cg_hier *h = &m->h[i];
-            if (h->v2) {
+            if (h->v2 && m->layout == CGROUP_LAYOUT_UNIFIED) {
+                /* systemd enables only the controllers its unit properties need (no hugetlb,
+                 * no rdma...): enable the rest along the path, as runc does; refusals are logged */
+                if (cg_mkdir_path(m, h, err) < 0 && cg_soft_fail(m, err, err->code, "%s", err->msg) < 0)
+                    return -1;
                 cg_refresh_v2_ctrls(h, h->dir);
-                if (m->layout == CGROUP_LAYOUT_UNIFIED)
-                    continue;
+                continue;
             }
             if (cg_mkdir_path(m, h, err) < 0 || cg_enter_pid(h, pid, err) < 0) {
                 if (cg_soft_fail(m, err, err->code, "%s", err->msg) < 0)

@@ -400,7 +400,10 @@ static void real_one(const char *cgp, const char *unit, const char *want_path)
 {
     struct oci_memory mem = { .has_limit = true, .limit = 64 << 20 };
     struct oci_cpu cpu = { .has_quota = true, .quota = 50000, .has_period = true, .period = 100000 };
-    struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 33 };
+    struct oci_hugepage_limit huge[] = { { "2MB", 4 << 20 } };
+    bool has_huge = access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
+    struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true, .pids_limit = 33,
+                                 .hugepage_limits = huge, .hugepage_limits_len = has_huge ? 1 : 0 };
     struct cgroup_opts o = { .id = "real", .cgroups_path = cgp, .systemd = true, .resources = &res };
     struct tr_err err = { 0 };
     struct cgroup_mgr *m = cgroup_create(&o, &err);
@@ -420,6 +423,10 @@ static void real_one(const char *cgp, const char *unit, const char *want_path)
     _cleanup_free_ char *dir = xasprintf("/sys/fs/cgroup%s%s", v2 ? "" : "/memory", want_path);
     _cleanup_free_ char *mm = cg_read(dir, v2 ? "memory.max" : "memory.limit_in_bytes", &err);
     is_str(mm, "67108864", "real systemd: memory limit in the scope's file");
+    if (has_huge && v2) {
+        _cleanup_free_ char *hv = cg_read(dir, "hugetlb.2MB.max", &err);
+        is_str(hv, "4194304", "real systemd: hugetlb (a controller systemd does not enable) applied");
+    }
     free(cmd);
     cmd = xasprintf("systemctl show -p %s --value %s", v2 ? "MemoryMax" : "MemoryLimit", unit);
     is_str(sh_out(cmd), "67108864", "real systemd: the unit property agrees");
