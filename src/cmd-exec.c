@@ -83,10 +83,16 @@ static int exec_flag(int id, const char *val, bool bval, struct tr_exec_opts *o,
     case OPT_NNP: o->no_new_privs = bval; break;
     case OPT_APPARMOR: o->apparmor = val; break;
     case OPT_LABEL: o->process_label = val; break;
+    case OPT_GIDS: {
+        uint64_t g;
+        if (parse_u64(val, &g) < 0 || g > UINT32_MAX)
+            return tr_failx(err, "--additional-gids %s: expected a numeric gid", val);
+        o->additional_gids = xrealloc(o->additional_gids, (o->additional_gids_len + 1) * sizeof *o->additional_gids);
+        o->additional_gids[o->additional_gids_len++] = (uint32_t) g;
+        break;
+    }
     case OPT_PRESERVE: return cli_parse_nonneg_int("preserve-fds", val, &o->preserve_fds, err);
     /* The library's exec options have no field for these yet: refuse rather than ignore. */
-    case OPT_GIDS: return tr_failx(err, "--additional-gids is not supported yet; put "
-                                   "user.additionalGids in a --process file instead");
     case OPT_CGROUP: return tr_failx(err, "--cgroup (exec into a sub-cgroup) is not supported");
     case OPT_IGNORE_PAUSED: return tr_failx(err, "--ignore-paused is not supported");
     }
@@ -124,6 +130,7 @@ int cmd_exec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err
 out:
     free(o.env);
     free(o.add_caps);
+    free(o.additional_gids);
     cli_parser_free(&p);
     return rc;
 }

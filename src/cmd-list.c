@@ -23,7 +23,7 @@ static const struct cli_opt opts[] = {
 };
 
 /* runc's JSON: one compact array of {ociVersion,id,pid,status,bundle,rootfs,created,owner}.
- * rootfs is left out: struct tr_list_entry does not carry it (yet). */
+ */
 static void print_json(const struct tr_list_entry *l, size_t n)
 {
     fputc('[', stdout);
@@ -36,6 +36,8 @@ static void print_json(const struct tr_list_entry *l, size_t n)
         cli_json_str(stdout, l[i].status);
         fputs(",\"bundle\":", stdout);
         cli_json_str(stdout, l[i].bundle);
+        fputs(",\"rootfs\":", stdout);
+        cli_json_str(stdout, l[i].rootfs);
         fputs(",\"created\":", stdout);
         cli_json_str(stdout, l[i].created);
         fputs(",\"owner\":", stdout);

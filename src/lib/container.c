@@ -187,6 +187,7 @@ int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, str
         e->status = xstrdup(tr_status_name(state_status(&c)));
         e->pid = c.rs && !streq(e->status, "stopped") ? c.rs->pid : 0;
         e->bundle = xstrdup(c.rs && c.rs->bundle ? c.rs->bundle : "");
+        e->rootfs = xstrdup(c.rs && c.rs->rootfs ? c.rs->rootfs : "");
         e->created = xstrdup(c.rs && c.rs->created ? c.rs->created : "");
         e->owner = c.rs && c.rs->owner ? xstrdup(c.rs->owner) : owner_of(c.dir);
         state_close(&c);
@@ -201,6 +202,7 @@ void tr_list_free(struct tr_list_entry *l, size_t n)
         free(l[i].id);
         free(l[i].status);
         free(l[i].bundle);
+        free(l[i].rootfs);
         free(l[i].created);
         free(l[i].owner);
     }

@@ -4,6 +4,7 @@
 #define TINYRUN_CONTAINER_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
 #include "spec.h"
@@ -37,7 +38,7 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
 int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_err *err);
 
 struct tr_list_entry {
-    char *id; int pid; char *status; char *bundle; char *created; char *owner;
+    char *id; int pid; char *status; char *bundle; char *rootfs; char *created; char *owner;
 };
 int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, struct tr_err *err);
 void tr_list_free(struct tr_list_entry *l, size_t n);
@@ -49,6 +50,7 @@ struct tr_exec_opts {
     const char *cwd;
     char **env; size_t env_len;         /* --env KEY=VAL (added to/overriding the container's) */
     const char *user;                   /* --user UID[:GID] */
+    uint32_t *additional_gids; size_t additional_gids_len;   /* --additional-gids */
     char **add_caps; size_t add_caps_len;
     bool tty;
     bool no_new_privs;

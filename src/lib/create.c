@@ -44,6 +44,9 @@ struct create_job {
     pid_t pid;
     int pidfd, pty_master;
     bool rootless, hooks_started;
+    const struct oci_resources *resources;  /* linux.resources, or res below */
+    struct oci_resources res;               /* shallow copy with the default device rules */
+    struct oci_device_cgroup *dev_rules;
 };
 
 static int load_bundle(struct create_job *j, struct tr_err *err)
@@ -97,12 +100,47 @@ static bool wants_cgroup_mount(const struct oci_spec *s)
     return false;
 }
 
+/* As runc and crun do, a device cgroup that denies by default still lets the container use
+ * the nodes the runtime itself creates (/dev/null, the pty...). linux.devices entries get no
+ * automatic rule: linux.resources.devices decides about them (runc does the same). */
+static const struct oci_device_cgroup default_device_rules[] = {
+    { .allow = true, .type = "c", .access = "m" }, { .allow = true, .type = "b", .access = "m" },
+    { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 3, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 5, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 7, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 8, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 1, .has_minor = true, .minor = 9, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 5, .has_minor = true, .minor = 0, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 5, .has_minor = true, .minor = 1, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 5, .has_minor = true, .minor = 2, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 136, .access = "rwm" },
+    { .allow = true, .type = "c", .has_major = true, .major = 10, .has_minor = true, .minor = 200, .access = "rwm" },
+};
+
+static void add_default_device_rules(struct create_job *j)
+{
+    const struct oci_linux *l = j->spec->linux_;
+    const struct oci_resources *r = l ? l->resources : NULL;
+    size_t n, k = 0;
+    if (!r || r->devices_len == 0)
+        return;
+    n = r->devices_len + ARRAY_SIZE(default_device_rules);
+    j->res = *r;
+    j->res.devices = j->dev_rules = xzalloc(n * sizeof *j->dev_rules);
+    memcpy(j->dev_rules, r->devices, r->devices_len * sizeof *r->devices);
+    k = r->devices_len;
+    memcpy(j->dev_rules + k, default_device_rules, sizeof default_device_rules);
+    k += ARRAY_SIZE(default_device_rules);
+    j->res.devices_len = k;
+    j->resources = &j->res;
+}
+
 static int prepare(struct create_job *j, struct tr_err *err)
 {
     const struct oci_linux *l = j->spec->linux_;
     struct cgroup_opts co = {
         .id = j->c->id, .cgroups_path = l ? l->cgroups_path : NULL, .systemd = j->ctx->systemd_cgroup,
-        .rootless = j->rootless, .resources = l ? l->resources : NULL,
+        .rootless = j->rootless,
     };
     _cleanup_free_ char *fifo = xasprintf("%s/exec.fifo", j->c->dir);
     if (caps_plan_from_spec(j->spec->process->capabilities, "process.capabilities", &j->caps, err) < 0)
@@ -116,6 +154,9 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
     if (j->fifo_fd < 0)
         return tr_fail(err, errno, "open %s", fifo);
+    j->resources = l ? l->resources : NULL;
+    add_default_device_rules(j);
+    co.resources = j->resources;
     j->cg = cgroup_create(&co, err);
     if (!j->cg)
         return -1;
@@ -166,7 +207,7 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (!used_cgroup_fd && cgroup_enter(j->cg, j->pid, err) < 0)
         return -1;
-    if (cgroup_apply(j->cg, j->spec->linux_ ? j->spec->linux_->resources : NULL, false, err) < 0)
+    if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
     return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
 }
@@ -330,6 +371,7 @@ static void release(struct create_job *j)
     oci_free(j->spec);
     free(j->bundle);
     free(j->rootfs);
+    free(j->dev_rules);
 }
 
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,

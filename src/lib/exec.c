@@ -125,6 +125,10 @@ static int build_process(struct exec_job *j, struct tr_err *err)
     }
     if (o->user && parse_user(o->user, &j->proc.user, err) < 0)
         return -1;
+    if (o->additional_gids_len) {
+        j->proc.user.additional_gids = o->additional_gids;
+        j->proc.user.additional_gids_len = o->additional_gids_len;
+    }
     if (o->no_new_privs)
         j->proc.no_new_privileges = true;
     if (o->apparmor)
@@ -224,6 +228,9 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return -1;
     if (proc_drop_privileges(&pc, err) < 0 || security_labels_apply(&j->proc, err) < 0)
         return -1;
+    /* With --detach the runtime exits right after READY: the process must outlive it. */
+    if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+        return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (chan_send(j->sock[1], MSG_READY, 0, NULL, -1, err) < 0)
         return -1;
     proc_execve(exe, &j->proc);

@@ -139,7 +139,8 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
         pty_set_size(master, s->proc->console_size.height, s->proc->console_size.width, err) < 0)
         return tr_prefix(err, "process.consoleSize");
     if (s->a->ns->has[OCI_NS_MOUNT]) {
-        int fd = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* O_EXCL: never open a console node the image or linux.devices put there. */
+        int fd = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd >= 0)
             close(fd);
         if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)

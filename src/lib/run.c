@@ -86,7 +86,7 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     if (detach)
         goto out;
     if (res.pty_master >= 0) {
-        rc = tty_relay(res.pty_master, res.pidfd, err);
+        rc = tty_relay_forward(res.pty_master, res.pidfd, res.pidfd, &set, err);
         close(res.pty_master);
         res.pty_master = -1;
         if (rc < 0)
