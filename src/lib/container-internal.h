@@ -1,6 +1,7 @@
 /* Shared between container.c (start/state/kill/delete), create.c, exec.c and ops.c. */
 #ifndef TINYRUN_CONTAINER_INTERNAL_H
 #define TINYRUN_CONTAINER_INTERNAL_H
+#include <signal.h>
 #include <stdbool.h>
 #include "container.h"
 #include "state.h"
@@ -23,5 +24,10 @@ struct create_result {
 };
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err);
+
+/* run.c: the signals `run` and `exec` forward to the process they wait for (to be blocked
+ * before the process is created), and the wait itself (exit status as a shell reports it). */
+void forwardable_signals(sigset_t *set);
+int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err);
 
 #endif

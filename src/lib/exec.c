@@ -329,16 +329,11 @@ static int converse(struct exec_job *j, struct tr_err *err)
     }
 }
 
-static int wait_exit(struct exec_job *j, int *exit_code, struct tr_err *err)
+static int wait_exit(struct exec_job *j, const sigset_t *set, int *exit_code, struct tr_err *err)
 {
-    int status;
-    if (j->pty_master >= 0 && tty_relay(j->pty_master, j->pidfd, err) < 0)
+    if (j->pty_master >= 0 && tty_relay_forward(j->pty_master, j->pidfd, j->pidfd, set, err) < 0)
         tr_warn("terminal relay: %s", err->msg);
-    while (waitpid(j->pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return tr_fail(err, errno, "waitpid %d", (int) j->pid);
-    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
-    return 0;
+    return wait_forwarding(j->pid, j->pidfd, set, exit_code, err);
 }
 
 static void release(struct exec_job *j)
@@ -367,9 +362,12 @@ static void release(struct exec_job *j)
 int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_code, struct tr_err *err)
 {
     struct exec_job j = { .o = o, .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
+    sigset_t set, old;
+    bool blocked = false;
     int rc;
     *exit_code = 0;
     j.rootless = tr_is_rootless(ctx);
+    forwardable_signals(&set);
     if (state_open(tr_state_root(ctx), o->id, false, &j.c, err) < 0)
         return -1;
     if (!j.c.rs) {
@@ -377,6 +375,8 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         return tr_failx(err, "cannot exec in container %s: it is still being created", o->id);
     }
     rc = prepare(&j, err);
+    if (rc == 0 && !o->detach)
+        blocked = sigprocmask(SIG_BLOCK, &set, &old) == 0;
     if (rc == 0)
         rc = spawn(&j, err);
     if (rc == 0)
@@ -391,7 +391,9 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err);
     }
     if (rc == 0 && !o->detach)
-        rc = wait_exit(&j, exit_code, err);
+        rc = wait_exit(&j, &set, exit_code, err);
+    if (blocked)
+        sigprocmask(SIG_SETMASK, &old, NULL);
     release(&j);
     return rc;
 }

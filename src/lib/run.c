@@ -13,7 +13,7 @@
 #include "util.h"
 
 /* Every signal a shell user may send to the runtime goes to the container instead. */
-static void forwardable_signals(sigset_t *set)
+void forwardable_signals(sigset_t *set)
 {
     sigemptyset(set);
     for (int s = 1; s < NSIG; s++) {
@@ -35,7 +35,7 @@ static int exit_code_of(int status)
     return 255;
 }
 
-static int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err)
+int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err)
 {
     _cleanup_close_ int sfd = signalfd(-1, set, SFD_CLOEXEC);
     struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
