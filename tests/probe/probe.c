@@ -4,7 +4,7 @@
  * because that is what a test wants to compare against.
  *
  *   probe ids | caps | rlimits | ns | hostname | mounts | seccomp | fds | cwd | oom-score-adj
- *   probe write PATH | mkdir PATH | stat PATH | sysctl KEY | sleep N | exit N | signal-wait
+ *   probe write PATH | open PATH | mkdir PATH | stat PATH | sysctl KEY | sleep N | exit N | signal-wait
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -223,6 +223,20 @@ static int cmd_write(const char *path)
 	return 0;
 }
 
+/* Open PATH read-only (a device the cgroup may deny): prints `ok` or the errno name. */
+static int cmd_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
 static int cmd_mkdir(const char *path)
 {
 	if (mkdir(path, 0755) < 0) {
@@ -311,7 +325,7 @@ static int cmd_signal_wait(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe ids|caps|rlimits|ns|hostname|mounts|seccomp|fds|cwd|"
-			"oom-score-adj|write PATH|mkdir PATH|stat PATH|sysctl KEY|sleep N|"
+			"oom-score-adj|write PATH|open PATH|mkdir PATH|stat PATH|sysctl KEY|sleep N|"
 			"exit N|signal-wait\n");
 	return 2;
 }
@@ -338,6 +352,7 @@ int main(int argc, char **argv)
 	}
 	else if (!strcmp(cmd, "write") && arg) rc = cmd_write(arg);
 	else if (!strcmp(cmd, "mkdir") && arg) rc = cmd_mkdir(arg);
+	else if (!strcmp(cmd, "open") && arg) rc = cmd_open(arg);
 	else if (!strcmp(cmd, "stat") && arg) rc = cmd_stat(arg);
 	else if (!strcmp(cmd, "sysctl") && arg) rc = cmd_sysctl(arg);
 	else if (!strcmp(cmd, "sleep") && arg) rc = sleep((unsigned)atoi(arg)) ? 1 : 0;
