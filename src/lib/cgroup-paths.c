@@ -49,9 +49,15 @@ char *cg_resolve_fs_path(const char *cgroups_path, const char *id, const char *o
         char *def = xasprintf("/tinyrun/%s", id);
         return def;
     }
-    if (cgroups_path[0] == '/')
-        return normalize("", cgroups_path, err);
-    return normalize(own ? own : "", cgroups_path, err);
+    char *p = normalize(cgroups_path[0] == '/' ? "" : own ? own : "", cgroups_path, err);
+    /* the root or our own cgroup would make kill --all and delete hit unrelated processes */
+    if (p && (!*p || (cgroups_path[0] != '/' && own && streq(p, own)))) {
+        tr_failx(err, "linux.cgroupsPath: \"%s\" resolves to %s; give the container a cgroup of its own",
+                 cgroups_path, *p ? "the runtime's own cgroup" : "the root cgroup");
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 char *cg_own_cgroup(const char *text, const char *ctrl)

@@ -29,13 +29,17 @@ static char *esc(const char *s)
     return out;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 static char *unesc(const char *s, size_t n)
 {
     char *out = xmalloc(n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (s[i] == '%' && i + 2 < n + 0 + 1 && sscanf(s + i + 1, "%2x", &v) == 1) {
-            *o++ = (char) v;
+        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            *o++ = (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
         } else
             *o++ = s[i];

@@ -352,6 +352,29 @@ static void test_relative(void)
     cgroup_free(m);
 }
 
+/* odd characters in the path survive the saved form */
+static void test_escaping(void)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/tinyrun-esc-%d/a b:c%%41", (int) getpid());
+    struct cgroup_opts o = { .id = "esc", .cgroups_path = path };
+    struct tr_err err = { 0 };
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "create %s: %s", path, m ? "ok" : err.msg);
+    if (!m)
+        return;
+    _cleanup_free_ char *saved = cgroup_serialize(m);
+    ok(!strchr(saved, '\n') && strstr(saved, "a%20b%3Ac%2541"), "escaped: %s", saved);
+    struct cgroup_mgr *m2 = cgroup_load(saved, &err);
+    is_str(m2 ? cgroup_relative_path(m2) : NULL, path, "path restored");
+    ok(m2 && cgroup_destroy(m2, &err) == 0, "destroy");
+    _cleanup_free_ char *top = xasprintf("/sys/fs/cgroup/%s/tinyrun-esc-%d",
+                                         cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED ? "" : "memory", (int) getpid());
+    ok(!exists(top), "escaped path removed");
+    cgroup_free(m2);
+    cgroup_free(m);
+}
+
 /* The eBPF device program on a v2 directory (the unified mount in hybrid works too: the kernel
  * checks cgroup BPF device programs of the task's v2 cgroup in every layout). */
 static void test_bpf(void)
@@ -582,6 +605,7 @@ int main(void)
     printf("# layout: %d\n", (int) cgroup_detect_layout());
     test_lifecycle();
     test_relative();
+    test_escaping();
     test_bpf();
     test_rootless();
     test_unified_sim();

@@ -249,6 +249,9 @@ static void test_paths(void)
     is_str(p = cg_resolve_fs_path("foo/abc", "abc", "/own/x", &err), "/own/x/foo/abc", "relative under own cgroup"); free(p);
     is_str(p = cg_resolve_fs_path("foo", "abc", "", &err), "/foo", "relative under root cgroup"); free(p);
     ok(cg_resolve_fs_path("/a/../b", "abc", "", &err) == NULL && strstr(err.msg, ".."), "\"..\" refused: %s", err.msg);
+    ok(cg_resolve_fs_path("/", "abc", "/own", &err) == NULL && strstr(err.msg, "the root cgroup"), "\"/\" refused: %s", err.msg);
+    ok(cg_resolve_fs_path(".", "abc", "/own", &err) == NULL && strstr(err.msg, "own cgroup"), "\".\" refused: %s", err.msg);
+    ok(cg_resolve_fs_path("./", "abc", "", &err) == NULL, "\"./\" under the root refused");
     const char *self = "12:pids:/a\n4:memory:/process_api/xyz\n3:cpu,cpuacct:/c\n1:name=systemd:/\n0::/u/v\n";
     is_str(p = cg_own_cgroup(self, "memory"), "/process_api/xyz", "own memory cgroup"); free(p);
     is_str(p = cg_own_cgroup(self, "cpuacct"), "/c", "own cgroup, joint controllers"); free(p);
