@@ -62,7 +62,7 @@ int cg_sd_parse_path(const char *cgroups_path, const char *id, bool rootless, ch
 int64_t cg_map_uid(const char *uid_map, uint32_t uid);
 
 /* ---- systemd properties ---- */
-enum cg_sd_type { CG_SD_STR, CG_SD_BOOL, CG_SD_U64, CG_SD_PIDS, CG_SD_BYTES };
+enum cg_sd_type { CG_SD_STR, CG_SD_BOOL, CG_SD_U64, CG_SD_PIDS, CG_SD_BYTES, CG_SD_STRV1 /* "as", one: s */ };
 struct cg_sd_prop {
     char *name;
     enum cg_sd_type type;

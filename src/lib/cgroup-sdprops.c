@@ -86,9 +86,13 @@ int cg_sd_build_props(const char *unit, const char *slice, const char *descripti
     size_t ul = strlen(unit);
     bool is_slice = ul > 6 && streq(unit + ul - 6, ".slice");
     add_str(out, "Description", description);
-    if (!streq(slice, "-.slice") || !is_slice)
+    if (is_slice) {
+        /* a slice's parent is implied by its name; Wants= orders it after that parent */
+        add(out, "Wants", CG_SD_STRV1)->s = xstrdup(slice);
+    } else {
         add_str(out, "Slice", slice);
-    add_bool(out, "Delegate", true);
+        add_bool(out, "Delegate", true);
+    }
     if (!is_slice && pid > 0) {
         struct cg_sd_prop *x = add(out, "PIDs", CG_SD_PIDS);
         x->pids = xmalloc(sizeof *x->pids);

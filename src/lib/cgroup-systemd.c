@@ -108,6 +108,7 @@ static int append_prop(sd_bus_message *msg, const struct cg_sd_prop *p)
     case CG_SD_STR: return sd_bus_message_append(msg, "(sv)", p->name, "s", p->s);
     case CG_SD_BOOL: return sd_bus_message_append(msg, "(sv)", p->name, "b", (int) p->b);
     case CG_SD_U64: return sd_bus_message_append(msg, "(sv)", p->name, "t", p->u);
+    case CG_SD_STRV1: return sd_bus_message_append(msg, "(sv)", p->name, "as", 1, p->s);
     case CG_SD_PIDS:
     case CG_SD_BYTES: {
         bool pids = p->type == CG_SD_PIDS;

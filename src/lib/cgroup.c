@@ -305,6 +305,9 @@ int cgroup_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
                 if (cg_mkdir_path(m, h, err) < 0 && cg_soft_fail(m, err, err->code, "%s", err->msg) < 0)
                     return -1;
                 cg_refresh_v2_ctrls(h, h->dir);
+                /* a slice unit gets no PIDs=: the process joins it here (a no-op for a scope) */
+                if (cg_enter_pid(h, pid, err) < 0 && cg_soft_fail(m, err, err->code, "%s", err->msg) < 0)
+                    return -1;
                 continue;
             }
             if (cg_mkdir_path(m, h, err) < 0 || cg_enter_pid(h, pid, err) < 0) {

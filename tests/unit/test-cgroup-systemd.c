@@ -85,6 +85,15 @@ static int read_props(sd_bus_message *m, char *out, size_t len)
                 o += (size_t) snprintf(out + o, len - o, "%s%u", i ? "," : "",
                                        el == 4 ? ((const uint32_t *) p)[i] : ((const uint8_t *) p)[i]);
             o += (size_t) snprintf(out + o, len - o, ";");
+        } else if (streq(contents, "as")) {
+            char **l = NULL;
+            sd_bus_message_read_strv(m, &l);
+            for (char **q = l; q && *q; q++)
+                o += (size_t) snprintf(out + o, len - o, "%s%s", q == l ? "" : ",", *q);
+            o += (size_t) snprintf(out + o, len - o, ";");
+            for (char **q = l; q && *q; q++)
+                free(*q);
+            free(l);
         } else {
             sd_bus_message_skip(m, contents);
             o += (size_t) snprintf(out + o, len - o, "?%s;", contents);
@@ -347,6 +356,30 @@ static void test_rootful(void)
     unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 }
 
+/* a name ending in .slice makes the container a slice: parent by name, Wants=, no Delegate */
+static void test_slice_unit(void)
+{
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+    struct cgroup_opts o = { .id = "s", .cgroups_path = "tinyrun_sdtest.slice:x:tinyrun_sdtest-sub.slice", .systemd = true };
+    struct tr_err err = { 0 };
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "slice unit create: %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    is_str(cgroup_relative_path(m), "/tinyrun_sdtest.slice/tinyrun_sdtest-sub.slice", "slice unit path");
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "slice unit start: %s", err.msg);
+    char *call = next_call();
+    ok(!strncmp(call, "START tinyrun_sdtest-sub.slice fail ", 36) && strstr(call, "Wants=tinyrun_sdtest.slice;") &&
+       !strstr(call, "Delegate=") && !strstr(call, "PIDs="), "slice unit properties: %s", call);
+    ok(cgroup_destroy(m, &err) == 0, "slice unit destroy");
+    next_call();
+    waitpid(child, NULL, 0);
+    rmdir_chain("/tinyrun_sdtest.slice/tinyrun_sdtest-sub.slice");
+    cgroup_free(m);
+    unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
 static void test_rootless(void)
 {
     char id[32];
@@ -526,6 +559,7 @@ int main(void)
         return done_testing();
     }
     test_rootful();
+    test_slice_unit();
     test_rootless();
     stop_bus();
     return done_testing();

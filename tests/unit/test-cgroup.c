@@ -342,8 +342,9 @@ static void test_systemd_props(void)
        && cg_sd_find(&p, "MemoryLimit") && !cg_sd_find(&p, "CPUWeight") && !cg_sd_find(&p, "AllowedCPUs"),
        "v1 property names, no AllowedCPUs");
     cg_sd_props_free(&p);
-    ok(cg_sd_build_props("machine-x.slice", "-.slice", "d", 1, NULL, true, &p, &err) == 0 && !cg_sd_find(&p, "PIDs"),
-       "a slice unit has no PIDs");
+    ok(cg_sd_build_props("machine-x.slice", "machine.slice", "d", 1, NULL, true, &p, &err) == 0 && !cg_sd_find(&p, "PIDs")
+       && !cg_sd_find(&p, "Delegate") && !cg_sd_find(&p, "Slice") && cg_sd_find(&p, "Wants") &&
+       streq(cg_sd_find(&p, "Wants")->s, "machine.slice"), "a slice unit: Wants=<parent>, no PIDs/Slice/Delegate");
     cg_sd_props_free(&p);
     size_t n;
     ok(cg_cpulist_to_mask("0-3,x", &n) == NULL, "bad cpu list refused");
