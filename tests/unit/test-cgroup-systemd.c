@@ -523,6 +523,7 @@ static void test_real_systemd(void)
     real_one("system.slice:tinyrun-test:real", "tinyrun-test-real.scope", "/system.slice/tinyrun-test-real.scope");
     real_one("tinyrun-a-b.slice:p:real", "p-real.scope",
              "/tinyrun.slice/tinyrun-a.slice/tinyrun-a-b.slice/p-real.scope");
+    real_one("tinyrun.slice:x:tinyrun-sl.slice", "tinyrun-sl.slice", "/tinyrun.slice/tinyrun-sl.slice");
     (void) !system("systemctl stop tinyrun.slice >/dev/null 2>&1");
 }
 #endif
