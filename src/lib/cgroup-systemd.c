@@ -261,7 +261,7 @@ int cg_systemd_update(struct cgroup_mgr *m, const struct oci_resources *res, str
         return -1;
     }
     /* only the resource properties may change on a running unit */
-    static const char *skip[] = { "Description", "Slice", "Delegate", "DefaultDependencies" };
+    static const char *skip[] = { "Description", "Slice", "Delegate", "DefaultDependencies", "Wants" };
     for (size_t i = 0; i < all.n; i++) {
         bool s = false;
         for (size_t k = 0; k < ARRAY_SIZE(skip); k++)
