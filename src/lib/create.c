@@ -149,7 +149,9 @@ static int prepare(struct create_job *j, struct tr_err *err)
         return tr_prefix(err, "config.json");
     if (ns_plan_init(&j->ns, j->spec, err) < 0)
         return tr_prefix(err, "config.json");
-    if (mkfifo(fifo, 0600) < 0)
+    /* 0622: the init opens it for writing after switching to process.user (as runc does);
+     * the state root is 0700, so nobody else can reach it by path. */
+    if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
         return tr_fail(err, errno, "mkfifo %s", fifo);
     j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
     if (j->fifo_fd < 0)

@@ -178,16 +178,22 @@ static int step_drop_privileges(struct init_state *s, struct tr_err *err)
     return proc_drop_privileges(&pc, err);
 }
 
-/* Tell the parent we are created, then block until `start` opens exec.fifo for reading. */
-static int step_ready_and_wait_start(struct init_state *s, struct tr_err *err)
+/* Tell the parent we are created; from here on nobody reads the channel. */
+static int step_ready(struct init_state *s, struct tr_err *err)
 {
-    char path[64];
-    int fd;
     if (prctl(PR_SET_PDEATHSIG, 0) < 0)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (chan_send(s->a->sock, MSG_READY, 0, NULL, -1, err) < 0)
         return -1;
     close(s->a->sock);
+    return 0;
+}
+
+/* Block until `start` opens exec.fifo for reading, then write the byte it waits for. */
+static int step_wait_start(struct init_state *s, struct tr_err *err)
+{
+    char path[64];
+    int fd;
     snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
     do
         fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -225,7 +231,8 @@ static const struct init_step init_steps[] = {
     { "set up the terminal", step_terminal, false },
     { "apply process attributes", step_process_attrs, false },
     { "drop privileges", step_drop_privileges, false },
-    { "wait for start", step_ready_and_wait_start, false },
+    { "report created", step_ready, false },
+    { "wait for start", step_wait_start, true },
     { "run startContainer hooks", step_start_hooks, true },
 };
 
@@ -239,6 +246,9 @@ void init_main(const struct init_args *a)
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* If the runtime dies before the container is created, so does the container. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* Until execve nothing else may read our memory or /proc/<pid>/exe (the runtime binary):
+     * in a shared pid namespace other container processes can see us (CVE-2019-5736 class). */
+    prctl(PR_SET_DUMPABLE, 0);
     tr_log_quiet_stderr();
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
         if (init_steps[i].run(&s, &err) == 0)

@@ -78,6 +78,10 @@ int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *
             p->new_flags |= ns_flags[ns->type];
         }
     }
+    if (p->new_flags & CLONE_NEWCGROUP) {
+        p->new_flags &= ~(unsigned long) CLONE_NEWCGROUP;
+        p->late_cgroupns = true;
+    }
     if (p->join_fd[OCI_NS_USER] >= 0) {
         /* Namespaces to create must belong to the joined user namespace: the child makes them
          * after setns(user). A new pid namespace would need a second fork: not supported. */
@@ -148,13 +152,16 @@ int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
 int ns_child_join_user(struct ns_plan *p, struct tr_err *err)
 {
     if (p->join_fd[OCI_NS_USER] < 0)
-        return 0;
+        goto cgroupns;
     if (setns(p->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
         return tr_fail(err, errno, "linux.namespaces: setns into the user namespace");
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         return tr_fail(err, errno, "become root in the joined user namespace (is uid 0 mapped?)");
     if (p->unshare_flags && unshare((int) p->unshare_flags) < 0)
         return tr_fail(err, errno, "unshare namespaces 0x%lx inside the joined user namespace", p->unshare_flags);
+cgroupns:
+    if (p->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+        return tr_fail(err, errno, "linux.namespaces: unshare the cgroup namespace");
     return 0;
 }
 

@@ -16,6 +16,8 @@ struct ns_plan {
     int join_fd[OCI_NS__COUNT];     /* namespace fds opened from linux.namespaces[].path */
     int own_fd[OCI_NS__COUNT];      /* the parent's own, to return to after clone */
     bool has[OCI_NS__COUNT];        /* the type is listed in config (new or joined) */
+    bool late_cgroupns;             /* new cgroup ns: unshared by the child once it is in its
+                                     * cgroup, so that cgroup becomes the namespace root */
 };
 
 unsigned long ns_clone_flag(enum oci_ns_type t);
@@ -27,7 +29,8 @@ void ns_plan_close(struct ns_plan *p);
 int ns_parent_enter(struct ns_plan *p, struct tr_err *err);
 /* Parent, just after clone: back to its own namespaces. */
 int ns_parent_restore(struct ns_plan *p, struct tr_err *err);
-/* Child: join the user namespace by path, then unshare what must be new inside it. */
+/* Child: join the user namespace by path, then unshare what must be new inside it; then,
+ * already placed in its cgroup, a new cgroup namespace. */
 int ns_child_join_user(struct ns_plan *p, struct tr_err *err);
 /* Parent: write /proc/<pid>/{setgroups,uid_map,gid_map} from linux.uid/gidMappings (newuidmap
  * and newgidmap when an unprivileged runtime cannot write them itself). */
