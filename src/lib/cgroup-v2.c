@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cgroup-internal.h"
 #include "log.h"
 #include "util.h"
@@ -52,27 +53,44 @@ int cg_v2_is_frozen(struct cg_hier *h, struct tr_err *err)
     return f ? f[0] == '1' : -1;
 }
 
-/* Write cgroup.freeze, then wait for cgroup.events to report the state (poll() on the file
- * wakes on changes; fall back to sleeping), up to ~5 s. */
+static int frozen_in(const char *events)
+{
+    const char *p = strstr(events, "frozen ");
+    return p && (p == events || p[-1] == '\n') ? p[7] == '1' : -1;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t) t.tv_sec * 1000 + (uint64_t) t.tv_nsec / 1000000;
+}
+
+/* Write cgroup.freeze, then wait up to 5 s for cgroup.events to report the state. poll() on the
+ * file wakes on changes; reading it through the same fd re-arms the notification (without the
+ * read, poll would return at once forever). */
 int cg_v2_freeze(struct cg_hier *h, bool frozen, struct tr_err *err)
 {
     if (cg_write(h->dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
         return tr_prefix(err, frozen ? "pause" : "resume");
     _cleanup_free_ char *ev = xasprintf("%s/cgroup.events", h->dir);
     _cleanup_close_ int fd = open(ev, O_RDONLY | O_CLOEXEC);
-    for (int i = 0; i < 500; i++) {
-        int r = cg_v2_is_frozen(h, err);
-        if (r < 0)
-            return -1;
-        if (r == (frozen ? 1 : 0))
+    if (fd < 0)
+        return tr_fail(err, errno, "open %s", ev);
+    uint64_t start = now_ms();
+    for (;;) {
+        char buf[512];
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        if (n < 0)
+            return tr_fail(err, errno, "read %s", ev);
+        buf[n] = '\0';
+        if (frozen_in(buf) == (frozen ? 1 : 0))
             return 0;
-        if (fd >= 0) {
-            struct pollfd p = { .fd = fd, .events = POLLPRI };
-            poll(&p, 1, 10);
-        } else {
-            struct timespec ts = { 0, 10 * 1000 * 1000 };
-            nanosleep(&ts, NULL);
-        }
+        if (now_ms() - start > 5000)
+            break;
+        struct pollfd p = { .fd = fd, .events = POLLPRI };
+        if (poll(&p, 1, 50) < 0 && errno != EINTR)
+            return tr_fail(err, errno, "poll %s", ev);
     }
     return tr_failx(err, "%s: \"frozen %d\" not reached within 5s", ev, frozen ? 1 : 0);
 }
