@@ -3,7 +3,17 @@
 
 load helpers
 
-@test "hostname and domainname" {
+@test "hostname" {
+	update_config '.hostname = "box-1"'
+	run_container /probe hostname
+	assert_status 0
+	assert_kv hostname box-1
+	# the host's is untouched
+	[ "$(hostname)" != box-1 ] || fail "host hostname changed"
+}
+
+@test "domainname" {
+	known_difference runc "runc 1.1.5 ignores domainname (added in runc 1.2)"
 	update_config '.hostname = "box-1" | .domainname = "example.test"'
 	run_container /probe hostname
 	assert_status 0
@@ -92,8 +102,12 @@ load helpers
 	update_config ".process.rlimits = [{type: \"RLIMIT_NOFILE\", soft: $((hard + 1000)), hard: $((hard + 1000))}]"
 	run_container /probe rlimits
 	assert_failure
-	assert_contains "$stderr" "RLIMIT_NOFILE"
+	assert_contains "${stderr,,}" rlimit
 	assert_no_leak "$ID"
+	# runc says "error setting rlimit type 7": the name is checked on tinyrun only
+	if is_tinyrun; then
+		assert_contains "$stderr" RLIMIT_NOFILE
+	fi
 }
 
 @test "oomScoreAdj" {
