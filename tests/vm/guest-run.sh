@@ -41,6 +41,9 @@ setup_pid1() {
     mount -t tmpfs -o mode=1777 tmpfs /dev/shm
     mount -t mqueue mqueue /dev/mqueue
     mount -t tmpfs -o mode=755 tmpfs /run
+    # A real tmpfs: names created under an overlay dir merged with the 9p lower cost a 9p lookup.
+    # The host's /tmp is therefore not visible in the VM.
+    mount -t tmpfs -o mode=1777 tmpfs /tmp
     mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || { log "cannot mount cgroup2"; return 1; }
     local c enable=""
     for c in $(cat /sys/fs/cgroup/cgroup.controllers); do enable="$enable +$c"; done
@@ -59,6 +62,16 @@ bind_modules() {
     mkdir -p "/lib/modules/$KVER" && mount --bind "$KMODDIR" "/lib/modules/$KVER"
 }
 
+# The integration suites copy their rootfs template (helpers.bash: TINYRUN_TEST_CACHE) for every
+# test; reading it through 9p costs seconds per copy under TCG, from tmpfs a fraction of that.
+# run.sh builds the cache on the host, so the VM never compiles the probe.
+stage_test_cache() {
+    local src=${TINYRUN_TEST_CACHE:-/var/tmp/tinyrun-itest-cache}
+    [ -d "$src/rootfs" ] || return 0
+    mkdir -p /tinyrun-cache && mount -t tmpfs -o mode=755 tmpfs /tinyrun-cache || return 0
+    cp -a "$src/." /tinyrun-cache/ && export TINYRUN_TEST_CACHE=/tinyrun-cache
+}
+
 main() {
     # shellcheck source=/dev/null
     . "$JOB/job.env" || { log "no job.env"; power_off 125; }
@@ -66,6 +79,7 @@ main() {
         setup_pid1 || { echo 125 > "$OUT/status"; power_off 125; }
     fi
     bind_modules
+    stage_test_cache
     local t0 t1 rc
     t0=$(date +%s.%N)
     log "boot done in $(cut -d' ' -f1 /proc/uptime)s; running: ${JOB_CMD[*]}"

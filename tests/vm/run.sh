@@ -31,6 +31,7 @@ RUNTIME=${RUNTIME:-$TOP/tinyrun}
 TIMEOUT=${TINYRUN_VM_TIMEOUT:-420}
 MEM=${TINYRUN_VM_MEM:-1024}
 SMP=${TINYRUN_VM_SMP:-2}
+CPU=${TINYRUN_VM_CPU:-max}
 keep=0
 user_cmd=()
 
@@ -244,12 +245,12 @@ run_vm() {
     { for n in JOB_CWD JOB_TIMEOUT KMODDIR KVER; do declare -p $n; done
       declare -p JOB_CMD JOB_ENV; } | sed 's/^declare /declare -g /' > "$job/job.env"
     [ "$v" = systemd ] && write_systemd_units "$job"
-    append="console=ttyS0 quiet loglevel=3 panic=-1 tinyrun.variant=$v${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
+    append="console=ttyS0 quiet loglevel=3 panic=-1 ${TINYRUN_VM_KARGS-mitigations=off} tinyrun.variant=$v${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
     if [ "$v" = systemd ]; then
         append="$append systemd.unit=tinyrun-vmtest.target systemd.unified_cgroup_hierarchy=1"
         append="$append systemd.show_status=0 systemd.log_level=warning systemd.journald.forward_to_console=0"
     fi
-    timeout -k 10 $((TIMEOUT + 90)) qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp "$SMP" \
+    timeout -k 10 $((TIMEOUT + 90)) qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" \
         -display none -no-reboot -monitor none -serial "file:$job/console.log" \
         -kernel "$VMLINUZ" -initrd "$INITRD" -append "$append" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -277,6 +278,18 @@ run_vm() {
     note "[$v] VM wall $(elapsed "$t0")s; guest uptime at end ${guest_times%% *}s, command ${guest_times##* }s; status $VM_RC"
 }
 
+# Build the integration suites' probe and rootfs template on the host (gcc under TCG is slow);
+# guest-run.sh copies that cache into a tmpfs.
+prebuild_test_cache() {
+    local t0
+    t0=$(now)
+    [ -f "$TOP/tests/integration/helpers.bash" ] || return 0
+    (cd "$TOP/tests/integration" && bash -c 'bats_require_minimum_version() { :; }
+        . ./helpers.bash && build_probe') >/dev/null 2>&1 \
+        || note "warning: building the integration test cache on the host failed"
+    note "integration test cache ready in $(elapsed "$t0")s"
+}
+
 # Merge the TAP streams of several variants into one: renumber, prefix with [variant], one plan.
 merge_tap() {
     awk -v out_n_file="$1" '
@@ -296,6 +309,7 @@ main() {
     ensure_prereqs
     prepare_kernel
     build_initramfs
+    prebuild_test_cache
     tapdir=$(mktemp -d /tmp/tinyrun-vm-tap.XXXXXX)
     [ -x "$RUNTIME" ] || note "warning: RUNTIME $RUNTIME is not executable; tests will skip or fail"
     for v in "${variants[@]}"; do
@@ -315,6 +329,10 @@ main() {
         [ "$VM_RC" = 0 ] || rc=1
         cp "$VM_JOB/out/tap" "$tapdir/tinyrun-vm-tap.$v"
         files+=("$tapdir/tinyrun-vm-tap.$v")
+        if [ "$VM_RC" = 124 ] || [ "$VM_RC" = 137 ]; then
+            printf 'not ok %d - [%s] the command timed out after %ss in the VM (TINYRUN_VM_TIMEOUT)\n' \
+                $(( $(grep -cE '^(not )?ok ' "$tapdir/tinyrun-vm-tap.$v") + 1 )) "$v" "$TIMEOUT" >> "$tapdir/tinyrun-vm-tap.$v"
+        fi
         if [ "$VM_RC" != 0 ] && [ -s "$VM_JOB/out/stderr" ]; then
             echo "# stderr of the command in the $v VM:" >> "$tapdir/tinyrun-vm-tap.$v"
             tail -n 60 "$VM_JOB/out/stderr" | sed 's/^/#   /' >> "$tapdir/tinyrun-vm-tap.$v"
