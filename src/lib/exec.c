@@ -48,6 +48,7 @@ struct exec_job {
     pid_t pid;
     int pidfd, pty_master;
     bool rootless;
+    const char *root;                  /* state root */
 };
 
 /* --env KEY=VAL replaces KEY from the container's env or is appended. */
@@ -190,6 +191,10 @@ static int prepare(struct exec_job *j, struct tr_err *err)
         return tr_failx(err, "exec: --tty with --detach needs --console-socket");
     if (caps_plan_from_spec(j->proc.capabilities, "process.capabilities", &j->caps, err) < 0)
         return -1;
+    if (l && l->seccomp) {
+        _cleanup_free_ char *cache = xasprintf("%s/.seccomp-cache", j->root);
+        seccomp_set_cache_dir(cache);
+    }
     if (seccomp_compile(l ? l->seccomp : NULL, "linux.seccomp", &j->seccomp, err) < 0)
         return -1;
     if (j->c.rs->cgroup && !(j->cg = cgroup_load(j->c.rs->cgroup, err)))
@@ -367,6 +372,7 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
     int rc;
     *exit_code = 0;
     j.rootless = tr_is_rootless(ctx);
+    j.root = tr_state_root(ctx);
     forwardable_signals(&set);
     if (state_open(tr_state_root(ctx), o->id, false, &j.c, err) < 0)
         return -1;

@@ -18,8 +18,8 @@ int state_validate_id(const char *id, struct tr_err *err)
 {
     if (!id || !*id)
         return tr_failx(err, "missing container ID");
-    if (streq(id, ".") || streq(id, "..") || strlen(id) > 1024)
-        return tr_failx(err, "invalid container ID \"%s\"", id);
+    if (id[0] == '.' || strlen(id) > 1024)
+        return tr_failx(err, "invalid container ID \"%s\": it may not start with '.' (reserved for the runtime's own files)", id);
     for (const char *p = id; *p; p++)
         if (!isalnum((unsigned char) *p) && !strchr("_+-.", *p))
             return tr_failx(err, "invalid container ID \"%s\": use only letters, digits and _+-.", id);
