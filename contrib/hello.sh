@@ -3,11 +3,9 @@
 # Usage: contrib/hello.sh [path-to-tinyrun]   (as root)
 set -eu
 TINYRUN=${1:-$(command -v tinyrun || echo /usr/local/bin/tinyrun)}
-BUSYBOX=$(command -v busybox || true)
-[ -x /bin/busybox ] && BUSYBOX=/bin/busybox
-if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
-    [ -x /bin/busybox ] || { echo "hello.sh: needs busybox-static (apt-get install busybox-static)" >&2; exit 1; }
-fi
+case $TINYRUN in /*) ;; */*) TINYRUN=$(pwd)/$TINYRUN ;; esac
+BUSYBOX=/bin/busybox   # from busybox-static: no shared library needed inside the rootfs
+[ -x "$BUSYBOX" ] || { echo "hello.sh: $BUSYBOX missing; apt-get install busybox-static" >&2; exit 1; }
 bundle=$(mktemp -d /tmp/tinyrun-hello.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 mkdir -p "$bundle/rootfs/bin"
