@@ -223,11 +223,13 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
         state_close(&c);
         return tr_failx(err, "container %s: container not running", id);
     }
-    if (all && c.rs->cgroup) {
-        struct cgroup_mgr *m = cgroup_load(c.rs->cgroup, err);
-        rc = m ? cgroup_kill_all(m, sig, err) : -1;
-        cgroup_free(m);
+    struct cgroup_mgr *m = all && c.rs->cgroup ? cgroup_load(c.rs->cgroup, err) : NULL;
+    if (all && c.rs->cgroup && !m) {
+        rc = -1;
+    } else if (m && !cgroup_is_disabled(m)) {
+        rc = cgroup_kill_all(m, sig, err);
     } else {
+        /* No cgroup to walk (rootless without a writable hierarchy): the init is all we know. */
         int pidfd = state_open_pidfd(&c);
         if (pidfd < 0) {
             rc = tr_failx(err, "container %s: container not running", id);
@@ -238,6 +240,7 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
             close(pidfd);
         }
     }
+    cgroup_free(m);
     state_close(&c);
     return rc;
 }
