@@ -5,7 +5,9 @@
 # --detach, kill, pause/resume, delete).
 #
 # The daemon is private: its own config.toml (root, state, grpc/ttrpc sockets, opt dir under
-# $CLIENT_DIR; the CRI plugin disabled), its own namespace, runtime --root and fifo dir.
+# $CLIENT_DIR; the CRI plugin disabled), its own namespace, runtime --root and fifo dir, and it
+# runs with ctr in a private mount+network namespace whose /run is a tmpfs (start_holder), so
+# the shim sockets (/run/containerd/s) and any default paths stay out of the host.
 
 load helpers
 
@@ -38,7 +40,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/opt"
 EOF
-	containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
+	start_holder || skip "cannot make a private mount+network namespace (unshare): $(cat "$d/holder.log")"
+	# nsenter directly (not the in_holder function) so that $! is containerd itself.
+	nsenter -t "$HOLDER_PID" -m -n -- containerd --config "$d/config.toml" </dev/null >"$d/containerd.log" 2>&1 3>&- &
 	echo $! >"$d/containerd.pid"
 	if ! wait_for 100 ctr --address "$d/containerd.sock" version; then
 		cat "$d/containerd.log" >&3
@@ -60,6 +64,7 @@ teardown_file() {
 		done
 	fi
 	stop_pidfile "$CLIENT_DIR/containerd.pid"
+	stop_holder
 	left=$(procs_under "$CLIENT_DIR")
 	if [ -n "$left" ]; then
 		echo "# processes left behind: $left" >&3
@@ -83,7 +88,12 @@ teardown() {
 
 # ctrx ARG...: ctr on the private daemon, in the test namespace.
 ctrx() {
-	ctr --address "$CLIENT_DIR/containerd.sock" --namespace tinyrun-test "$@"
+	in_holder ctr --address "$CLIENT_DIR/containerd.sock" --namespace tinyrun-test "$@"
+}
+
+# ctr_cmdline: the same as a shell command line, for in_pty.
+ctr_cmdline() {
+	echo "nsenter -t $HOLDER_PID -m -n -- ctr --address $CLIENT_DIR/containerd.sock --namespace tinyrun-test"
 }
 
 # ctr_run [CTR-RUN-FLAGS...] -- CMD...: `ctr run` of the test image under $ID with $RUNTIME.
@@ -161,7 +171,7 @@ start_sleeper() {
 
 @test "containerd: ctr task exec --tty gets a terminal" {
 	start_sleeper
-	run in_pty "ctr --address $D/containerd.sock --namespace tinyrun-test tasks exec --tty --exec-id t1 --fifo-dir $D/fifo $ID sh -c 'tty; test -t 0 && echo stdin-is-tty; stty size'"
+	run in_pty "$(ctr_cmdline) tasks exec --tty --exec-id t1 --fifo-dir $D/fifo $ID sh -c 'tty; test -t 0 && echo stdin-is-tty; stty size'"
 	assert_status 0
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/"
@@ -169,7 +179,7 @@ start_sleeper() {
 }
 
 @test "containerd: ctr run --tty gets a terminal" {
-	run in_pty "ctr --address $D/containerd.sock --namespace tinyrun-test run --rm --tty --runc-binary $RUNTIME --runc-root $D/runtime-root --fifo-dir $D/fifo $IMAGE $ID sh -c 'tty; test -t 1 && echo stdout-is-tty; exit 4'"
+	run in_pty "$(ctr_cmdline) run --rm --tty --runc-binary $RUNTIME --runc-root $D/runtime-root --fifo-dir $D/fifo $IMAGE $ID sh -c 'tty; test -t 1 && echo stdout-is-tty; exit 4'"
 	assert_status 4
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/0"
@@ -206,7 +216,7 @@ start_sleeper() {
 
 @test "containerd: kill --all reaches exec'd processes too" {
 	start_sleeper
-	ctrx tasks exec -d --exec-id bg --fifo-dir "$D/fifo" "$ID" sleep 3601 </dev/null >/dev/null 2>&1 &
+	ctrx tasks exec -d --exec-id bg --fifo-dir "$D/fifo" "$ID" sleep 3601 </dev/null >/dev/null 2>&1 3>&- &
 	local tries=50
 	while [ "$tries" -gt 0 ] && ! pgrep -f 'sleep 3601' >/dev/null; do
 		sleep 0.1

@@ -72,6 +72,32 @@ new_client_dir() {
 	export CLIENT_DIR
 }
 
+# start_holder: a long-lived process in a private mount and network namespace, holding them for
+# the whole suite. The daemon and every client command of the suite run in it (in_holder), so
+# their mounts (overlay snapshots, netns files), /run (a private tmpfs there: runtime default
+# roots, shim sockets, xtables lock) and network (bridges, iptables rules) never reach the host,
+# and all of it disappears when the last process in the namespaces exits.
+start_holder() {
+	local pidfile=$CLIENT_DIR/holder.pid
+	unshare --mount --net --propagation private -- sh -c '
+		mount -t tmpfs -o mode=755,size=64m tinyrun-clients-run /run &&
+		mkdir -p /run/lock && ip link set lo up && echo $$ >"$1.tmp" && mv "$1.tmp" "$1" &&
+		exec sleep 1000000' sh "$pidfile" </dev/null >"$CLIENT_DIR/holder.log" 2>&1 3>&- &
+	wait_for 50 test -s "$pidfile" || return 1
+	HOLDER_PID=$(cat "$pidfile")
+	export HOLDER_PID
+}
+
+# in_holder CMD...: run CMD in the suite's mount and network namespaces.
+in_holder() {
+	nsenter -t "$HOLDER_PID" -m -n -- "$@"
+}
+
+# stop_holder: end the holder (the namespaces go away with their last process).
+stop_holder() {
+	stop_pidfile "$CLIENT_DIR/holder.pid" 20
+}
+
 # wait_for TENTHS CMD...: poll CMD until it succeeds.
 wait_for() {
 	local tries=$1
