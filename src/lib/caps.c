@@ -80,9 +80,14 @@ static int caps_set_mask(char *const *names, size_t n, const char *json_prefix, 
     *mask = 0;
     for (size_t i = 0; i < n; i++) {
         int c = cap_from_name(names[i]);
-        if (c < 0)
-            return tr_failx(err, "%s.%s[%zu]: unknown capability \"%s\"", json_prefix, set, i,
-                            names[i] ? names[i] : "");
+        if (c < 0) {
+            /* runtime-spec 1.2 config.md: a value that cannot be mapped MUST be logged as a
+             * warning and runtimes SHOULD NOT fail (runc does the same; nerdctl passes
+             * unknown --cap-add names on). */
+            tr_warn("%s.%s[%zu]: unknown capability \"%s\"; ignored", json_prefix, set, i,
+                    names[i] ? names[i] : "");
+            continue;
+        }
         if (c > last_cap) {
             tr_warn("%s.%s[%zu]: capability %s is not supported by the running kernel "
                     "(cap_last_cap is %d); ignored", json_prefix, set, i, names[i], last_cap);

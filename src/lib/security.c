@@ -161,6 +161,17 @@ static int personality_value(const char *domain)
     return -1;
 }
 
+/* runtime-spec config-linux.md: maskedPaths/readonlyPaths are absolute container paths. A
+ * relative one would be resolved against whatever the init's cwd is: refuse it up front. */
+static int validate_abs_paths(char *const *v, size_t n, const char *field, struct tr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!v[i] || v[i][0] != '/')
+            return tr_failx(err, "linux.%s[%zu]: \"%s\" is not an absolute path", field, i,
+                            v[i] ? v[i] : "");
+    return 0;
+}
+
 int security_validate(const struct oci_spec *spec, struct tr_err *err)
 {
     if (spec->process && validate_process(spec->process, err) < 0)
@@ -168,6 +179,9 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err)
     const struct oci_linux *l = spec->linux_;
     if (!l)
         return 0;
+    if (validate_abs_paths(l->masked_paths, l->masked_paths_len, "maskedPaths", err) < 0 ||
+        validate_abs_paths(l->readonly_paths, l->readonly_paths_len, "readonlyPaths", err) < 0)
+        return -1;
     if (l->mount_label && *l->mount_label && !selinux_enabled())
         return tr_failx(err, "linux.mountLabel: \"%s\" requested but SELinux is not enabled on "
                         "this host", l->mount_label);
