@@ -318,16 +318,18 @@ cgroup_dirs_of() {
 	find /sys/fs/cgroup -maxdepth 5 -type d -name "*$1*" 2>/dev/null
 }
 
-# procs_of_test: processes that belong to this test's containers or runtime invocations:
-# their command line names our private root or bundle, or they are a runc init stage.
+# procs_of_test [ID]: processes left by this test: their command line names our private root or
+# bundle (a runtime or its cloned init before exec), or they sit in a cgroup named after ID (the
+# container's own processes after exec).
 procs_of_test() {
 	local f pid cmd
 	# grep matches its own command line too; it has exited (and is skipped) by the time we read.
-	for f in $(grep -lsaF -e "$ROOT" -e "$BUNDLE" /proc/[0-9]*/cmdline); do
+	for f in $(grep -lsaF -e "$ROOT" -e "$BUNDLE" /proc/[0-9]*/cmdline) \
+		${1:+$(grep -lsF -e "/$1" /proc/[0-9]*/cgroup)}; do
 		pid=${f#/proc/}
-		pid=${pid%/cmdline}
+		pid=${pid%/*}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$f") || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
 		[ -n "$cmd" ] && echo "$pid: $cmd"
 	done
 }
@@ -342,7 +344,7 @@ assert_no_leak() {
 	if [ -n "$left" ]; then
 		fail "cgroup dirs left behind for $id: $left" || return 1
 	fi
-	left=$(procs_of_test)
+	left=$(procs_of_test "$id")
 	if [ -n "$left" ]; then
 		fail "processes left behind: $left" || return 1
 	fi
