@@ -128,11 +128,16 @@ build_probe() {
 			gcc -static -O2 -Wall -Wextra -o "$TEST_CACHE/probe.tmp" "$src" &&
 				mv "$TEST_CACHE/probe.tmp" "$TEST_CACHE/probe"
 		fi
-		local tpl=$TEST_CACHE/rootfs
+		local tpl=$TEST_CACHE/rootfs new=$TEST_CACHE/rootfs.new.$$
 		if [ ! -e "$tpl/.complete" ] || [ "$TEST_CACHE/probe" -nt "$tpl/.complete" ] ||
 			[ "${BASH_SOURCE[0]}" -nt "$tpl/.complete" ]; then
-			rm -rf "$tpl"
-			make_rootfs "$tpl" && touch "$tpl/.complete"
+			# built aside and swapped in, so that a reader never sees half a template
+			rm -rf "$new"
+			make_rootfs "$new" && touch "$new/.complete" || return 1
+			rm -rf "$TEST_CACHE/rootfs.old"
+			[ ! -e "$tpl" ] || mv "$tpl" "$TEST_CACHE/rootfs.old"
+			mv "$new" "$tpl"
+			rm -rf "$TEST_CACHE/rootfs.old"
 		fi
 	) 9>"$TEST_CACHE/.lock"
 }
@@ -201,10 +206,12 @@ base_config() {
 # setup_bundle [DIR]: make a bundle (default $BATS_TEST_TMPDIR/bundle) and set $BUNDLE.
 setup_bundle() {
 	BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
-	build_probe
+	build_probe || fail "cannot build the probe or the rootfs template in $TEST_CACHE" || return 1
 	mkdir -p "$BUNDLE"
-	cp -a "$TEST_CACHE/rootfs" "$BUNDLE/rootfs"
+	# a shared lock: no rebuild swaps the template while it is being copied
+	flock -s "$TEST_CACHE/.lock" cp -a "$TEST_CACHE/rootfs" "$BUNDLE/rootfs"
 	rm -f "$BUNDLE/rootfs/.complete"
+	[ -x "$BUNDLE/rootfs/probe" ] || fail "no /probe in $BUNDLE/rootfs" || return 1
 	base_config >"$BUNDLE/config.json"
 }
 
