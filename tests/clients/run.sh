@@ -26,7 +26,7 @@ fi
 declare -A need=(
 	[containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd
 	[podman]=podman [conmon]=conmon [netavark]=netavark [aardvark-dns]=aardvark-dns
-	[dockerd]=docker.io [docker-init]=tini
+	[dockerd]=docker.io [docker-init]=docker.io
 	[newuidmap]=uidmap [slirp4netns]=slirp4netns [iptables]=iptables
 	[script]=bsdutils [jq]=jq [gcc]=gcc
 )
