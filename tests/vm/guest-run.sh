@@ -41,9 +41,6 @@ setup_pid1() {
     mount -t tmpfs -o mode=1777 tmpfs /dev/shm
     mount -t mqueue mqueue /dev/mqueue
     mount -t tmpfs -o mode=755 tmpfs /run
-    # A real tmpfs: names created under an overlay dir merged with the 9p lower cost a 9p lookup.
-    # The host's /tmp is therefore not visible in the VM.
-    mount -t tmpfs -o mode=1777 tmpfs /tmp
     mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || { log "cannot mount cgroup2"; return 1; }
     local c enable=""
     for c in $(cat /sys/fs/cgroup/cgroup.controllers); do enable="$enable +$c"; done

@@ -5,7 +5,8 @@
 #                   [-- COMMAND ARGS...]
 #
 # Variants:
-#   v2       busybox initramfs -> host root over 9p (read-only, tmpfs overlay) -> switch_root into
+#   v2       busybox initramfs -> host root over 9p (read-only, tmpfs overlay; /tmp is a fresh
+#            tmpfs, so the host's /tmp is not visible in the VM) -> switch_root into
 #            tests/vm/guest-run.sh as PID 1; pure cgroup v2 at /sys/fs/cgroup, no systemd.
 #            Default command: bats --tap tests/integration/cgroups.bats
 #   systemd  same root, but /lib/systemd/systemd as PID 1 (unified hierarchy); a oneshot unit
@@ -194,7 +195,8 @@ e2scrub_reap.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.time
 e2scrub_all.timer fstrim.timer man-db.timer systemd-tmpfiles-clean.timer
 systemd-remount-fs.service systemd-fsck-root.service systemd-hwdb-update.service
 systemd-journal-catalog-update.service ldconfig.service systemd-update-done.service
-getty.target serial-getty@ttyS0.service console-getty.service"
+getty.target serial-getty@ttyS0.service console-getty.service apparmor.service
+systemd-journal-flush.service"
 
 write_systemd_units() {
     local job=$1
@@ -248,7 +250,7 @@ run_vm() {
     append="console=ttyS0 quiet loglevel=3 panic=-1 ${TINYRUN_VM_KARGS-mitigations=off} tinyrun.variant=$v${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
     if [ "$v" = systemd ]; then
         append="$append systemd.unit=tinyrun-vmtest.target systemd.unified_cgroup_hierarchy=1"
-        append="$append systemd.show_status=0 systemd.log_level=warning systemd.journald.forward_to_console=0"
+        append="$append systemd.show_status=0 systemd.log_level=${TINYRUN_VM_SD_LOG:-warning} systemd.journald.forward_to_console=0"
     fi
     timeout -k 10 $((TIMEOUT + 90)) qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "$MEM" -smp "$SMP" \
         -display none -no-reboot -monitor none -serial "file:$job/console.log" \
