@@ -7,22 +7,6 @@
 
 load helpers
 
-# helpers.bash's procs_of_test forks `tr` once per process; under qemu's TCG that is ~0.1 s each,
-# i.e. seconds per leak check. Same result without a fork.
-procs_of_test() {
-	local p cmd a
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" = "$$" ] && continue
-		[ "${p#/proc/}" = "$BASHPID" ] && continue
-		a=()
-		mapfile -d '' -t a 2>/dev/null <"$p/cmdline" || continue
-		cmd="${a[*]} "
-		case "$cmd" in
-		*"$ROOT"* | *"$BUNDLE"*) echo "${p#/proc/}: $cmd" ;;
-		esac
-	done
-}
-
 # Every runtime call of this file uses the systemd driver (teardown's delete --force too).
 runtime() {
 	"$RUNTIME" --systemd-cgroup --root "$ROOT" "$@"
