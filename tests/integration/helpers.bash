@@ -337,8 +337,9 @@ procs_of_test() {
 		pid=${pid%/*}
 		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
 		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
-		[ -n "$cmd" ] && echo "$pid: $cmd"
+		[ -z "$cmd" ] || echo "$pid: $cmd"
 	done
+	return 0
 }
 
 # assert_no_leak ID: no state dir, no cgroup dir for ID and no process of this test.
