@@ -23,9 +23,15 @@ host_mounted() {
 	ln -s "$target" "$BUNDLE/rootfs/evil"
 	update_config '.mounts += [{destination: "/evil", type: "tmpfs", source: "tmpfs", options: ["nosuid"]}]'
 	run_container /bin/sh -c 'echo marker >/evil/marker && ls -A /evil | tr "\n" " "; echo'
-	assert_status 0
-	# inside, /evil is the new tmpfs (no host file in it)
-	assert_equal "$output" "marker "
+	# Either the mount is made inside the rootfs (runc, tinyrun) or refused (crun 1.8.1 says
+	# "openat2 `evil`: No such file or directory"); never on the host.
+	if [ "$status" -eq 0 ]; then
+		# inside, /evil is the new tmpfs (no host file in it)
+		assert_equal "$output" "marker "
+	else
+		is_tinyrun && fail "tinyrun should make the mount inside the rootfs: $stderr"
+		assert_no_leak "$ID"
+	fi
 	host_mounted "$target" && fail "a mount landed on the host at $target"
 	[ ! -e "$target/marker" ] || fail "the container wrote into the host directory"
 	assert_equal "$(ls -A "$target" | tr '\n' ' ')" "file " "host directory contents"
@@ -43,7 +49,8 @@ host_mounted() {
 		{destination: \"/evil-rel/sub\", type: \"bind\", source: \"$src\", options: [\"bind\", \"ro\"]},
 		{destination: \"/evil-rel\", type: \"tmpfs\", source: \"tmpfs\"}]"
 	run_container /bin/sh -c 'ls -A /evil-rel | tr "\n" " "; echo'
-	assert_status 0
+	# made inside the rootfs (runc, tinyrun) or refused (crun); never on the host
+	is_tinyrun && assert_status 0
 	host_mounted "$target" && fail "a tmpfs landed on the host at $target"
 	host_mounted "$target/sub" && fail "a bind mount landed on the host at $target/sub"
 	[ ! -e "$target/sub/payload" ] || fail "the bind source became visible on the host"
@@ -60,7 +67,8 @@ host_mounted() {
 	update_config '.mounts += [{destination: "/a", type: "bind", source: "'"$BUNDLE"'/rootfs/a", options: ["rbind"]},
 		{destination: "/a/b", type: "tmpfs", source: "tmpfs"}]'
 	run_container /bin/sh -c 'touch /a/b/inside && echo ok'
-	assert_status 0
+	# made inside the rootfs (runc, tinyrun) or refused (crun); never on the host
+	is_tinyrun && assert_status 0
 	host_mounted "$target" && fail "a mount landed on the host at $target"
 	[ ! -e "$target/inside" ] || fail "the container wrote into the host directory"
 }

@@ -56,6 +56,7 @@ ensure_test_user() {
 # Default: the config of `RUNTIME spec --rootless` made by the user inside its user namespace
 # (as RootlessKit's child would), adjusted for the test; "plain": the root-style base config.
 rootless_bundle() {
+	known_difference crun "crun 1.8.1 needs the runtimes/crun wrapper on this cgroup v1 hybrid host, and the wrapper needs real root"
 	ensure_test_user
 	RL=$(mktemp -d /tmp/tinyrun-rootless.XXXXXX)
 	chmod 755 "$RL"
@@ -64,7 +65,11 @@ rootless_bundle() {
 	mkdir -p "$ROOT" "$RL/xdg"
 	chmod 700 "$RL/xdg"
 	chown -R "$TEST_USER:" "$RL"
-	if [ "${1:-}" != plain ]; then
+	if [ "${1:-}" = plain ]; then
+		# only uid/gid 0 are mapped by unshare --map-root-user: devpts cannot use gid=5
+		update_config '(.mounts[] | select(.destination == "/dev/pts") | .options) -= ["gid=5"]'
+		chown "$TEST_USER:" "$BUNDLE/config.json"
+	else
 		rm "$BUNDLE/config.json"
 		in_userns 'cd "$BUNDLE" && "$RUNTIME" spec --rootless' || fail "spec --rootless failed" || return 1
 		update_config '.process.terminal = false | .root.readonly = false
@@ -143,6 +148,7 @@ open_path_to() {
 }
 
 @test "userns: joining another container's user namespace by path" {
+	known_difference runc "runc 1.1.5 wants uidMappings even for a user namespace joined by path"
 	open_path_to "$BUNDLE/rootfs"
 	chmod 755 "$BUNDLE" "$BUNDLE/rootfs"
 	update_config '.linux.namespaces += [{type: "user"}]
@@ -282,6 +288,7 @@ exec_in_userns_test() {
 }
 
 @test "rootless (unshare shape): sysfs is bound when the netns is not ours (no network namespace)" {
+	known_difference runc "runc 1.1.5 mounts sysfs anyway and fails with EPERM (runc#3672)"
 	rootless_bundle plain
 	ID=$(new_id)
 	update_config '.linux.namespaces |= map(select(.type != "network"))
@@ -297,6 +304,7 @@ exec_in_userns_test() {
 }
 
 @test "rootless (unshare shape): a read-only bind of a nosuid,nodev,noexec source keeps the locked flags" {
+	known_difference runc "runc 1.1.5 remounts without the locked flags and fails with EPERM (fixed in runc 1.2)"
 	rootless_bundle plain
 	LOCKED=$RL/locked
 	mkdir -p "$LOCKED" "$BUNDLE/rootfs/mnt/locked"
@@ -323,8 +331,11 @@ exec_in_userns_test() {
 	ID=$(new_id)
 	run_in_userns "\"\$RUNTIME\" --root \"\$ROOT\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null"
 	assert_failure
-	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
-	is_tinyrun && assert_contains "$stderr" /no/such/binary
+	assert_contains "$stderr" /no/such/binary
+	# runc adds a warning line about the missing memory cgroup
+	if is_tinyrun; then
+		[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	fi
 	assert_no_leak "$ID"
 }
 

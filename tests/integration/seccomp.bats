@@ -202,6 +202,7 @@ notify_profile() {
 }
 
 @test "notify: NOTIFY without listenerPath is refused" {
+	known_difference crun "crun 1.8.1 accepts it (the filter then kills nothing: no listener)"
 	set_seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
 	fails_cleanly linux.seccomp.listenerPath
 }
@@ -212,6 +213,7 @@ notify_profile() {
 }
 
 @test "notify: the agent gets one ContainerProcessState with the fd, its errno reaches mkdir" {
+	known_difference crun "crun 1.8.1 does not deliver exactly one ContainerProcessState at create (none at create, or one per notified process)"
 	sock=$BATS_TEST_TMPDIR/agent.sock states=$BATS_TEST_TMPDIR/states
 	start_agent "$sock" "$states" --mkdir-errno 122
 	notify_profile "$sock" '["mkdir", "mkdirat"]'
@@ -246,6 +248,7 @@ notify_profile() {
 }
 
 @test "notify: close and fcntl notified too: no deadlock (bounded by timeout)" {
+	known_difference crun "crun 1.8.1 does not deliver exactly one ContainerProcessState at create (none at create, or one per notified process)"
 	sock=$BATS_TEST_TMPDIR/agent.sock states=$BATS_TEST_TMPDIR/states
 	start_agent "$sock" "$states" --mkdir-errno 13
 	# nerdctl's bypass4netns list plus mkdir
@@ -261,6 +264,7 @@ notify_profile() {
 }
 
 @test "notify: exec sends a new fd with status running; the agent's errno applies to the exec'd process" {
+	known_difference crun "crun 1.8.1 does not deliver exactly one ContainerProcessState at create (none at create, or one per notified process)"
 	sock=$BATS_TEST_TMPDIR/agent.sock states=$BATS_TEST_TMPDIR/states
 	start_agent "$sock" "$states" --mkdir-errno 122
 	notify_profile "$sock" '["mkdir", "mkdirat"]'
@@ -287,6 +291,7 @@ notify_profile() {
 }
 
 @test "notify: the listener started by a createRuntime hook (bypass4netns shape) is used" {
+	known_difference crun "crun connects to listenerPath before the createRuntime hooks run (STACK-REQUIREMENTS §5): ENOENT"
 	build_agent
 	sock=$BATS_TEST_TMPDIR/hook-agent.sock states=$BATS_TEST_TMPDIR/states
 	[ ! -e "$sock" ] || fail "socket exists before the hook"
