@@ -188,6 +188,25 @@ fails_cleanly() {
 	assert_equal "$(cat /proc/sys/kernel/domainname)" "$host" "host domainname"
 }
 
+@test "sysctl: kernel.hostname in a new uts ns (no hostname field), host value unchanged" {
+	known_difference runc "runc 1.1.5 refuses kernel.hostname (conflicts with the hostname field)"
+	host=$(cat /proc/sys/kernel/hostname)
+	update_config 'del(.hostname) | .linux.sysctl = {"kernel.hostname": "from-sysctl"}'
+	run_container /bin/sh -c '/probe sysctl kernel.hostname; hostname'
+	assert_status 0
+	assert_kv kernel.hostname from-sysctl
+	assert_equal "${lines[1]}" from-sysctl
+	assert_equal "$(cat /proc/sys/kernel/hostname)" "$host" "host hostname"
+}
+
+@test "sysctl: kernel.hostname without a uts namespace is an error" {
+	update_config 'del(.hostname) | .linux.namespaces |= map(select(.type != "uts"))
+		| .linux.sysctl = {"kernel.hostname": "from-sysctl"}'
+	host=$(cat /proc/sys/kernel/hostname)
+	fails_cleanly kernel.hostname
+	assert_equal "$(cat /proc/sys/kernel/hostname)" "$host" "host hostname"
+}
+
 @test "sysctl: net.ipv4.ip_unprivileged_port_start=0 (nerdctl) with /proc/sys read-only" {
 	host=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	update_config '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "0"}'
