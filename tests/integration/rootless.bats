@@ -260,6 +260,28 @@ exec_in_userns_test() {
 	assert_no_leak "$ID"
 }
 
+@test "rootless (unshare shape): joining another container's network namespace by path (nerdctl --net=container:)" {
+	rootless_bundle plain
+	A=$(new_id a)
+	B=$(new_id b)
+	run_in_userns "
+		\"\$RUNTIME\" --root \"\$ROOT\" run -d --bundle \"\$BUNDLE\" $A </dev/null >/dev/null 2>&1 || exit 99
+		apid=\$(\"\$RUNTIME\" --root \"\$ROOT\" state $A | jq -r .pid)
+		echo \"anet=\$(stat -L -c %i /proc/\$apid/ns/net)\"
+		jq --arg p /proc/\$apid/ns/net '.linux.namespaces |= map(if .type == \"network\" then .path = \$p else . end)
+			| .process.args = [\"/probe\", \"ns\"]' \"\$BUNDLE/config.json\" >\"\$BUNDLE/b.json\"
+		mkdir -p \"\$BUNDLE/b\" && cp \"\$BUNDLE/b.json\" \"\$BUNDLE/b/config.json\" && cp -a \"\$BUNDLE/rootfs\" \"\$BUNDLE/b/rootfs\"
+		timeout 30 \"\$RUNTIME\" --root \"\$ROOT\" run --bundle \"\$BUNDLE/b\" $B </dev/null
+		rc=\$?
+		\"\$RUNTIME\" --root \"\$ROOT\" delete --force $A
+		exit \$rc"
+	[ "$status" -ne 99 ] || fail "run -d of A failed"
+	assert_status 0
+	assert_kv net "$(kv anet)"
+	assert_no_leak "$A"
+	assert_no_leak "$B"
+}
+
 @test "rootless (unshare shape): run with the debug log: cgroups skipped, not fatal" {
 	rootless_bundle
 	update_config '.process.args = ["/probe", "caps"]'
