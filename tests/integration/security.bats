@@ -190,6 +190,7 @@ fails_cleanly() {
 
 @test "sysctl: kernel.hostname in a new uts ns (no hostname field), host value unchanged" {
 	known_difference runc "runc 1.1.5 refuses kernel.hostname (conflicts with the hostname field)"
+	known_difference crun "crun 1.8.1 refuses kernel.hostname (conflicts with the hostname field), even without one"
 	host=$(cat /proc/sys/kernel/hostname)
 	update_config 'del(.hostname) | .linux.sysctl = {"kernel.hostname": "from-sysctl"}'
 	run_container /bin/sh -c '/probe sysctl kernel.hostname; hostname'
