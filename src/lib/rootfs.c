@@ -312,6 +312,11 @@ int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err)
         return -1;
     if ((c->no_pivot ? do_move_root(c, err) : do_pivot(c, err)) < 0)
         return -1;
+    /* The rootfs bind took its propagation from the mount holding it, not from what
+     * prepare_root_mount set on the old /: apply linux.rootfsPropagation to the new / (runc
+     * does the same after pivot_root). */
+    if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+        return tr_fail(err, errno, "linux.rootfsPropagation: set the propagation of the new /");
     return c->defer_protect ? 0 : rootfs_protect(c, err);
 }
 
