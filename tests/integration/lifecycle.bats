@@ -265,3 +265,20 @@ load helpers
 	assert_status 0
 	assert_equal "$(jq -r .status <<<"$output")" stopped
 }
+
+@test "run of a process that exits at once never fails (2 x 30 runs in parallel)" {
+	# A race between the process exiting and run's own status check must not turn a clean
+	# exit into an error (seen as "the init process exited before start" under load).
+	set_args /bin/true
+	for stream in a b; do
+		(
+			for i in $(seq 30); do
+				id=$(new_id "$stream$i")
+				runtime run --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>>"$BATS_TEST_TMPDIR/errs" ||
+					echo "run $id failed" >>"$BATS_TEST_TMPDIR/errs"
+			done
+		) &
+	done
+	wait
+	[ ! -s "$BATS_TEST_TMPDIR/errs" ] || fail "$(sort "$BATS_TEST_TMPDIR/errs" | uniq -c)"
+}
