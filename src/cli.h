@@ -70,6 +70,8 @@ void cli_init(struct cli_parser *p, int argc, char **argv, const struct cli_opt 
  * argv is exhausted (then p->pos holds the positionals), CLI_ERROR with err filled. */
 int cli_next(struct cli_parser *p, const char **value, struct tr_err *err);
 void cli_parser_free(struct cli_parser *p);
+/* Frees the parser on every return path (main returns early in many places). */
+#define _cleanup_cli_parser_ __attribute__((cleanup(cli_parser_free)))
 
 /* Check the positional count; on a mismatch fill err (CMD_USAGE style) and return -1.
  * what_missing names the first missing argument ("container ID"). */

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 {
     struct globals g = { .ctx = { .rootless = -1 }, .log_format = TR_LOG_TEXT };
     struct tr_err err = { 0 };
-    struct cli_parser p;
+    _cleanup_cli_parser_ struct cli_parser p;
     const char *val;
     int id, rc;
 
@@ -165,7 +165,6 @@ int main(int argc, char **argv)
     if (err.msg[0]) {
         (void) tr_log_init(g.log_path, g.log_format, g.ctx.debug);
         report_usage_error(NULL, err.msg);
-        cli_parser_free(&p);
         return 1;
     }
     if (tr_log_init(g.log_path, g.log_format, g.ctx.debug) < 0) {
@@ -191,7 +190,6 @@ int main(int argc, char **argv)
         if (!v) {
             _cleanup_free_ char *msg = xasprintf("unknown command \"%s\"; run tinyrun --help", verb);
             report_usage_error(NULL, msg);
-            cli_parser_free(&p);
             return 1;
         }
         tr_debug("%s: root %s", verb, g.ctx.root);
@@ -204,7 +202,6 @@ int main(int argc, char **argv)
         tr_log_error_line(err.msg);
         rc = 1;
     }
-    cli_parser_free(&p);
     fflush(stdout);
     return rc;
 }

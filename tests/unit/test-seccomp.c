@@ -190,7 +190,13 @@ static void test_default_deny(void)
     struct seccomp_plan *p = compile_ok(&s, "allow-list with defaultErrnoRet");
     char buf[512];
     int st = run_child(child_default_deny, p, buf, sizeof buf);
+#ifdef __SANITIZE_ADDRESS__
+    /* The allow-list also denies the sigaltstack and mmap that ASan's runtime calls at exit. */
+    (void) st;
+    skip("exit status under ASan: the profile denies the sanitizer runtime's exit syscalls");
+#else
     ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exited normally");
+#endif
     is_str(buf, "getpid=0 getppid=-13 nr1000=-38 process_madvise=-38 x32_getppid=-13 x32_nr1000=-38",
            "defaultErrnoRet for known syscalls, ENOSYS above the profile's newest");
     seccomp_plan_free(p);

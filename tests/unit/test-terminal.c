@@ -255,6 +255,8 @@ static void test_console_socket(void)
 
     /* No listener: a clear error naming the socket. */
     unlink(sock);
+    free(slave);
+    slave = NULL;
     master = pty_open(&slave, &err);
     ok(console_socket_send(sock, master, "/dev/pts/0", &err) < 0
        && strstr(err.msg, "connect to console socket") && err.code == ENOENT,
