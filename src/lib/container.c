@@ -79,26 +79,26 @@ void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spe
  * waits for its byte, or for the init to die. */
 static int release_init(struct tr_container *c, struct tr_err *err)
 {
-    _cleanup_close_ int fifo = openat(c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    /* The pidfd first: opening the fifo lets the init exec, and a process that exits at once
+     * may be reaped before a later pidfd_open could find it. */
     _cleanup_close_ int pidfd = state_open_pidfd(c);
-    struct pollfd p[2];
-    char byte;
-    if (fifo < 0)
-        return tr_fail(err, errno, "open %s/exec.fifo", c->dir);
     if (pidfd < 0)
         return tr_failx(err, "container %s: the init process exited before start", c->id);
-    p[0] = (struct pollfd) { .fd = fifo, .events = POLLIN };
-    p[1] = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+    _cleanup_close_ int fifo = openat(c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0)
+        return tr_fail(err, errno, "open %s/exec.fifo", c->dir);
+    struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+    char byte;
     for (;;) {
         int n = poll(p, 2, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return tr_fail(err, errno, "poll exec.fifo");
-        if (p[0].revents & POLLIN)
+        /* An init that wrote its byte and exec'd a process that exits at once fires both; the
+         * byte may land between poll's two checks, so the read decides, not revents. */
+        if (p[0].revents & POLLIN || p[1].revents)
             break;
-        if (p[1].revents)
-            return tr_failx(err, "container %s: the init process exited before start", c->id);
     }
     if (read(fifo, &byte, 1) != 1)
         return tr_failx(err, "container %s: the init process exited before start", c->id);
