@@ -193,19 +193,11 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
     struct spawn_req r = { .clone_flags = j->ns.new_flags, .cgroup_fd = cgroup_leaf_fd(j->cg), .pidfd = &j->pidfd };
-    struct tr_err e2;
     int used_cgroup_fd = 0;
-    if (ns_parent_enter(&j->ns, err) < 0) {
-        ns_parent_restore(&j->ns, &e2);
+    if (ns_spawn(&j->ns, &r, &j->pid, &used_cgroup_fd, err) < 0)
         return -1;
-    }
-    j->pid = spawn_process(&r, &used_cgroup_fd, err);
     if (j->pid == 0)
         run_child(j);
-    if (ns_parent_restore(&j->ns, j->pid < 0 ? &e2 : err) < 0 && j->pid > 0)
-        return -1;
-    if (j->pid < 0)
-        return -1;
     close(j->sock[1]);
     j->sock[1] = -1;
     if (j->pidfd < 0)

@@ -260,18 +260,10 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 {
     int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1, used = 0;
     struct spawn_req r = { .clone_flags = 0, .cgroup_fd = leaf, .pidfd = &j->pidfd };
-    struct tr_err e2;
-    if (ns_parent_enter(&j->ns, err) < 0) {
-        ns_parent_restore(&j->ns, &e2);
+    if (ns_spawn(&j->ns, &r, &j->pid, &used, err) < 0)
         return -1;
-    }
-    j->pid = spawn_process(&r, &used, err);
     if (j->pid == 0)
         run_child(j);
-    if (ns_parent_restore(&j->ns, j->pid < 0 ? &e2 : err) < 0 && j->pid > 0)
-        return -1;
-    if (j->pid < 0)
-        return -1;
     close(j->sock[1]);
     j->sock[1] = -1;
     if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0)

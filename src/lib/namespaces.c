@@ -5,9 +5,11 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "namespaces.h"
+#include "spawn.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -82,17 +84,6 @@ int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *
         p->new_flags &= ~(unsigned long) CLONE_NEWCGROUP;
         p->late_cgroupns = true;
     }
-    if (p->join_fd[OCI_NS_USER] >= 0) {
-        /* Namespaces to create must belong to the joined user namespace: the child makes them
-         * after setns(user). A new pid namespace would need a second fork: not supported. */
-        if (p->new_flags & CLONE_NEWPID) {
-            ns_plan_close(p);
-            return tr_failx(err, "linux.namespaces: a new pid namespace together with a user namespace "
-                            "joined by path is not supported; join the pid namespace by path too");
-        }
-        p->unshare_flags = p->new_flags;
-        p->new_flags = 0;
-    }
     return 0;
 }
 
@@ -113,7 +104,8 @@ static const enum oci_ns_type join_order[] = {
     OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT,
 };
 
-int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
+/* Just before clone: enter every joined namespace except user. */
+static int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
 {
     for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
         enum oci_ns_type t = join_order[i];
@@ -133,7 +125,8 @@ int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
     return 0;
 }
 
-int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
+/* Just after clone: back to our own namespaces. */
+static int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
 {
     int rc = 0;
     /* Mount first, so that the other own namespaces are restored from our own view. */
@@ -149,17 +142,112 @@ int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
     return rc;
 }
 
+/* A runtime that joins namespaces it could not leave again (a rootless runtime cannot setns
+ * back into its own namespaces once in ones owned by another user namespace), or a user
+ * namespace (what the container creates, a pid namespace included, must belong to it), joins
+ * in a short-lived helper instead; the helper's clone3 has CLONE_PARENT, so the container
+ * process is still the runtime's child. Root in the initial user namespace joins in place. */
+static bool join_in_helper(const struct ns_plan *p)
+{
+    bool any = false;
+    if (p->join_fd[OCI_NS_USER] >= 0)
+        return true;
+    for (int t = 0; t < OCI_NS__COUNT; t++)
+        any |= p->join_fd[t] >= 0;
+    return any && (geteuid() != 0 || ns_in_child_userns());
+}
+
+/* Every namespace but user first, while our own user namespace's capabilities count; one
+ * refused with EPERM (owned by the user namespace we join) is retried after the user one. */
+static int helper_join_all(struct ns_plan *p, struct tr_err *err)
+{
+    bool later[OCI_NS__COUNT] = { false };
+    bool has_user = p->join_fd[OCI_NS_USER] >= 0;
+    for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
+        enum oci_ns_type t = join_order[i];
+        if (p->join_fd[t] < 0 || setns(p->join_fd[t], (int) ns_flags[t]) == 0)
+            continue;
+        if (errno != EPERM || !has_user)
+            return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace", oci_ns_type_name(t));
+        later[t] = true;
+    }
+    if (has_user && setns(p->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
+        return tr_fail(err, errno, "linux.namespaces: setns into the user namespace");
+    for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
+        enum oci_ns_type t = join_order[i];
+        if (later[t] && setns(p->join_fd[t], (int) ns_flags[t]) < 0)
+            return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace (after the user one)",
+                           oci_ns_type_name(t));
+    }
+    return 0;
+}
+
+/* In the helper process: joins, clones the container process, reports it and exits. Returns
+ * only in the container process (0, as fork would). */
+static int run_join_helper(struct ns_plan *p, const struct spawn_req *r, int sock, pid_t *pid,
+                           int *used_cgroup_fd)
+{
+    struct spawn_req hr = *r;
+    struct tr_err e = { 0 };
+    int pidfd = -1, used = 0;
+    pid_t c;
+    hr.clone_flags |= CLONE_PARENT;
+    hr.pidfd = &pidfd;
+    if (helper_join_all(p, &e) < 0)
+        chan_die(sock, &e);
+    c = spawn_process(&hr, &used, &e);
+    if (c < 0)
+        chan_die(sock, &e);
+    if (c > 0) {
+        chan_send(sock, MSG_SPAWNED, c, used ? "cgroup" : "", pidfd, &e);
+        _exit(0);
+    }
+    close(sock);
+    p->joined_in_helper = true;
+    *pid = 0;
+    *used_cgroup_fd = used;
+    return 0;
+}
+
+static int spawn_via_helper(struct ns_plan *p, const struct spawn_req *r, pid_t *pid, int *used_cgroup_fd,
+                            struct tr_err *err)
+{
+    struct chan_msg m;
+    int hs[2], fd = -1, rc, status;
+    pid_t h;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+        return tr_fail(err, errno, "socketpair for the namespace join helper");
+    h = fork();
+    if (h < 0) {
+        close(hs[0]);
+        close(hs[1]);
+        return tr_fail(err, errno, "fork the namespace join helper");
+    }
+    if (h == 0) {
+        close(hs[0]);
+        return run_join_helper(p, r, hs[1], pid, used_cgroup_fd);
+    }
+    close(hs[1]);
+    rc = chan_expect(hs[0], MSG_SPAWNED, &m, &fd, err);
+    close(hs[0]);
+    while (waitpid(h, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (rc < 0)
+        return -1;
+    *pid = m.value;
+    *used_cgroup_fd = strcmp(m.text, "cgroup") == 0;
+    if (r->pidfd)
+        *r->pidfd = fd;
+    else if (fd >= 0)
+        close(fd);
+    return 0;
+}
 int ns_child_join_user(struct ns_plan *p, struct tr_err *err)
 {
-    if (p->join_fd[OCI_NS_USER] < 0)
-        goto cgroupns;
-    if (setns(p->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
-        return tr_fail(err, errno, "linux.namespaces: setns into the user namespace");
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    /* The join helper entered the user namespace; the ids are still the unmapped ones. */
+    if (p->joined_in_helper && p->join_fd[OCI_NS_USER] >= 0 &&
+        (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return tr_fail(err, errno, "become root in the joined user namespace (is uid 0 mapped?)");
-    if (p->unshare_flags && unshare((int) p->unshare_flags) < 0)
-        return tr_fail(err, errno, "unshare namespaces 0x%lx inside the joined user namespace", p->unshare_flags);
-cgroupns:
     if (p->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         return tr_fail(err, errno, "linux.namespaces: unshare the cgroup namespace");
     return 0;
@@ -250,4 +338,23 @@ bool ns_in_child_userns(void)
         initial = a == 0 && b == 0 && c == 4294967295UL;
     fclose(f);
     return !initial;
+}
+
+int ns_spawn(struct ns_plan *p, const struct spawn_req *r, pid_t *pid, int *used_cgroup_fd, struct tr_err *err)
+{
+    struct tr_err e2;
+    *pid = -1;
+    if (join_in_helper(p))
+        return spawn_via_helper(p, r, pid, used_cgroup_fd, err);
+    if (ns_parent_enter(p, err) < 0) {
+        ns_parent_restore(p, &e2);
+        return -1;
+    }
+    *pid = spawn_process(r, used_cgroup_fd, err);
+    if (*pid == 0)
+        return 0;
+    /* A failed return leaves *pid set: the caller kills that child. */
+    if (ns_parent_restore(p, *pid < 0 ? &e2 : err) < 0 && *pid > 0)
+        return -1;
+    return *pid < 0 ? -1 : 0;
 }

@@ -14,7 +14,7 @@ static const char *const msg_names[] = {
     [MSG_SETUP_DONE] = "SETUP_DONE", [MSG_RUN_HOOKS] = "RUN_HOOKS",
     [MSG_HOOKS_DONE] = "HOOKS_DONE", [MSG_PTY_MASTER] = "PTY_MASTER",
     [MSG_SECCOMP_FD] = "SECCOMP_FD", [MSG_SECCOMP_DONE] = "SECCOMP_DONE",
-    [MSG_READY] = "READY", [MSG_ERROR] = "ERROR",
+    [MSG_READY] = "READY", [MSG_ERROR] = "ERROR", [MSG_SPAWNED] = "SPAWNED",
 };
 
 const char *chan_msg_name(uint32_t type)
@@ -148,7 +148,9 @@ struct clone_args_v2 {
 
 pid_t spawn_process(const struct spawn_req *r, int *used_cgroup_fd, struct tr_err *err)
 {
-    struct clone_args_v2 a = { .flags = r->clone_flags, .exit_signal = SIGCHLD };
+    /* clone3 wants no exit_signal with CLONE_PARENT: the child takes the caller's (SIGCHLD). */
+    struct clone_args_v2 a = { .flags = r->clone_flags,
+                               .exit_signal = (r->clone_flags & CLONE_PARENT) ? 0 : SIGCHLD };
     int pidfd = -1;
     long pid;
     *used_cgroup_fd = 0;

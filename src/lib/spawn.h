@@ -16,6 +16,8 @@ enum chan_msg_type {
     MSG_SECCOMP_DONE,       /* P->C: the listener has the fd; notified syscalls may proceed */
     MSG_READY,              /* C->P: all set; (init) waiting on exec.fifo / (exec) about to execve */
     MSG_ERROR,              /* C->P: value = errno, text = the one-line error */
+    MSG_SPAWNED,            /* join helper->P: value = child pid, fd = its pidfd, text "cgroup"
+                             * when CLONE_INTO_CGROUP took effect (see ns_spawn) */
 };
 
 struct chan_msg {
