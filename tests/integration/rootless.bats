@@ -370,7 +370,8 @@ exec_in_userns_test() {
 	rootless_bundle
 	rm "$BUNDLE/config.json"
 	as_user 'cd "$BUNDLE" && "$RUNTIME" spec --rootless' || fail "spec --rootless as the user"
-	update_config '.process.terminal = false
+	# spec writes a read-only root (as runc spec): the probe's report needs a writable /tmp
+	update_config '.process.terminal = false | .root.readonly = false
 		| .process.args = ["/bin/sh", "-c", "{ /probe ids; cat /proc/self/uid_map; } >/tmp/inside.txt; exec /probe sleep 3600"]'
 	chown "$TEST_USER:" "$BUNDLE/config.json"
 	assert_equal "$(jq -c '.linux.uidMappings' "$BUNDLE/config.json")" "[{\"containerID\":0,\"hostID\":$TEST_UID,\"size\":1}]"
