@@ -242,6 +242,7 @@ static int spawn_via_helper(struct ns_plan *p, const struct spawn_req *r, pid_t 
         close(fd);
     return 0;
 }
+
 int ns_child_join_user(struct ns_plan *p, struct tr_err *err)
 {
     /* The join helper entered the user namespace; the ids are still the unmapped ones. */
