@@ -6,7 +6,8 @@
 #
 # Variants:
 #   v2       busybox initramfs -> host root over 9p (read-only, tmpfs overlay; /tmp is a fresh
-#            tmpfs, so the host's /tmp is not visible in the VM) -> switch_root into
+#            tmpfs, so the host's /tmp is not visible in the VM, except this tree when it lives
+#            there) -> switch_root into
 #            tests/vm/guest-run.sh as PID 1; pure cgroup v2 at /sys/fs/cgroup, no systemd.
 #            Default command: bats --tap tests/integration/cgroups.bats
 #   systemd  same root, but /lib/systemd/systemd as PID 1 (unified hierarchy); a oneshot unit
@@ -252,6 +253,8 @@ run_vm() {
       declare -p JOB_CMD JOB_ENV; } | sed 's/^declare /declare -g /' > "$job/job.env"
     [ "$v" = systemd ] && write_systemd_units "$job"
     append="console=ttyS0 quiet loglevel=3 panic=-1 ${TINYRUN_VM_KARGS-mitigations=off} tinyrun.variant=$v${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
+    # The guest's /tmp is a fresh tmpfs: a tree under the host's /tmp is mounted back in.
+    case "$TOP/" in /tmp/*) append="$append tinyrun.tree=$TOP" ;; esac
     if [ "$v" = systemd ]; then
         append="$append systemd.unit=tinyrun-vmtest.target systemd.unified_cgroup_hierarchy=1"
         append="$append systemd.show_status=0 systemd.log_level=${TINYRUN_VM_SD_LOG:-warning} systemd.journald.forward_to_console=0"
