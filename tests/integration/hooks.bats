@@ -1,0 +1,429 @@
+#!/usr/bin/env bats
+# OCI hooks (runtime-spec config.md "POSIX-platform Hooks", runtime.md "Lifecycle"), proved by
+# the files the hook programs write: when each kind runs, what it gets on stdin, in which
+# namespaces, with which argv/env, and what a failing or hanging hook does to the lifecycle.
+
+load helpers
+
+# The recording hook, a POSIX sh script that runs under the host's dash and the rootfs' busybox.
+# hook.sh NAME DIR [EXIT [MESSAGE]]: appends NAME to DIR/seq, saves its stdin (the state JSON)
+# as DIR/NAME.state, its mount/net/uts namespaces, hostname and whether / is the container rootfs
+# as DIR/NAME.ns, then exits EXIT
+# (printing MESSAGE on stderr). /proc/self, not /proc/$$: createContainer runs in the container's
+# pid namespace while the host's /proc is still mounted.
+write_hook_script() {
+	cat >"$1" <<'EOF'
+#!/bin/sh
+name=$1 dir=$2
+echo "$name" >>"$dir/seq"
+cat >"$dir/$name.state"
+{
+	echo "mnt=$(readlink /proc/self/ns/mnt)"
+	echo "net=$(readlink /proc/self/ns/net)"
+	echo "uts=$(readlink /proc/self/ns/uts)"
+	echo "hostname=$(hostname)"
+	echo "root=$(ls -d /probe 2>/dev/null)"
+} >"$dir/$name.ns"
+[ -z "$4" ] || echo "$4" >&2
+exit "${3:-0}"
+EOF
+	chmod 755 "$1"
+}
+
+setup() {
+	common_setup
+	LOG=$BATS_TEST_TMPDIR/log
+	HOOK=$BATS_TEST_TMPDIR/hook.sh
+	mkdir -p "$LOG"
+	write_hook_script "$HOOK"
+	# startContainer runs after pivot_root: its path and its output dir are the container's.
+	write_hook_script "$BUNDLE/rootfs/hook.sh"
+	update_config ".mounts += [{destination: \"/hooklog\", type: \"bind\", source: \"$LOG\", options: [\"rbind\"]}]"
+}
+
+teardown() {
+	common_teardown
+}
+
+# hook_json PATH ARG...: a hook running PATH with argv [PATH, ARG...] and only a PATH variable.
+hook_json() {
+	local path=$1
+	shift
+	jq -cn --arg p "$path" '{path: $p, args: ([$p] + $ARGS.positional), env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}' --args -- "$@"
+}
+
+# rec NAME [EXIT [MESSAGE]]: the recording hook under NAME. A startContainer hook runs after
+# pivot_root: its path is the rootfs copy and it writes through the /hooklog bind mount.
+rec() {
+	case $1 in
+	startContainer*) hook_json /hook.sh "$1" /hooklog "${@:2}" ;;
+	*) hook_json "$HOOK" "$1" "$LOG" "${@:2}" ;;
+	esac
+}
+
+KINDS="prestart createRuntime createContainer startContainer poststart poststop"
+
+# set_hooks [KIND=JSON_ARRAY...]: one recording hook of every kind, unless replaced.
+set_hooks() {
+	local k json='{}' kv
+	for k in $KINDS; do
+		json=$(jq -c --arg k "$k" --argjson h "$(rec "$k")" '.[$k] = [$h]' <<<"$json")
+	done
+	for kv in "$@"; do
+		json=$(jq -c --arg k "${kv%%=*}" --argjson v "${kv#*=}" '.[$k] = $v' <<<"$json")
+	done
+	update_config ".hooks = $json"
+}
+
+# seq_of: the hook names in the order they ran, on one line.
+seq_of() {
+	[ ! -e "$LOG/seq" ] || tr '\n' ' ' <"$LOG/seq" | sed 's/ $//'
+}
+
+# ran_in_order NAME...: each NAME ran exactly once, in this order (other hooks may come between).
+ran_in_order() {
+	local name n prev=0
+	for name in "$@"; do
+		n=$(grep -cx "$name" "$LOG/seq" 2>/dev/null)
+		[ "$n" = 1 ] || fail "hook $name ran ${n:-0} times: $(seq_of)" || return 1
+		n=$(grep -nx "$name" "$LOG/seq" | cut -d: -f1)
+		[ "$n" -gt "$prev" ] || fail "hook $name ran too early: $(seq_of)" || return 1
+		prev=$n
+	done
+}
+
+# ns_of NAME KEY: a line of what hook NAME recorded about its namespaces.
+ns_of() {
+	sed -n "s/^$2=//p" "$LOG/$1.ns"
+}
+
+# The user process leaves a mark: a failed hook must keep it from ever running.
+set_marking_process() {
+	set_args /bin/sh -c 'echo ran >/hooklog/process.ran; exec /probe sleep 3600'
+}
+
+@test "every hook kind runs once, in spec order across create, start and delete" {
+	known_difference runc "runc 1.1 runs poststart hooks during create, before start"
+	set_hooks
+	set_marking_process
+	# startContainer takes a moment, so that a poststart run before the process exec'd shows.
+	update_config '.hooks.startContainer[0].args = ["/bin/sh", "-c", "sleep 1; exec /hook.sh \"$@\"", "sh", "startContainer", "/hooklog"]'
+	ID=$(new_id)
+	create_container "$ID"
+	assert_equal "$(seq_of)" "prestart createRuntime createContainer" "after create"
+	[ ! -e "$LOG/process.ran" ] || fail "the process ran before start"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	assert_equal "$(seq_of)" "prestart createRuntime createContainer startContainer poststart" "after start"
+	wait_for_status "$ID" running
+	run runtime kill "$ID" KILL
+	assert_status 0
+	wait_for_status "$ID" stopped
+	run runtime delete "$ID"
+	assert_status 0
+	assert_equal "$(seq_of)" "prestart createRuntime createContainer startContainer poststart poststop" "after delete"
+	assert_no_leak "$ID"
+}
+
+@test "state on stdin: id, status, pid, absolute bundle, annotations verbatim" {
+	set_hooks
+	update_config '.annotations = {"org.example/quote": "say \"hi\" \\ back", "org.example/unicode": "ünïcødé ✓ 日本語",
+		"org.example/empty": "", "org.example/multi": "line1\nline2\ttab"}'
+	want_ann=$(jq -cS .annotations "$BUNDLE/config.json")
+	ID=$(new_id)
+	# a relative --bundle: hooks must get it absolute
+	cd "$BATS_TEST_TMPDIR"
+	rt_detached "$ID" create --bundle bundle "$ID"
+	assert_status 0
+	pid=$(state_field "$ID" .pid)
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	run runtime delete --force "$ID"
+	assert_status 0
+	for k in $KINDS; do
+		f=$LOG/$k.state
+		jq -e . "$f" >/dev/null || fail "$k: stdin is not JSON: $(cat "$f")" || return 1
+		assert_equal "$(jq -r .id "$f")" "$ID" "$k .id" || return 1
+		[[ "$(jq -r .ociVersion "$f")" =~ ^1\.[0-9]+\.[0-9]+ ]] || fail "$k .ociVersion: $(cat "$f")" || return 1
+		assert_equal "$(jq -r .bundle "$f")" "$BUNDLE" "$k .bundle" || return 1
+		assert_equal "$(jq -cS .annotations "$f")" "$want_ann" "$k .annotations" || return 1
+	done
+	for k in prestart createRuntime createContainer; do
+		assert_equal "$(jq -r .status "$LOG/$k.state")" creating "$k .status" || return 1
+	done
+	assert_equal "$(jq -r .status "$LOG/startContainer.state")" created "startContainer .status"
+	assert_equal "$(jq -r .status "$LOG/poststop.state")" stopped "poststop .status"
+	# the pid as the runtime sees it (nerdctl's createRuntime hook opens /proc/<pid>/ns/net)
+	for k in prestart createRuntime poststart; do
+		assert_equal "$(jq -r .pid "$LOG/$k.state")" "$pid" "$k .pid" || return 1
+	done
+	# after the process is gone its pid may be reused: poststop gets none
+	assert_equal "$(jq -r '.pid // 0' "$LOG/poststop.state")" 0 "poststop .pid"
+	known_difference runc "runc 1.1 gives createContainer and startContainer hooks the pid in the container's pid namespace (1)"
+	assert_equal "$(jq -r .pid "$LOG/createContainer.state")" "$pid" "createContainer .pid"
+	assert_equal "$(jq -r .pid "$LOG/startContainer.state")" "$pid" "startContainer .pid"
+	assert_equal "$(jq -r .status "$LOG/poststart.state")" running "poststart .status"
+}
+
+@test "namespaces: runtime-side hooks in the host's, createContainer and startContainer in the container's" {
+	set_hooks
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	c_mnt=$(readlink "/proc/$pid/ns/mnt") c_net=$(readlink "/proc/$pid/ns/net") c_uts=$(readlink "/proc/$pid/ns/uts")
+	h_mnt=$(readlink /proc/self/ns/mnt) h_net=$(readlink /proc/self/ns/net) h_uts=$(readlink /proc/self/ns/uts)
+	[ "$c_mnt" != "$h_mnt" ] && [ "$c_net" != "$h_net" ] || fail "the container shares the host's namespaces"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	run runtime delete --force "$ID"
+	assert_status 0
+	for k in prestart createRuntime poststart poststop; do
+		assert_equal "$(ns_of "$k" mnt)" "$h_mnt" "$k mount ns" || return 1
+		assert_equal "$(ns_of "$k" net)" "$h_net" "$k net ns" || return 1
+		assert_equal "$(ns_of "$k" uts)" "$h_uts" "$k uts ns" || return 1
+	done
+	for k in createContainer startContainer; do
+		assert_equal "$(ns_of "$k" mnt)" "$c_mnt" "$k mount ns" || return 1
+		assert_equal "$(ns_of "$k" net)" "$c_net" "$k net ns" || return 1
+		assert_equal "$(ns_of "$k" uts)" "$c_uts" "$k uts ns" || return 1
+	done
+	# the hostname may still be the host's in createContainer (runc sets it later), not in startContainer
+	assert_equal "$(ns_of startContainer hostname)" tinyrun-test "startContainer hostname"
+	# createContainer runs before pivot_root (its path resolved on the host), startContainer after
+	assert_equal "$(ns_of createContainer root)" "" "createContainer sees the container rootfs as /"
+	assert_equal "$(ns_of startContainer root)" /probe "startContainer does not see the container rootfs as /"
+}
+
+@test "path, args and env are exactly the hook's: argv[0] from args, nothing inherited" {
+	# not the last command: busybox sh would exec it with the shell's own environment
+	script='tr "\0" "\n" </proc/self/cmdline >"$1/$0.argv"; tr "\0" "\n" </proc/self/environ >"$1/$0.env"; exit 0'
+	json='{}'
+	for k in $KINDS; do
+		dir=$LOG
+		[ "$k" != startContainer ] || dir=/hooklog
+		# /bin/busybox runs the applet argv[0] names: "sh" only if args[0] really is argv[0]
+		h=$(jq -cn --arg s "$script" --arg k "$k" --arg d "$dir" \
+			'{path: "/bin/busybox", args: ["sh", "-c", $s, $k, $d, "two  words"],
+			  env: ["PATH=/bin:/usr/bin", "HOOK_A=1", "HOOK_B=x=y z", "HOOK_EMPTY="]}')
+		json=$(jq -c --arg k "$k" --argjson h "$h" '.[$k] = [$h]' <<<"$json")
+	done
+	update_config ".hooks = $json"
+	# nothing of the runtime's own environment reaches a hook
+	export HOOK_LEAK=from-the-runtime
+	ID=$(new_id)
+	create_container "$ID"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	run runtime delete --force "$ID"
+	assert_status 0
+	for k in $KINDS; do
+		dir=$LOG
+		[ "$k" != startContainer ] || dir=/hooklog
+		[ -e "$LOG/$k.argv" ] || fail "$k hook did not run" || return 1
+		assert_equal "$(cat "$LOG/$k.argv")" "$(printf '%s\n' sh -c "$script" "$k" "$dir" "two  words")" "$k argv" || return 1
+		assert_equal "$(cat "$LOG/$k.env")" "$(printf '%s\n' PATH=/bin:/usr/bin HOOK_A=1 "HOOK_B=x=y z" HOOK_EMPTY=)" "$k environment" || return 1
+	done
+}
+
+@test "timeout: a hook that outlives it fails create, is killed, and nothing is left" {
+	cat >"$BATS_TEST_TMPDIR/slow.sh" <<-EOF
+		#!/bin/sh
+		echo \$\$ >"$LOG/slow.pid"
+		exec sleep 600
+	EOF
+	chmod 755 "$BATS_TEST_TMPDIR/slow.sh"
+	set_hooks "createRuntime=[{\"path\": \"$BATS_TEST_TMPDIR/slow.sh\", \"timeout\": 1}]"
+	set_marking_process
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	err=$output
+	slow=$(cat "$LOG/slow.pid")
+	[ -n "$slow" ] || fail "the slow hook never ran"
+	! kill -0 "$slow" 2>/dev/null || fail "the timed-out hook (pid $slow) is still alive"
+	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
+	assert_equal "$(seq_of)" "prestart poststop"
+	assert_no_leak "$ID"
+	assert_contains "$err" "#0"
+	known_difference runc "runc 1.1 names the hook by index only: 'error running hook #0: hook ran past specified timeout of 1.0s'"
+	assert_contains "$err" "createRuntime hook #0 ($BATS_TEST_TMPDIR/slow.sh): timed out after 1 s"
+}
+
+@test "timeout: a hook that finishes in time runs normally" {
+	update_config ".hooks = {prestart: [$(rec prestart | jq -c '.timeout = 60')]}"
+	ID=$(new_id)
+	create_container "$ID"
+	assert_equal "$(seq_of)" prestart
+	run runtime delete "$ID"
+	assert_status 0
+	assert_no_leak "$ID"
+}
+
+# create_hook_fails KIND RAN_BEFORE: the second of three KIND hooks exits 3; create fails naming it,
+# the third hook and the later kinds never run, nor does the process; poststop runs (runtime.md:
+# continue at step 12); nothing is left.
+create_hook_fails() {
+	local kind=$1 before=$2 err
+	set_hooks "$kind=[$(rec "$kind"), $(rec "$kind-bad" 3 "boom from $kind"), $(rec "$kind-after")]"
+	set_marking_process
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	err=$output
+	assert_contains "$err" "boom from $kind"
+	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
+	assert_equal "$(seq_of)" "${before:+$before }$kind $kind-bad poststop"
+	assert_no_leak "$ID"
+	run runtime state "$ID"
+	assert_failure
+	assert_contains "$err" "#1"
+	known_difference runc "runc 1.1 names the hook by index only: 'error running hook #1: exit status 3, stdout: , stderr: ...'"
+	assert_equal "$(wc -l <<<"$err")" 1 "lines of the error: $err"
+	assert_contains "$err" "$kind hook #1 ($HOOK): exited with status 3: boom from $kind"
+}
+
+@test "a failing prestart hook fails create and stops the lifecycle" {
+	create_hook_fails prestart ""
+}
+
+@test "a failing createRuntime hook fails create and stops the lifecycle" {
+	create_hook_fails createRuntime "prestart"
+}
+
+@test "a failing createContainer hook fails create and stops the lifecycle" {
+	create_hook_fails createContainer "prestart createRuntime"
+}
+
+@test "a missing hook binary fails create naming the hook's config path" {
+	set_hooks "createRuntime=[{\"path\": \"$BATS_TEST_TMPDIR/no-such-hook\"}]"
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_contains "$output" "$BATS_TEST_TMPDIR/no-such-hook"
+	assert_contains "${output,,}" "no such file or directory"
+	assert_equal "$(seq_of)" "prestart poststop"
+	assert_no_leak "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$output" "check hooks.createRuntime[0].path in config.json"
+}
+
+@test "a failing hook's output is bounded and folded into the one-line error" {
+	# ~60 KB on stderr, more than a pipe holds: the runtime must keep draining while it waits
+	noisy='i=0; while [ $i -lt 2000 ]; do echo "noise line $i of a chatty hook"; i=$((i+1)); done >&2; exit 5'
+	set_hooks "prestart=[$(jq -cn --arg s "$noisy" '{path: "/bin/sh", args: ["sh", "-c", $s]}')]"
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_contains "$output" "noise line 0 of a chatty hook"
+	assert_equal "$(seq_of)" poststop
+	assert_no_leak "$ID"
+	known_difference runc "runc 1.1 puts the hook's whole stderr, newlines included, into its error"
+	assert_equal "$(wc -l <<<"$output")" 1 "lines of the error"
+	[ "${#output}" -lt 8192 ] || fail "the error is ${#output} bytes long"
+	assert_contains "$output" "prestart hook #0 (/bin/sh): exited with status 5: noise line 0 of a chatty hook noise line 1"
+}
+
+@test "a failing startContainer hook fails start; the process never runs; delete runs poststop" {
+	set_hooks "startContainer=[$(rec startContainer 3 "boom from startContainer"), $(rec startContainer-after)]"
+	set_marking_process
+	ID=$(new_id)
+	create_container "$ID"
+	# start's own stderr only: the container's output goes to the files create gave it
+	run --separate-stderr runtime start "$ID" </dev/null
+	start_status=$status start_err=$stderr
+	wait_for_status "$ID" stopped
+	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
+	run runtime delete "$ID"
+	assert_status 0
+	assert_no_leak "$ID"
+	ran_in_order prestart createRuntime createContainer startContainer poststop
+	seq=$(seq_of)
+	assert_not_contains "$seq" startContainer-after
+	assert_equal "${seq##* }" poststop "the last hook"
+	known_difference runc "runc 1.1 start returns 0 (the init reports start before its startContainer hooks) and runs no poststart there"
+	# runtime.md lifecycle step 7: generate an error, stop the container, continue at step 12
+	status=$start_status stderr=$start_err
+	assert_failure
+	assert_contains "$stderr" "boom from startContainer"
+	assert_not_contains "$seq" poststart
+}
+
+@test "a failing poststart hook is a warning: start succeeds, later hooks run, the container runs" {
+	known_difference runc "runc 1.1 runs poststart hooks in create and fails create when one fails (as runtime-spec 1.1 asks; 1.0.2 made it a warning)"
+	set_hooks "poststart=[$(rec poststart 3 "boom from poststart"), $(rec poststart-after)]"
+	ID=$(new_id)
+	create_container "$ID"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	assert_contains "$output" "poststart hook #0 ($HOOK): exited with status 3: boom from poststart"
+	wait_for_status "$ID" running
+	ran_in_order prestart createRuntime createContainer poststart poststart-after
+	ran_in_order startContainer
+	run runtime delete --force "$ID"
+	assert_status 0
+	assert_no_leak "$ID"
+	ran_in_order poststart-after poststop
+}
+
+@test "a failing poststop hook is a warning: delete succeeds, later hooks run, the state is gone" {
+	set_hooks "poststop=[$(rec poststop 3 "boom from poststop"), $(rec poststop-after)]"
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime delete --force "$ID"
+	assert_status 0
+	assert_contains "$stderr" "boom from poststop"
+	ran_in_order poststart poststop
+	assert_no_leak "$ID"
+	run runtime state "$ID"
+	assert_failure
+	known_difference runc "runc 1.1 stops at the first failing poststop hook (warns, exit 0)"
+	ran_in_order poststop poststop-after
+}
+
+@test "delete runs poststop from the hooks saved at create, for a created and for an exited container" {
+	update_config ".hooks = {poststop: [$(rec poststop)]}"
+	set_args /probe exit 0
+	ID=$(new_id)
+	create_container "$ID"
+	# config.json edits after create must not change the container (runtime.md lifecycle step 2)
+	update_config '.hooks = {}'
+	run runtime delete "$ID"
+	assert_status 0
+	assert_equal "$(seq_of)" poststop "after deleting the created container"
+	assert_equal "$(jq -r .status "$LOG/poststop.state")" stopped
+	assert_no_leak "$ID"
+
+	rm "$LOG/seq"
+	update_config ".hooks = {poststop: [$(rec poststop)]}"
+	ID=$(new_id)
+	create_container "$ID"
+	update_config '.hooks = {}'
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" stopped
+	[ ! -e "$LOG/seq" ] || fail "a hook ran before delete: $(seq_of)"
+	run runtime delete "$ID"
+	assert_status 0
+	assert_equal "$(seq_of)" poststop "after deleting the exited container"
+	assert_equal "$(jq -r .id "$LOG/poststop.state")" "$ID"
+	assert_no_leak "$ID"
+}
+
+@test "delete --force of a running container runs poststop once" {
+	update_config ".hooks = {poststop: [$(rec poststop)]}"
+	ID=$(new_id)
+	start_detached "$ID"
+	pid=$(state_field "$ID" .pid)
+	[ ! -e "$LOG/seq" ] || fail "a hook ran before delete: $(seq_of)"
+	run runtime delete --force "$ID"
+	assert_status 0
+	assert_equal "$(seq_of)" poststop
+	[ ! -d "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ] ||
+		fail "the container process $pid survived delete --force"
+	run runtime delete --force "$ID"
+	assert_equal "$(seq_of)" poststop "after a second delete --force"
+	assert_no_leak "$ID"
+}
