@@ -77,9 +77,33 @@ void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spe
 
 /* Opens exec.fifo for reading (which lets the init's blocked open for writing return), then
  * waits for its byte, or for the init to die. */
+/* After the init's "0" (startContainer hooks done), its write end closes at execve: read to
+ * the end of file, so that poststart runs once the process has started. Anything else than
+ * "0" is the init's error text. */
+static int wait_init_started(struct tr_container *c, int fifo, char first, struct tr_err *err)
+{
+    char buf[sizeof err->msg];
+    size_t len = 0;
+    ssize_t n;
+    if (fcntl(fifo, F_SETFL, 0) < 0)
+        return tr_fail(err, errno, "fcntl %s/exec.fifo", c->dir);
+    while ((n = read(fifo, buf + len, first == '0' ? sizeof buf : sizeof buf - 1 - len)) != 0) {
+        if (n < 0 && errno != EINTR)
+            return tr_fail(err, errno, "read %s/exec.fifo", c->dir);
+        if (n > 0 && first != '0')
+            len += (size_t) n;
+        if (len == sizeof buf - 1)
+            break;
+    }
+    if (first == '0')
+        return 0;
+    buf[len] = '\0';
+    return tr_failx(err, "container %s: %s", c->id, len ? buf : "the init process failed before its process started");
+}
+
 static int release_init(struct tr_container *c, struct tr_err *err)
 {
-    /* The pidfd first: opening the fifo lets the init exec, and a process that exits at once
+    /* The pidfd first: opening the fifo lets the init go on, and a process that exits at once
      * may be reaped before a later pidfd_open could find it. */
     _cleanup_close_ int pidfd = state_open_pidfd(c);
     if (pidfd < 0)
@@ -88,24 +112,27 @@ static int release_init(struct tr_container *c, struct tr_err *err)
     if (fifo < 0)
         return tr_fail(err, errno, "open %s/exec.fifo", c->dir);
     struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
-    char byte;
+    char first;
     for (;;) {
         int n = poll(p, 2, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return tr_fail(err, errno, "poll exec.fifo");
-        /* An init that wrote its byte and exec'd a process that exits at once fires both; the
-         * byte may land between poll's two checks, so the read decides, not revents. */
-        if (p[0].revents & POLLIN || p[1].revents)
+        /* An init that wrote and exec'd a process that exits at once fires both; its byte may
+         * land between poll's two checks, so the read decides, not revents. */
+        if (p[0].revents & (POLLIN | POLLHUP) || p[1].revents)
             break;
     }
-    if (read(fifo, &byte, 1) != 1)
+    if (read(fifo, &first, 1) != 1)
         return tr_failx(err, "container %s: the init process exited before start", c->id);
+    /* The init reads nothing more from the fifo: it is done with it either way. */
     if (unlinkat(c->dirfd, "exec.fifo", 0) < 0)
         return tr_fail(err, errno, "remove %s/exec.fifo", c->dir);
     c->rs->started = true;
-    return state_save(c, err);
+    if (state_save(c, err) < 0)
+        return -1;
+    return wait_init_started(c, fifo, first, err);
 }
 
 int container_start_locked(struct tr_container *c, struct tr_err *err)

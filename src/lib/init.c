@@ -22,6 +22,7 @@ struct init_state {
     const struct oci_process *proc;
     int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
     char *exe;                  /* resolved process.args[0] */
+    int start_fd;               /* exec.fifo write end once `start` opened it; closes at execve */
 };
 
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
@@ -190,6 +191,9 @@ static int step_ready(struct init_state *s, struct tr_err *err)
 }
 
 /* Block until `start` opens exec.fifo for reading, then write the byte it waits for. */
+/* Blocks until `start` opens exec.fifo. The byte is written only after the startContainer
+ * hooks (step_report_started), and the O_CLOEXEC write end closes at execve: `start` reads the
+ * byte, then waits for that end of file before it runs poststart (runtime.md, start). */
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
     char path[64];
@@ -200,10 +204,8 @@ static int step_wait_start(struct init_state *s, struct tr_err *err)
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return tr_fail(err, errno, "open exec.fifo for writing");
-    if (write(fd, "0", 1) != 1)
-        return tr_fail(err, errno, "write exec.fifo");
-    close(fd);
     close(s->a->fifo_fd);
+    s->start_fd = fd;
     return 0;
 }
 
@@ -212,6 +214,13 @@ static int step_start_hooks(struct init_state *s, struct tr_err *err)
     if (run_child_hooks(s, OCI_HOOK_START_CONTAINER, "created", err) < 0)
         return -1;
     return security_labels_apply(s->proc, err);
+}
+
+static int step_report_started(struct init_state *s, struct tr_err *err)
+{
+    if (write(s->start_fd, "0", 1) != 1)
+        return tr_fail(err, errno, "write exec.fifo");
+    return 0;
 }
 
 struct init_step {
@@ -234,11 +243,12 @@ static const struct init_step init_steps[] = {
     { "report created", step_ready, false },
     { "wait for start", step_wait_start, true },
     { "run startContainer hooks", step_start_hooks, true },
+    { "report started", step_report_started, true },
 };
 
 void init_main(const struct init_args *a)
 {
-    struct init_state s = { .a = a, .proc = a->spec->process };
+    struct init_state s = { .a = a, .proc = a->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
     sigset_t none;
     /* `run` blocks the signals it forwards; the container starts with none blocked. */
@@ -255,7 +265,10 @@ void init_main(const struct init_args *a)
             continue;
         if (!init_steps[i].after_ready)
             chan_die(a->sock, &err);
-        /* After start nobody waits on the channel: the container's stderr gets the error. */
+        /* After ready nobody waits on the channel: `start` gets the error through exec.fifo
+         * (anything but "0" is an error text), the container's stderr too. */
+        if (s.start_fd >= 0)
+            dprintf(s.start_fd, "1%s", err.msg);
         dprintf(STDERR_FILENO, "tinyrun: %s\n", err.msg);
         tr_log_error_line(err.msg);
         _exit(1);

@@ -107,7 +107,7 @@ set_marking_process() {
 	set_hooks
 	set_marking_process
 	# startContainer takes a moment, so that a poststart run before the process exec'd shows.
-	update_config '.hooks.startContainer[0].args = ["/bin/sh", "-c", "sleep 1; exec /hook.sh \"$@\"", "sh", "startContainer", "/hooklog"]'
+	update_config '.hooks.startContainer[0].path = "/bin/sh" | .hooks.startContainer[0].args = ["/bin/sh", "-c", "sleep 1; exec /hook.sh \"$@\"", "sh", "startContainer", "/hooklog"]'
 	ID=$(new_id)
 	create_container "$ID"
 	assert_equal "$(seq_of)" "prestart createRuntime createContainer" "after create"
