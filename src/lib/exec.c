@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -221,7 +222,20 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     if (j->proc.terminal) {
         _cleanup_free_ char *slave = NULL;
         int master = pty_open(&slave, err);
-        if (master < 0 || pty_make_controlling(slave, err) < 0)
+        if (master < 0)
+            return tr_prefix(err, "exec --tty");
+        /* Sized before anything runs on it: a --process file's consoleSize (as runc), or
+         * in the foreground the caller's terminal, still our stdio here (the relay then
+         * keeps it up to date). */
+        if (j->proc.has_console_size &&
+            pty_set_size(master, j->proc.console_size.height, j->proc.console_size.width, err) < 0)
+            return tr_prefix(err, "process.consoleSize");
+        if (!j->proc.has_console_size && !j->console_socket) {
+            struct winsize ws;
+            if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                ioctl(master, TIOCSWINSZ, &ws);
+        }
+        if (pty_make_controlling(slave, err) < 0)
             return tr_prefix(err, "exec --tty");
         if (chan_send(j->sock[1], MSG_PTY_MASTER, 0, slave, master, err) < 0)
             return -1;

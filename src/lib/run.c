@@ -5,8 +5,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "container-internal.h"
 #include "log.h"
 #include "terminal.h"
@@ -64,6 +67,28 @@ int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, s
     return 0;
 }
 
+/* Like `delete --force`, locked anew: another runtime may have deleted it meanwhile. */
+static void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
+{
+    _cleanup_free_ char *id = xstrdup(c->id);
+    struct tr_err e2 = { 0 };
+    state_close(c);
+    if (state_open(tr_state_root(ctx), id, true, c, &e2) < 0) {
+        if (!strstr(e2.msg, "does not exist"))
+            tr_warn("delete after run: %s", e2.msg);
+        return;
+    }
+    if (container_destroy_locked(c, true, &e2) < 0)
+        tr_warn("delete after run: %s", e2.msg);
+}
+
+static void copy_winsize(int master)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(master, TIOCSWINSZ, &ws);
+}
+
 int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach, bool keep,
            int *exit_code, struct tr_err *err)
 {
@@ -77,6 +102,9 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     rc = container_create(ctx, o, !detach, &c, &res, err);
     if (rc < 0)
         goto out_mask;
+    /* The caller's window size before the process runs (the relay keeps it up to date). */
+    if (res.pty_master >= 0)
+        copy_winsize(res.pty_master);
     rc = container_start_locked(&c, err);
     if (rc < 0) {
         struct tr_err e2;
@@ -85,6 +113,10 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     }
     if (detach)
         goto out;
+    /* Unlocked while it runs, as with create + start: delete --force, pause, update... from
+     * another shell must not wait for the process to exit. */
+    if (flock(c.dirfd, LOCK_UN) < 0)
+        tr_debug("run: unlock %s: %s", c.dir, strerror(errno));
     if (res.pty_master >= 0) {
         rc = tty_relay_forward(res.pty_master, res.pidfd, res.pidfd, &set, err);
         close(res.pty_master);
@@ -93,11 +125,8 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
             tr_warn("terminal relay: %s", err->msg);
     }
     rc = wait_forwarding(res.pid, res.pidfd, &set, exit_code, err);
-    if (!keep) {
-        struct tr_err e2;
-        if (container_destroy_locked(&c, true, &e2) < 0)
-            tr_warn("delete after run: %s", e2.msg);
-    }
+    if (!keep)
+        delete_after_run(ctx, &c);
 out:
     if (res.pty_master >= 0)
         close(res.pty_master);
