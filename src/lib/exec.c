@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -230,11 +229,8 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         if (j->proc.has_console_size &&
             pty_set_size(master, j->proc.console_size.height, j->proc.console_size.width, err) < 0)
             return tr_prefix(err, "process.consoleSize");
-        if (!j->proc.has_console_size && !j->console_socket) {
-            struct winsize ws;
-            if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-                ioctl(master, TIOCSWINSZ, &ws);
-        }
+        if (!j->proc.has_console_size && !j->console_socket)
+            pty_copy_caller_size(master);
         if (pty_make_controlling(slave, err) < 0)
             return tr_prefix(err, "exec --tty");
         if (chan_send(j->sock[1], MSG_PTY_MASTER, 0, slave, master, err) < 0)

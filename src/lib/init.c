@@ -190,7 +190,6 @@ static int step_ready(struct init_state *s, struct tr_err *err)
     return 0;
 }
 
-/* Block until `start` opens exec.fifo for reading, then write the byte it waits for. */
 /* Blocks until `start` opens exec.fifo. The byte is written only after the startContainer
  * hooks (step_report_started), and the O_CLOEXEC write end closes at execve: `start` reads the
  * byte, then waits for that end of file before it runs poststart (runtime.md, start). */

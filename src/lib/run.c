@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,13 +81,6 @@ static void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
         tr_warn("delete after run: %s", e2.msg);
 }
 
-static void copy_winsize(int master)
-{
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-        ioctl(master, TIOCSWINSZ, &ws);
-}
-
 int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach, bool keep,
            int *exit_code, struct tr_err *err)
 {
@@ -104,7 +96,7 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
         goto out_mask;
     /* The caller's window size before the process runs (the relay keeps it up to date). */
     if (res.pty_master >= 0)
-        copy_winsize(res.pty_master);
+        pty_copy_caller_size(res.pty_master);
     rc = container_start_locked(&c, err);
     if (rc < 0) {
         struct tr_err e2;

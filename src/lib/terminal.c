@@ -38,6 +38,13 @@ int pty_open(char **slave, struct tr_err *err)
     return steal_fd(&master);
 }
 
+void pty_copy_caller_size(int master)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(master, TIOCSWINSZ, &ws);
+}
+
 int pty_make_controlling(const char *slave, struct tr_err *err)
 {
     /* A session leader cannot call setsid again (EPERM); it can still take a terminal. */

@@ -13,6 +13,8 @@ int pty_open(char **slave, struct tr_err *err);
 /* Child: make the slave the controlling terminal and stdio 0-2 (setsid, TIOCSCTTY, dup2). */
 int pty_make_controlling(const char *slave, struct tr_err *err);
 int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err);
+/* The caller's window size (stdout's, else stdin's terminal) onto the pty master, if it has one. */
+void pty_copy_caller_size(int master);
 /* Parent: send master + name in ONE sendmsg with exactly one SCM_RIGHTS fd (go-runc's rule). */
 int console_socket_send(const char *socket_path, int master_fd, const char *name, struct tr_err *err);
 /* Foreground `run`/`exec` without a console socket: relay the caller's terminal <-> master
