@@ -276,8 +276,15 @@ static int spawn(struct exec_job *j, struct tr_err *err)
         run_child(j);
     close(j->sock[1]);
     j->sock[1] = -1;
-    if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0)
-        return tr_prefix(err, "exec: join the container's cgroup");
+    if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0) {
+        /* Rootless on v2: moving a process needs write access to the common ancestor's
+         * cgroup.procs, which a user session often lacks. The process still runs in every
+         * namespace of the container, as with crun; only its accounting is elsewhere. */
+        if (!j->rootless || (err->code != EACCES && err->code != EPERM && err->code != EROFS))
+            return tr_prefix(err, "exec: join the container's cgroup");
+        tr_warn("exec: cannot join the container's cgroup (%s); the process stays in the caller's", err->msg);
+        tr_err_clear(err);
+    }
     return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
 }
 
