@@ -179,7 +179,7 @@ start_sleeper() {
 }
 
 @test "containerd: ctr run --tty gets a terminal" {
-	run in_pty "$(ctr_cmdline) run --rm --tty --runc-binary $RUNTIME --runc-root $D/runtime-root --fifo-dir $D/fifo $IMAGE $ID sh -c 'tty; test -t 1 && echo stdout-is-tty; exit 4'"
+	run in_pty "$(ctr_cmdline) run --rm --tty --runc-binary $RUNTIME --runc-root $D/runtime-root --fifo-dir $D/fifo $IMAGE $ID sh -c 'tty; test -t 1 && echo stdout-is-tty; sleep 1; exit 4'"
 	assert_status 4
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/0"

@@ -148,13 +148,13 @@ cgroup_file() {
 }
 
 @test "docker: run -t and exec -it get a terminal" {
-	run in_pty "$(dkr_cmdline) run --rm -t --runtime tinyrun $IMAGE sh -c 'tty; test -t 1 && echo stdout-is-tty; exit 4'"
+	run in_pty "$(dkr_cmdline) run --rm -t --runtime tinyrun $IMAGE sh -c 'tty; test -t 1 && echo stdout-is-tty; sleep 1; exit 4'"
 	assert_status 4
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/0"
 	assert_contains "$output" "stdout-is-tty"
 	start_sleeper
-	run in_pty "$(dkr_cmdline) exec -it $NAME sh -c 'tty; test -t 0 && echo stdin-is-tty'"
+	run in_pty "$(dkr_cmdline) exec -it $NAME sh -c 'tty; test -t 0 && echo stdin-is-tty; sleep 1'"
 	assert_status 0
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/"

@@ -142,7 +142,7 @@ start_sleeper() {
 
 @test "podman: exec -it gets a terminal" {
 	start_sleeper
-	run in_pty "$(pdm_cmdline) exec -it $NAME sh -c 'tty; test -t 0 && echo stdin-is-tty'"
+	run in_pty "$(pdm_cmdline) exec -it $NAME sh -c 'tty; test -t 0 && echo stdin-is-tty; sleep 1'"
 	assert_status 0
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/"
@@ -150,7 +150,9 @@ start_sleeper() {
 }
 
 @test "podman: run -it gets a terminal" {
-	run in_pty "$(pdm_cmdline) run --rm -it --network=none $IMAGE sh -c 'tty; test -t 1 && echo stdout-is-tty; exit 4'"
+	# The sleep: a tty process that exits at once loses its last output in conmon now and then
+	# (1 in 15 runs with runc too); the test is about the terminal, not that race.
+	run in_pty "$(pdm_cmdline) run --rm -it --network=none $IMAGE sh -c 'tty; test -t 1 && echo stdout-is-tty; sleep 1; exit 4'"
 	assert_status 4
 	output=$(strip_cr <<<"$output")
 	assert_contains "$output" "/dev/pts/0"
