@@ -97,6 +97,15 @@ ns_of() {
 	sed -n "s/^$2=//p" "$LOG/$1.ns"
 }
 
+# start_then_force_delete ID: the whole start-to-delete half of the lifecycle, every step checked.
+start_then_force_delete() {
+	rt_detached "$1" start "$1"
+	assert_status 0
+	wait_for_status "$1" running
+	run runtime delete --force "$1"
+	assert_status 0
+}
+
 # The user process leaves a mark: a failed hook must keep it from ever running.
 set_marking_process() {
 	set_args /bin/sh -c 'echo ran >/hooklog/process.ran; exec /probe sleep 3600'
@@ -136,11 +145,7 @@ set_marking_process() {
 	rt_detached "$ID" create --bundle bundle "$ID"
 	assert_status 0
 	pid=$(state_field "$ID" .pid)
-	rt_detached "$ID" start "$ID"
-	assert_status 0
-	wait_for_status "$ID" running
-	run runtime delete --force "$ID"
-	assert_status 0
+	start_then_force_delete "$ID"
 	for k in $KINDS; do
 		f=$LOG/$k.state
 		jq -e . "$f" >/dev/null || fail "$k: stdin is not JSON: $(cat "$f")" || return 1
@@ -174,11 +179,7 @@ set_marking_process() {
 	c_mnt=$(readlink "/proc/$pid/ns/mnt") c_net=$(readlink "/proc/$pid/ns/net") c_uts=$(readlink "/proc/$pid/ns/uts")
 	h_mnt=$(readlink /proc/self/ns/mnt) h_net=$(readlink /proc/self/ns/net) h_uts=$(readlink /proc/self/ns/uts)
 	[ "$c_mnt" != "$h_mnt" ] && [ "$c_net" != "$h_net" ] || fail "the container shares the host's namespaces"
-	rt_detached "$ID" start "$ID"
-	assert_status 0
-	wait_for_status "$ID" running
-	run runtime delete --force "$ID"
-	assert_status 0
+	start_then_force_delete "$ID"
 	for k in prestart createRuntime poststart poststop; do
 		assert_equal "$(ns_of "$k" mnt)" "$h_mnt" "$k mount ns" || return 1
 		assert_equal "$(ns_of "$k" net)" "$h_net" "$k net ns" || return 1
@@ -214,11 +215,7 @@ set_marking_process() {
 	export HOOK_LEAK=from-the-runtime
 	ID=$(new_id)
 	create_container "$ID"
-	rt_detached "$ID" start "$ID"
-	assert_status 0
-	wait_for_status "$ID" running
-	run runtime delete --force "$ID"
-	assert_status 0
+	start_then_force_delete "$ID"
 	for k in $KINDS; do
 		dir=$LOG
 		[ "$k" != startContainer ] || dir=/hooklog

@@ -219,6 +219,16 @@ wait_file() {
 	fail "$1 did not appear; screen: $(tmux -S "$TMUX_SOCK" capture-pane -p -t t 2>/dev/null)"
 }
 
+# keys ARGS...: type into the session (tmux send-keys); resize W H: resize its window.
+keys() { tmux -S "$TMUX_SOCK" send-keys -t t "$@"; }
+resize() { tmux -S "$TMUX_SOCK" resize-window -t t -x "$1" -y "$2"; }
+
+# assert_exit_code N: the command under the tmux wrapper exited with N.
+assert_exit_code() {
+	wait_file "$BATS_TEST_TMPDIR/rc"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" "rc=$1"
+}
+
 # tty_wrapper CMD...: a script that runs CMD on the pane's terminal, then writes its exit code
 # and the terminal's settings afterwards (the relay must restore them) to files.
 tty_wrapper() {
@@ -250,16 +260,15 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	pane_wait '^ready$'
 	assert_contains "$output" "size=30 100"
 	assert_contains "$output" "tty=/dev/pts/0"
-	tmux -S "$TMUX_SOCK" send-keys -t t 'hello world' Enter
+	keys 'hello world' Enter
 	pane_wait '^got=\[hello world\]$'
 	# raw mode: the line is echoed once, by the container's pty, not also by the outer terminal
 	assert_equal "$(grep -c '^hello world$' <<<"$output")" 1 "echoes of the typed line"
 	# the container sleeps: ^C first (it flushes the typed-ahead input)
-	tmux -S "$TMUX_SOCK" send-keys -t t C-c
+	keys C-c
 	pane_wait '^after-sleep$'
-	tmux -S "$TMUX_SOCK" send-keys -t t 'exit 7' Enter
-	wait_file "$BATS_TEST_TMPDIR/rc"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" rc=7
+	keys 'exit 7' Enter
+	assert_exit_code 7
 	# the outer terminal is back in cooked mode
 	after=$(cat "$BATS_TEST_TMPDIR/stty-after")
 	[[ "$after" =~ (^|[[:space:]])icanon ]] || fail "icanon not restored: $after"
@@ -275,21 +284,20 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	ID=$(new_id)
 	tmux_start "$(tty_wrapper "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID")"
 	pane_wait '^ready$'
-	tmux -S "$TMUX_SOCK" send-keys -t t 'x' Enter
+	keys 'x' Enter
 	pane_wait '^got=\[x\]$'
 	# ^C goes through the pty: the sleeping child dies with the shell's trap run; were it a
 	# signal to the runtime, only the shell (the init) would get it and the sleep would go on
-	tmux -S "$TMUX_SOCK" send-keys -t t C-c
+	keys C-c
 	pane_wait '^after-sleep$'
 	assert_contains "$output" $'int\n'
 	# the shell now waits in read: a resize is SIGWINCH with the new size
-	tmux -S "$TMUX_SOCK" resize-window -t t -x 120 -y 40
+	resize 120 40
 	pane_wait '^winch=40 120$'
-	tmux -S "$TMUX_SOCK" resize-window -t t -x 80 -y 20
+	resize 80 20
 	pane_wait '^winch=20 80$'
-	tmux -S "$TMUX_SOCK" send-keys -t t 'exit 0' Enter
-	wait_file "$BATS_TEST_TMPDIR/rc"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" rc=0
+	keys 'exit 0' Enter
+	assert_exit_code 0
 }
 
 @test "exec --tty in the foreground under tmux: the process starts with the window size" {
@@ -299,9 +307,8 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	tmux_start "$(tty_wrapper "$RUNTIME" --root "$ROOT" exec --tty "$ID" /bin/sh -c 'echo "size=$(stty size)"; read -r x')"
 	pane_wait '^size='
 	assert_contains "$output" "size=30 100"
-	tmux -S "$TMUX_SOCK" send-keys -t t Enter
-	wait_file "$BATS_TEST_TMPDIR/rc"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" rc=0
+	keys Enter
+	assert_exit_code 0
 }
 
 @test "exec --tty in the foreground under tmux: tty, keystrokes, ^C, resize, exit code" {
@@ -310,16 +317,15 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	tmux_start "$(tty_wrapper "$RUNTIME" --root "$ROOT" exec --tty "$ID" /bin/sh -c "$INTERACTIVE")"
 	pane_wait '^ready$'
 	assert_contains "$output" "tty=/dev/pts/0"
-	tmux -S "$TMUX_SOCK" send-keys -t t 'typed in tmux' Enter
+	keys 'typed in tmux' Enter
 	pane_wait '^got=\[typed in tmux\]$'
 	assert_equal "$(grep -c '^typed in tmux$' <<<"$output")" 1 "echoes of the typed line"
-	tmux -S "$TMUX_SOCK" send-keys -t t C-c
+	keys C-c
 	pane_wait '^after-sleep$'
-	tmux -S "$TMUX_SOCK" resize-window -t t -x 90 -y 25
+	resize 90 25
 	pane_wait '^winch=25 90$'
-	tmux -S "$TMUX_SOCK" send-keys -t t 'exit 5' Enter
-	wait_file "$BATS_TEST_TMPDIR/rc"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" rc=5
+	keys 'exit 5' Enter
+	assert_exit_code 5
 	after=$(cat "$BATS_TEST_TMPDIR/stty-after")
 	[[ "$after" =~ (^|[[:space:]])icanon ]] || fail "icanon not restored: $after"
 	# the container runs on
@@ -335,8 +341,7 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	# the foreground run must not keep other commands waiting for the container to exit
 	run --separate-stderr timeout 20 "$RUNTIME" --root "$ROOT" delete --force "$ID"
 	assert_status 0
-	wait_file "$BATS_TEST_TMPDIR/rc"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/rc")" rc=137
+	assert_exit_code 137
 	after=$(cat "$BATS_TEST_TMPDIR/stty-after")
 	[[ "$after" =~ (^|[[:space:]])icanon ]] || fail "icanon not restored: $after"
 	run --separate-stderr runtime state "$ID"
