@@ -160,7 +160,7 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
         if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
             return tr_fail(err, errno, "process.terminal: bind %s on /dev/console", slave);
     }
-    if (pty_make_controlling(slave, err) < 0)
+    if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, s->proc->user.uid, err) < 0)
         return tr_prefix(err, "process.terminal");
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
 }
