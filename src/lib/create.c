@@ -83,8 +83,10 @@ static int check_spec(struct create_job *j, struct tr_err *err)
     const struct oci_namespace *uts = oci_find_namespace(s, OCI_NS_UTS);
     if (s->linux_ && s->linux_->intel_rdt && s->linux_->intel_rdt->present)
         return tr_failx(err, "config.json: linux.intelRdt: not supported by tinyrun; remove it");
-    if ((s->hostname || s->domainname) && (!uts || (uts->path && *uts->path)))
-        return tr_failx(err, "config.json: %s: setting it needs a new uts namespace; add {\"type\": \"uts\"} to linux.namespaces",
+    /* A uts namespace joined by path is fine (runc and crun set the name there too); without
+     * one, the name would be the host's own. */
+    if ((s->hostname || s->domainname) && !uts)
+        return tr_failx(err, "config.json: %s: setting it needs a uts namespace; add {\"type\": \"uts\"} to linux.namespaces",
                         s->hostname ? "hostname" : "domainname");
     if (s->process->terminal && !j->o->console_socket && !j->for_run)
         return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "

@@ -231,7 +231,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
             return tr_prefix(err, "process.consoleSize");
         if (!j->proc.has_console_size && !j->console_socket)
             pty_copy_caller_size(master);
-        if (pty_make_controlling(slave, err) < 0)
+        if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, j->proc.user.uid, err) < 0)
             return tr_prefix(err, "exec --tty");
         if (chan_send(j->sock[1], MSG_PTY_MASTER, 0, slave, master, err) < 0)
             return -1;

@@ -10,6 +10,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "netdev.h"
 #include "process.h"
 #include "rootfs.h"
 #include "security.h"
@@ -47,6 +48,18 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
             return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
     }
     return ns_child_join_user(s->a->ns, err);
+}
+
+/* As runc and crun: only a network namespace the runtime created gets its lo brought up; a
+ * joined one belongs to whoever made it, and its lo stays as they left it. */
+static int step_loopback(struct init_state *s, struct tr_err *err)
+{
+    const struct ns_plan *ns = s->a->ns;
+    if (!ns->has[OCI_NS_NETWORK] || ns->join_fd[OCI_NS_NETWORK] >= 0)
+        return 0;
+    if (netdev_loopback_up(err) < 0)
+        return tr_prefix(err, "linux.namespaces: network: bring up lo in the new network namespace");
+    return 0;
 }
 
 static int step_hostname(struct init_state *s, struct tr_err *err)
@@ -147,7 +160,7 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
         if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
             return tr_fail(err, errno, "process.terminal: bind %s on /dev/console", slave);
     }
-    if (pty_make_controlling(slave, err) < 0)
+    if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, s->proc->user.uid, err) < 0)
         return tr_prefix(err, "process.terminal");
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
 }
@@ -230,6 +243,7 @@ struct init_step {
 
 static const struct init_step init_steps[] = {
     { "wait for the runtime's setup", step_wait_setup, false },
+    { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
     { "apply sysctl", step_sysctl, false },
     { "prepare the rootfs", step_rootfs_prepare, false },

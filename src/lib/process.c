@@ -116,15 +116,33 @@ static int switch_user(const struct proc_ctx *pc, struct tr_err *err)
     return 0;
 }
 
+/* As runc: first while still privileged, so that a cwd only root can enter (/root, 0700)
+ * works for any process.user; refused with EACCES or EPERM, it is tried again as the user
+ * (a directory the user may enter and the runtime may not, e.g. a rootless volume). Sets
+ * *again when the second try is still to do. */
+static int chdir_privileged(const struct oci_process *p, bool *again, struct tr_err *err)
+{
+    *again = false;
+    if (chdir(p->cwd) == 0)
+        return 0;
+    if (errno == EACCES || errno == EPERM) {
+        *again = true;
+        return 0;
+    }
+    return tr_fail(err, errno, "process.cwd: chdir %s", p->cwd);
+}
+
 int proc_drop_privileges(const struct proc_ctx *pc, struct tr_err *err)
 {
     const struct oci_process *p = pc->proc;
-    bool nnp = p->no_new_privileges;
+    bool nnp = p->no_new_privileges, chdir_again;
     if (pc->seccomp && !nnp && load_seccomp(pc, err) < 0)
+        return -1;
+    if (chdir_privileged(p, &chdir_again, err) < 0)
         return -1;
     if (caps_keep_on_setuid(err) < 0 || switch_user(pc, err) < 0)
         return -1;
-    if (chdir(p->cwd) < 0)
+    if (chdir_again && chdir(p->cwd) < 0)
         return tr_fail(err, errno, "process.cwd: chdir %s as uid %u", p->cwd, p->user.uid);
     if (caps_apply(pc->caps, err) < 0)
         return tr_prefix(err, "process.capabilities");

@@ -22,8 +22,9 @@ struct proc_ctx {
  * the container is reported created, so a typo fails `create`, not `start`). */
 char *proc_find_executable(const struct oci_process *p, struct tr_err *err);
 int proc_apply_rlimits(const struct oci_process *p, struct tr_err *err);
-/* Seccomp (early when noNewPrivileges is false: it needs CAP_SYS_ADMIN), groups, gid, uid,
- * capabilities, cwd, no_new_privs, seccomp (late when noNewPrivileges is true), umask, fds. */
+/* Seccomp (early when noNewPrivileges is false: it needs CAP_SYS_ADMIN), cwd (still
+ * privileged; again after the user switch if that was refused), groups, gid, uid,
+ * capabilities, no_new_privs, seccomp (late when noNewPrivileges is true), umask, fds. */
 int proc_drop_privileges(const struct proc_ctx *pc, struct tr_err *err);
 /* execve; on failure writes one line on stderr and _exit(127) (the runtime is gone by then). */
 __attribute__((noreturn)) void proc_execve(const char *path, const struct oci_process *p);

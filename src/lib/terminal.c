@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+#include "log.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -69,6 +71,26 @@ int pty_make_controlling(const char *slave, struct tr_err *err)
     if (fd > 2)
         close(fd);
     return 0;
+}
+
+int pty_chown_slave(const char *slave, uid_t uid, struct tr_err *err)
+{
+    struct stat st;
+    if (stat(slave, &st) < 0)
+        return tr_fail(err, errno, "stat terminal %s", slave);
+    if (st.st_uid == uid)
+        return 0;
+    /* The gid stays (-1): devpts gave it the mount's gid= (the tty group), as runc and crun. */
+    if (chown(slave, uid, (gid_t) -1) == 0)
+        return 0;
+    /* As runc: EINVAL, uid not mapped in our user namespace; EPERM, the node's owner not
+     * mapped. The process then uses a terminal it does not own rather than none at all. */
+    if (errno == EINVAL || errno == EPERM) {
+        tr_debug("terminal %s stays owned by uid %u: chown to %u: %s", slave, (unsigned) st.st_uid,
+                 (unsigned) uid, strerror(errno));
+        return 0;
+    }
+    return tr_fail(err, errno, "chown terminal %s to uid %u", slave, (unsigned) uid);
 }
 
 int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err)

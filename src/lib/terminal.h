@@ -4,6 +4,7 @@
 #define TINYRUN_TERMINAL_H
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <termios.h>
 #include "error.h"
 
@@ -12,6 +13,9 @@
 int pty_open(char **slave, struct tr_err *err);
 /* Child: make the slave the controlling terminal and stdio 0-2 (setsid, TIOCSCTTY, dup2). */
 int pty_make_controlling(const char *slave, struct tr_err *err);
+/* Child: give the slave to process.user.uid (the gid is kept), so that a non-root process
+ * owns its terminal (and /dev/console, a bind of it); left as is when the ids are not mapped. */
+int pty_chown_slave(const char *slave, uid_t uid, struct tr_err *err);
 int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err);
 /* The caller's window size (stdout's, else stdin's terminal) onto the pty master, if it has one. */
 void pty_copy_caller_size(int master);

@@ -136,6 +136,16 @@ wait_gone() {
 	assert_kv CapAmb 0000000000000020
 }
 
+@test "exec --cwd only root can enter (/root 0700) with --user 42:42" {
+	chmod 700 "$BUNDLE/rootfs/root"
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime exec --cwd /root --user 42:42 "$ID" /bin/sh -c '/probe cwd; /probe ids' </dev/null
+	assert_status 0
+	assert_kv cwd /root
+	assert_kv uid 42
+}
+
 @test "exec --cwd, --env, --user uid:gid, --additional-gids" {
 	update_config '.process.env = ["PATH=/bin", "KEEP=kept", "TERM=xterm"]'
 	ID=$(new_id)

@@ -52,6 +52,39 @@ load helpers
 	assert_kv cwd /tmp
 }
 
+@test "cwd only root can enter (/root 0700) with process.user uid 42: entered before the user switch" {
+	chmod 700 "$BUNDLE/rootfs/root"
+	update_config '.process.cwd = "/root" | .process.user = {uid: 42, gid: 42}'
+	run_container /bin/sh -c '/probe cwd; /probe ids; ls . >/dev/null 2>&1 && echo list=yes || echo list=no'
+	assert_status 0
+	assert_kv cwd /root
+	assert_kv uid 42
+	# the process itself has no right to the directory it stands in
+	assert_kv list no
+}
+
+@test "cwd only process.user can enter (user namespace): tried again after the user switch" {
+	# Host root owns /shared (unmapped: container root has no DAC override on it) and host gid
+	# 100042 (container gid 42) may enter it: only the container's gid-42 user gets in.
+	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
+	d=$BATS_TEST_TMPDIR
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	mkdir "$BUNDLE/rootfs/shared"
+	chown 0:100042 "$BUNDLE/rootfs/shared"
+	chmod 070 "$BUNDLE/rootfs/shared"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .process.cwd = "/shared" | .process.user = {uid: 42, gid: 42}'
+	run_container /bin/sh -c '/probe cwd; /probe ids'
+	assert_status 0
+	assert_kv cwd /shared
+	assert_kv uid 42
+}
+
 @test "user uid, gid and additionalGids" {
 	update_config '.process.user = {uid: 1000, gid: 1001, additionalGids: [10, 20]}'
 	run_container /probe ids

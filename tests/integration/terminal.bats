@@ -347,3 +347,68 @@ while :; do read -r cmd; case $cmd in exit*) exit ${cmd#exit };; esac; done'
 	run --separate-stderr runtime state "$ID"
 	assert_failure
 }
+
+# ---------------------------------------------------------------------------------------------
+# Who owns the terminal: process.user.uid (runc and crun chown the slave, and with it the
+# /dev/console bind, to the process uid and keep its gid, which devpts set from its gid=
+# option: the tty group of the base config). Checked on runc 1.1.5 and crun 1.8.1.
+
+# The owner of /dev/console and of the slave, as console_uid=, console_gid=, slave_uid=, ...
+OWNER_REPORT='/probe stat /dev/console | sed -n "s/^\(uid\|gid\)=/console_\1=/p"
+	/probe stat "$(tty)" | sed -n "s/^\(uid\|gid\)=/slave_\1=/p"'
+
+@test "terminal with process.user uid 1000: the slave and /dev/console belong to uid 1000, tty gid kept" {
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args /bin/sh -c "$OWNER_REPORT"
+	start_recvtty
+	ID=$(new_id)
+	create_container "$ID" --console-socket "$SOCK"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_recvtty
+	assert_kv slave_uid 1000
+	assert_kv slave_gid 5
+	assert_kv console_uid 1000
+	assert_kv console_gid 5
+}
+
+@test "terminal with process.user uid 1000 and a devpts without gid=: the gid stays the slave's (0)" {
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}
+		| (.mounts[] | select(.destination == "/dev/pts") | .options) -= ["gid=5"]'
+	set_args /bin/sh -c "$OWNER_REPORT"
+	start_recvtty
+	ID=$(new_id)
+	create_container "$ID" --console-socket "$SOCK"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_recvtty
+	assert_kv slave_uid 1000
+	assert_kv slave_gid 0
+}
+
+@test "exec --tty --user 1000:1000: the exec'd process owns its pty" {
+	# observed: crun 1.8.1 chowns the init's terminal but leaves an exec pty to root; runc
+	# 1.1.5 does the same for both (fixStdioPermissions runs for init and exec alike)
+	known_difference crun "crun 1.8.1 leaves the exec --tty pty owned by uid 0"
+	ID=$(new_id)
+	start_detached "$ID"
+	start_recvtty
+	rt_detached "$ID" exec --tty --detach --user 1000:1000 --console-socket "$SOCK" "$ID" \
+		/bin/sh -c '/probe stat "$(tty)" | sed -n "s/^\(uid\|gid\)=/slave_\1=/p"'
+	assert_status 0
+	wait_recvtty
+	assert_kv slave_uid 1000
+	assert_kv slave_gid 5
+}
+
+@test "run with a terminal under tmux as uid 1000: the process owns its terminal" {
+	update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
+	set_args /bin/sh -c "$OWNER_REPORT"'; echo "owner=$(stat -c %u:%g "$(tty)")"; read -r x'
+	ID=$(new_id)
+	tmux_start "$(tty_wrapper "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID")"
+	pane_wait '^owner='
+	assert_contains "$output" "owner=1000:5"
+	assert_contains "$output" "console_uid=1000"
+	keys Enter
+	assert_exit_code 0
+}

@@ -125,6 +125,32 @@ static void test_pty_basics(void)
        "pty_make_controlling error names the terminal: %s", e2.msg);
 }
 
+/* pty_chown_slave: the uid changes, the gid stays; a refused chown (EPERM) is not an error. */
+static void test_pty_chown(void)
+{
+    struct tr_err err;
+    struct stat before, after;
+    _cleanup_free_ char *slave = NULL;
+    _cleanup_close_ int master = pty_open(&slave, &err);
+    uid_t other = geteuid() == 0 ? 1000 : geteuid() + 1;
+    if (master < 0 || stat(slave, &before) < 0) {
+        ok(0, "pty for the chown test: %s", master < 0 ? err.msg : strerror(errno));
+        return;
+    }
+    ok(pty_chown_slave(slave, before.st_uid, &err) == 0, "chown to the current owner: no-op");
+    ok(pty_chown_slave(slave, other, &err) == 0, "chown to uid %u: %s", (unsigned) other, "returns 0");
+    ok(stat(slave, &after) == 0 && after.st_gid == before.st_gid, "gid kept (%u)", (unsigned) before.st_gid);
+    if (geteuid() == 0)
+        ok(after.st_uid == other, "as root the slave now belongs to uid %u (got %u)", (unsigned) other,
+           (unsigned) after.st_uid);
+    else
+        ok(after.st_uid == before.st_uid, "unprivileged: EPERM leaves the owner as it was");
+    struct tr_err e2;
+    ok(pty_chown_slave("/nonexistent/pts/9", 1, &e2) < 0
+       && strstr(e2.msg, "stat terminal /nonexistent/pts/9: No such file or directory"),
+       "error names the terminal: %s", e2.msg);
+}
+
 static void test_send_recv_fd(void)
 {
     struct tr_err err;
@@ -450,6 +476,7 @@ int main(void)
         return done_testing();
     }
     test_pty_basics();
+    test_pty_chown();
     test_send_recv_fd();
     test_console_socket();
     test_relay_outer_tty();
