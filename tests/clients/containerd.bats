@@ -151,6 +151,16 @@ start_sleeper() {
 	assert_contains "$output" "sh -c"
 }
 
+# ctr gives the container a new network namespace with nothing but lo (no CNI): the runtime
+# must bring lo up there, as runc and crun do, or a server on 127.0.0.1 is unreachable
+# ("Network is unreachable") for the container's own clients.
+@test "containerd: the container's own network namespace has lo up, 127.0.0.1 reachable" {
+	run ctr_run --rm -- sh -c 'ip link show lo; nc -l -p 7777 >/dev/null & sleep 1; echo hi | nc 127.0.0.1 7777 && echo connected' </dev/null
+	assert_status 0
+	assert_contains "$output" "LOOPBACK,UP"
+	assert_contains "$output" "connected"
+}
+
 @test "containerd: stdin is passed to the container" {
 	run ctr_run --rm -- sh -c 'read line; echo got:$line' <<<"piped-input"
 	assert_status 0
