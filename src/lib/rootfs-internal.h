@@ -69,6 +69,9 @@ struct rootfs_run {               /* state shared by the steps of rootfs_prepare
     bool setup_dev;               /* /dev is not a bind mount: create nodes and links */
 };
 int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struct tr_err *err);
+/* m (parsed as p) is a read-only mount on /dev: mount_one mounts it writable and rootfs_protect
+ * makes it read-only at the end. */
+bool mount_is_readonly_dev(const struct oci_mount *m, const struct mount_plan *p);
 int copy_tree(int from_dir, int to_dir, struct tr_err *err);
 
 /* ---- devices.c ---- */

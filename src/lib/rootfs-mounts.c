@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -251,6 +252,43 @@ static int check_proc_target(struct rootfs_run *r, const struct oci_mount *m, st
                          "such as /proc/cpuinfo, /proc/meminfo, /proc/stat, /proc/uptime)", d);
 }
 
+/* proc and sysfs must land on a real directory of the rootfs: an image can ship /proc as a
+ * symlink to anywhere in it, and following it would put procfs (and the masks and read-only
+ * binds meant for /proc) at that place instead (CVE-2019-16884 class; runc and crun refuse). */
+static int check_special_fs_target(struct rootfs_run *r, const char *type, const char *dest, struct tr_err *err)
+{
+    const char *base;
+    char name[NAME_MAX + 1], link[PATH_MAX];
+    struct stat st;
+    _cleanup_close_ int parent = open_parent_in_root(r->root, dest, &base, err);
+    if (parent < 0)
+        return -1;
+    size_t n = strcspn(base, "/");
+    if (n > NAME_MAX)
+        return tr_fail(err, ENAMETOOLONG, "%s", dest);
+    memcpy(name, base, n);
+    name[n] = '\0';
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : tr_fail(err, errno, "stat %s in rootfs", dest);
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t l = readlinkat(parent, name, link, sizeof(link) - 1);
+        link[l > 0 ? l : 0] = '\0';
+        return tr_failx(err, "%s must be mounted on a directory, but %s in the rootfs is a symlink (to %s); "
+                             "make it a directory in the image", type, dest, l > 0 ? link : "?");
+    }
+    if (!S_ISDIR(st.st_mode))
+        return tr_failx(err, "%s must be mounted on a directory, but %s in the rootfs is not one", type, dest);
+    return 0;
+}
+
+bool mount_is_readonly_dev(const struct oci_mount *m, const struct mount_plan *p)
+{
+    if (!m->destination || !(p->flags & MS_RDONLY))
+        return false;
+    _cleanup_free_ char *d = clean_path(m->destination);
+    return streq(d, "/dev");
+}
+
 int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struct tr_err *err)
 {
     struct mount_plan p;
@@ -260,7 +298,14 @@ int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struc
     if (mount_plan_from_options(m->options, m->options_len, &p, err) < 0)
         return tr_prefix(err, "mounts[%zu] (%s)", idx, m->destination);
     const char *type = m->type ? m->type : "";
+    /* a read-only /dev is made read-only by rootfs_protect, once the nodes, links and the
+     * mounts below it (pts, shm, mqueue) exist (runc and crun do the same) */
+    if (mount_is_readonly_dev(m, &p))
+        p.flags &= ~(unsigned long) MS_RDONLY;
     if (check_proc_target(r, m, err) < 0)
+        rc = -1;
+    else if ((streq(type, "proc") || streq(type, "sysfs")) && !p.bind &&
+             check_special_fs_target(r, type, m->destination, err) < 0)
         rc = -1;
     else if (p.bind || streq(type, "bind"))
         rc = do_bind(r, m, &p, err);
