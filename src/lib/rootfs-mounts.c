@@ -67,11 +67,13 @@ static int mount_fs(struct rootfs_run *r, const struct oci_mount *m, const struc
     return mount_fs_on_fd(src, type, flags, labeled ? labeled : p->data, fd, m->destination, err);
 }
 
-static int bind_path(struct rootfs_run *r, const char *src, const char *dest, const struct mount_plan *p,
-                     bool recursive, const struct oci_mount *m, struct tr_err *err)
+/* Bind src on dest; pre >= 0 is src already cloned by the runtime (mount-sources.c), owned. */
+static int bind_path_pre(struct rootfs_run *r, const char *src, int pre, const char *dest, const struct mount_plan *p,
+                         bool recursive, const struct oci_mount *m, struct tr_err *err)
 {
+    _cleanup_close_ int own = pre;
     struct stat st;
-    if (stat(src, &st) < 0)
+    if ((pre >= 0 ? fstat(pre, &st) : stat(src, &st)) < 0)
         return tr_fail(err, errno, "bind source %s", src);
     _cleanup_close_ int fd = open_mount_target(r->root, dest, S_ISDIR(st.st_mode), err);
     if (fd < 0)
@@ -93,17 +95,33 @@ static int bind_path(struct rootfs_run *r, const char *src, const char *dest, co
             return -1;
         a.idmap_userns_fd = userns;
     }
+    if (pre >= 0) {
+        if (bind_tree_on_fd(pre, &a, fd, src, dest, err) < 0)
+            return -1;
+        return mount_set_propagation(pre, p->propagation, dest, err);
+    }
     _cleanup_close_ int tree = bind_on_fd(src, -1, &a, r->root, fd, dest, err);
     if (tree < 0)
         return -1;
     return mount_set_propagation(tree, p->propagation, dest, err);
 }
 
-static int do_bind(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p, struct tr_err *err)
+static int bind_path(struct rootfs_run *r, const char *src, const char *dest, const struct mount_plan *p,
+                     bool recursive, const struct oci_mount *m, struct tr_err *err)
 {
-    if (!m->source || !*m->source)
+    return bind_path_pre(r, src, -1, dest, p, recursive, m, err);
+}
+
+static int do_bind(struct rootfs_run *r, size_t idx, const struct oci_mount *m, const struct mount_plan *p,
+                   struct tr_err *err)
+{
+    int pre = mount_sources_take(r->c->sources, idx);
+    if (!m->source || !*m->source) {
+        if (pre >= 0)
+            close(pre);
         return tr_failx(err, "bind mount without a source");
-    return bind_path(r, m->source, m->destination, p, p->recursive_bind, m, err);
+    }
+    return bind_path_pre(r, m->source, pre, m->destination, p, p->recursive_bind, m, err);
 }
 
 /* sysfs can only be mounted by a user namespace that owns the network namespace: otherwise
@@ -308,7 +326,7 @@ int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struc
              check_special_fs_target(r, type, m->destination, err) < 0)
         rc = -1;
     else if (p.bind || streq(type, "bind"))
-        rc = do_bind(r, m, &p, err);
+        rc = do_bind(r, idx, m, &p, err);
     else if (!*type)
         rc = tr_failx(err, "no type and no \"bind\"/\"rbind\" option");
     else if (streq(type, "sysfs"))

@@ -165,6 +165,7 @@ int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err)
 out_root:
     close(r.root);
 out:
+    mount_sources_close(c->sources);   /* the ones not attached (a failure, or no mount) */
     umask(old_umask);
     return rc;
 }
