@@ -40,6 +40,7 @@ struct create_job {
     struct cgroup_mgr *cg;
     struct cgroup_mount_entry *cgm;
     size_t cgm_len;
+    struct mount_sources msrc;     /* bind sources the init's user namespace may not reach */
     int fifo_fd, sock[2];
     pid_t pid;
     int pidfd, pty_master;
@@ -171,6 +172,9 @@ static int prepare(struct create_job *j, struct tr_err *err)
         return -1;
     if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgm, &j->cgm_len, err) < 0)
         return -1;
+    /* the init is cloned straight into its user namespace: open what only we can reach now */
+    if (j->ns.has[OCI_NS_USER] && j->ns.has[OCI_NS_MOUNT] && mount_sources_open(j->spec, &j->msrc, err) < 0)
+        return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
         return tr_fail(err, errno, "socketpair for the spawn channel");
     return 0;
@@ -182,6 +186,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
         .sock = j->sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
+        .mount_sources = &j->msrc,
         .no_pivot = j->o->no_pivot, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
         .preserve_fds = j->o->preserve_fds,
@@ -368,6 +373,7 @@ static void release(struct create_job *j)
     ns_plan_close(&j->ns);
     seccomp_plan_free(j->seccomp);
     cgroup_mount_entries_free(j->cgm, j->cgm_len);
+    mount_sources_close(&j->msrc);
     cgroup_free(j->cg);
     oci_free(j->spec);
     free(j->bundle);

@@ -85,6 +85,7 @@ static void fill_rootfs_ctx(const struct init_state *s, struct rootfs_ctx *c)
     c->new_cgroupns = a->ns->has[OCI_NS_CGROUP] && a->ns->join_fd[OCI_NS_CGROUP] < 0;
     c->cgroup_mounts = a->cgroup_mounts;
     c->cgroup_mounts_len = a->cgroup_mounts_len;
+    c->sources = a->mount_sources;
 }
 
 static int step_rootfs_prepare(struct init_state *s, struct tr_err *err)

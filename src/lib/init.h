@@ -7,6 +7,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "namespaces.h"
+#include "rootfs.h"
 #include "seccomp.h"
 #include "spec.h"
 
@@ -21,6 +22,7 @@ struct init_args {
     const struct caps_plan *caps;
     const struct seccomp_plan *seccomp;
     const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
+    struct mount_sources *mount_sources;   /* bind sources opened before a user namespace */
     bool no_pivot;
     bool rootless;
     bool in_userns;             /* a new or joined user namespace */

@@ -77,6 +77,36 @@ static int bind_legacy(const char *source, int source_dirfd, const struct bind_a
     return steal_fd(&top);
 }
 
+/* The attributes of a on the detached tree, then attach it on target_fd. 1: the kernel has
+ * no mount_setattr (nothing attached, tree unchanged). */
+static int attach_tree(int tree, const struct bind_attrs *a, int target_fd, const char *name, const char *dest,
+                       struct tr_err *err)
+{
+    if ((a->rattr_set || a->rattr_clr) && setattr(tree, AT_RECURSIVE, a->rattr_set, a->rattr_clr, 0, -1) < 0) {
+        if (errno == ENOSYS)
+            return 1;
+        return tr_fail(err, errno, "bind %s on %s: mount_setattr (recursive)", name, dest);
+    }
+    unsigned long long set, clr;
+    ms_to_mount_attr(a->flags, a->clear_flags, &set, &clr);
+    if ((set || clr) && setattr(tree, 0, set, clr, 0, -1) < 0) {
+        int e = errno;
+        if (e == ENOSYS)
+            return 1;
+        tr_fail(err, e, "bind %s on %s: mount_setattr", name, dest);
+        if (e == EPERM)
+            tr_hint(err, "a flag locked by the user namespace (ro, nosuid, nodev, noexec or atime) "
+                         "cannot be cleared on this source");
+        return -1;
+    }
+    if (a->idmap_userns_fd >= 0 &&
+        setattr(tree, a->idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, a->idmap_userns_fd) < 0)
+        return tr_fail(err, errno, "bind %s on %s: mount_setattr idmap", name, dest);
+    if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return tr_fail(err, errno, "bind %s on %s: move_mount", name, dest);
+    return 0;
+}
+
 int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int root, int target_fd,
                const char *dest, struct tr_err *err)
 {
@@ -89,29 +119,19 @@ int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a,
         return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
     if (tree < 0)
         return tr_fail(err, errno, "bind %s on %s: open_tree", name, dest);
-    if ((a->rattr_set || a->rattr_clr) && setattr(tree, AT_RECURSIVE, a->rattr_set, a->rattr_clr, 0, -1) < 0) {
-        if (errno == ENOSYS)
-            return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
-        return tr_fail(err, errno, "bind %s on %s: mount_setattr (recursive)", name, dest);
-    }
-    unsigned long long set, clr;
-    ms_to_mount_attr(a->flags, a->clear_flags, &set, &clr);
-    if ((set || clr) && setattr(tree, 0, set, clr, 0, -1) < 0) {
-        int e = errno;
-        if (e == ENOSYS)   /* the detached copy is dropped when tree is closed */
-            return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
-        tr_fail(err, e, "bind %s on %s: mount_setattr", name, dest);
-        if (e == EPERM)
-            tr_hint(err, "a flag locked by the user namespace (ro, nosuid, nodev, noexec or atime) "
-                         "cannot be cleared on this source");
-        return -1;
-    }
-    if (a->idmap_userns_fd >= 0 &&
-        setattr(tree, a->idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, a->idmap_userns_fd) < 0)
-        return tr_fail(err, errno, "bind %s on %s: mount_setattr idmap", name, dest);
-    if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return tr_fail(err, errno, "bind %s on %s: move_mount", name, dest);
-    return steal_fd(&tree);
+    int rc = attach_tree(tree, a, target_fd, name, dest, err);
+    if (rc > 0)   /* the detached copy is dropped when tree is closed */
+        return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
+    return rc < 0 ? -1 : steal_fd(&tree);
+}
+
+int bind_tree_on_fd(int tree, const struct bind_attrs *a, int target_fd, const char *name, const char *dest,
+                    struct tr_err *err)
+{
+    int rc = attach_tree(tree, a, target_fd, name, dest, err);
+    if (rc > 0)
+        return tr_fail(err, ENOSYS, "bind %s on %s: mount_setattr", name, dest);
+    return rc;
 }
 
 int mount_set_flags(int fd, unsigned long set, unsigned long clear, bool recursive, const char *dest,

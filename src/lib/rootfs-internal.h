@@ -46,6 +46,10 @@ struct bind_attrs {
  * path inside root (looked up again in the fallback). Returns an fd of the new mount. */
 int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a, int root, int target_fd,
                const char *dest, struct tr_err *err);
+/* The same with a detached tree already cloned by the runtime (mount-sources.c): attributes
+ * applied, then attached on target_fd. tree stays the caller's. name: the source, for errors. */
+int bind_tree_on_fd(int tree, const struct bind_attrs *a, int target_fd, const char *name, const char *dest,
+                    struct tr_err *err);
 /* Change per-mount flags of the mount at fd (mount_setattr; statvfs remount fallback). Only
  * the flags named in set/clear change: locked flags of a user namespace are kept. */
 int mount_set_flags(int fd, unsigned long set, unsigned long clear, bool recursive, const char *dest,
@@ -69,6 +73,9 @@ struct rootfs_run {               /* state shared by the steps of rootfs_prepare
     bool setup_dev;               /* /dev is not a bind mount: create nodes and links */
 };
 int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struct tr_err *err);
+/* m (parsed as p) is a read-only mount on /dev: mount_one mounts it writable and rootfs_protect
+ * makes it read-only at the end. */
+bool mount_is_readonly_dev(const struct oci_mount *m, const struct mount_plan *p);
 int copy_tree(int from_dir, int to_dir, struct tr_err *err);
 
 /* ---- devices.c ---- */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -66,11 +67,13 @@ static int mount_fs(struct rootfs_run *r, const struct oci_mount *m, const struc
     return mount_fs_on_fd(src, type, flags, labeled ? labeled : p->data, fd, m->destination, err);
 }
 
-static int bind_path(struct rootfs_run *r, const char *src, const char *dest, const struct mount_plan *p,
-                     bool recursive, const struct oci_mount *m, struct tr_err *err)
+/* Bind src on dest; pre >= 0 is src already cloned by the runtime (mount-sources.c), owned. */
+static int bind_path_pre(struct rootfs_run *r, const char *src, int pre, const char *dest, const struct mount_plan *p,
+                         bool recursive, const struct oci_mount *m, struct tr_err *err)
 {
+    _cleanup_close_ int own = pre;
     struct stat st;
-    if (stat(src, &st) < 0)
+    if ((pre >= 0 ? fstat(pre, &st) : stat(src, &st)) < 0)
         return tr_fail(err, errno, "bind source %s", src);
     _cleanup_close_ int fd = open_mount_target(r->root, dest, S_ISDIR(st.st_mode), err);
     if (fd < 0)
@@ -92,17 +95,33 @@ static int bind_path(struct rootfs_run *r, const char *src, const char *dest, co
             return -1;
         a.idmap_userns_fd = userns;
     }
+    if (pre >= 0) {
+        if (bind_tree_on_fd(pre, &a, fd, src, dest, err) < 0)
+            return -1;
+        return mount_set_propagation(pre, p->propagation, dest, err);
+    }
     _cleanup_close_ int tree = bind_on_fd(src, -1, &a, r->root, fd, dest, err);
     if (tree < 0)
         return -1;
     return mount_set_propagation(tree, p->propagation, dest, err);
 }
 
-static int do_bind(struct rootfs_run *r, const struct oci_mount *m, const struct mount_plan *p, struct tr_err *err)
+static int bind_path(struct rootfs_run *r, const char *src, const char *dest, const struct mount_plan *p,
+                     bool recursive, const struct oci_mount *m, struct tr_err *err)
 {
-    if (!m->source || !*m->source)
+    return bind_path_pre(r, src, -1, dest, p, recursive, m, err);
+}
+
+static int do_bind(struct rootfs_run *r, size_t idx, const struct oci_mount *m, const struct mount_plan *p,
+                   struct tr_err *err)
+{
+    int pre = mount_sources_take(r->c->sources, idx);
+    if (!m->source || !*m->source) {
+        if (pre >= 0)
+            close(pre);
         return tr_failx(err, "bind mount without a source");
-    return bind_path(r, m->source, m->destination, p, p->recursive_bind, m, err);
+    }
+    return bind_path_pre(r, m->source, pre, m->destination, p, p->recursive_bind, m, err);
 }
 
 /* sysfs can only be mounted by a user namespace that owns the network namespace: otherwise
@@ -251,6 +270,43 @@ static int check_proc_target(struct rootfs_run *r, const struct oci_mount *m, st
                          "such as /proc/cpuinfo, /proc/meminfo, /proc/stat, /proc/uptime)", d);
 }
 
+/* proc and sysfs must land on a real directory of the rootfs: an image can ship /proc as a
+ * symlink to anywhere in it, and following it would put procfs (and the masks and read-only
+ * binds meant for /proc) at that place instead (CVE-2019-16884 class; runc and crun refuse). */
+static int check_special_fs_target(struct rootfs_run *r, const char *type, const char *dest, struct tr_err *err)
+{
+    const char *base;
+    char name[NAME_MAX + 1], link[PATH_MAX];
+    struct stat st;
+    _cleanup_close_ int parent = open_parent_in_root(r->root, dest, &base, err);
+    if (parent < 0)
+        return -1;
+    size_t n = strcspn(base, "/");
+    if (n > NAME_MAX)
+        return tr_fail(err, ENAMETOOLONG, "%s", dest);
+    memcpy(name, base, n);
+    name[n] = '\0';
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : tr_fail(err, errno, "stat %s in rootfs", dest);
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t l = readlinkat(parent, name, link, sizeof(link) - 1);
+        link[l > 0 ? l : 0] = '\0';
+        return tr_failx(err, "%s must be mounted on a directory, but %s in the rootfs is a symlink (to %s); "
+                             "make it a directory in the image", type, dest, l > 0 ? link : "?");
+    }
+    if (!S_ISDIR(st.st_mode))
+        return tr_failx(err, "%s must be mounted on a directory, but %s in the rootfs is not one", type, dest);
+    return 0;
+}
+
+bool mount_is_readonly_dev(const struct oci_mount *m, const struct mount_plan *p)
+{
+    if (!m->destination || !(p->flags & MS_RDONLY))
+        return false;
+    _cleanup_free_ char *d = clean_path(m->destination);
+    return streq(d, "/dev");
+}
+
 int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struct tr_err *err)
 {
     struct mount_plan p;
@@ -260,10 +316,17 @@ int mount_one(struct rootfs_run *r, size_t idx, const struct oci_mount *m, struc
     if (mount_plan_from_options(m->options, m->options_len, &p, err) < 0)
         return tr_prefix(err, "mounts[%zu] (%s)", idx, m->destination);
     const char *type = m->type ? m->type : "";
+    /* a read-only /dev is made read-only by rootfs_protect, once the nodes, links and the
+     * mounts below it (pts, shm, mqueue) exist (runc and crun do the same) */
+    if (mount_is_readonly_dev(m, &p))
+        p.flags &= ~(unsigned long) MS_RDONLY;
     if (check_proc_target(r, m, err) < 0)
         rc = -1;
+    else if ((streq(type, "proc") || streq(type, "sysfs")) && !p.bind &&
+             check_special_fs_target(r, type, m->destination, err) < 0)
+        rc = -1;
     else if (p.bind || streq(type, "bind"))
-        rc = do_bind(r, m, &p, err);
+        rc = do_bind(r, idx, m, &p, err);
     else if (!*type)
         rc = tr_failx(err, "no type and no \"bind\"/\"rbind\" option");
     else if (streq(type, "sysfs"))

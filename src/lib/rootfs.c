@@ -109,8 +109,12 @@ static int prepare_root_mount(const struct rootfs_ctx *c, struct tr_err *err)
     unsigned long prop;
     if (root_propagation(c, &prop, err) < 0)
         return -1;
-    /* runc's default: rslave, so host mounts still reach us but nothing we do reaches the host */
-    if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
+    /* runc's default: rslave, so host mounts still reach us but nothing we do reaches the host.
+     * An unbindable / could not be bound onto itself below: it is private until then (neither
+     * receives nor sends propagation), and unbindable once the container's / is set up. */
+    unsigned long first = !prop ? MS_SLAVE | MS_REC
+                          : (prop & MS_UNBINDABLE) ? MS_PRIVATE | (prop & MS_REC) : prop;
+    if (mount(NULL, "/", NULL, first, NULL) < 0)
         return tr_fail(err, errno, "linux.rootfsPropagation: set propagation of /");
     if (parent_mount_private(c, err) < 0)
         return -1;
@@ -161,6 +165,7 @@ int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err)
 out_root:
     close(r.root);
 out:
+    mount_sources_close(c->sources);   /* the ones not attached (a failure, or no mount) */
     umask(old_umask);
     return rc;
 }
@@ -314,10 +319,31 @@ int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err)
         return -1;
     /* The rootfs bind took its propagation from the mount holding it, not from what
      * prepare_root_mount set on the old /: apply linux.rootfsPropagation to the new / (runc
-     * does the same after pivot_root). */
-    if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+     * does the same after pivot_root). Not unbindable yet: maskedPaths and readonlyPaths
+     * still bind from below /; rootfs_protect applies it last. */
+    if (prop && !(prop & MS_UNBINDABLE) && mount(NULL, "/", NULL, prop, NULL) < 0)
         return tr_fail(err, errno, "linux.rootfsPropagation: set the propagation of the new /");
     return c->defer_protect ? 0 : rootfs_protect(c, err);
+}
+
+/* A read-only /dev was mounted writable so that it could be filled: make it read-only now. */
+static int dev_readonly(int root, const struct oci_spec *spec, struct tr_err *err)
+{
+    bool ro = false;
+    for (size_t i = 0; i < spec->mounts_len && !ro; i++) {
+        struct mount_plan p;
+        struct tr_err e;
+        if (mount_plan_from_options(spec->mounts[i].options, spec->mounts[i].options_len, &p, &e) < 0)
+            continue;   /* mount_one already failed on it */
+        ro = mount_is_readonly_dev(&spec->mounts[i], &p);
+        mount_plan_free(&p);
+    }
+    if (!ro)
+        return 0;
+    _cleanup_close_ int dev = resolve_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
+    if (dev < 0)
+        return tr_fail(err, errno, "open /dev");
+    return mount_set_flags(dev, MS_RDONLY, 0, false, "/dev", err);
 }
 
 int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err)
@@ -333,6 +359,10 @@ int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err)
         goto out;
     if (lx && (mask_paths(root, lx, err) < 0 || readonly_paths(root, lx, err) < 0))
         goto out;
+    if (dev_readonly(root, c->spec, err) < 0) {
+        tr_prefix(err, "mounts (/dev, ro)");
+        goto out;
+    }
     if (c->spec->root_readonly) {
         _cleanup_close_ int top = resolve_in_root(root, "/", O_PATH, 0);
         if (top < 0 || mount_set_flags(top, MS_RDONLY, 0, false, "/", err) < 0) {

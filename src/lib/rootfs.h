@@ -15,6 +15,20 @@
 #include "error.h"
 #include "spec.h"
 
+/* Bind-mount sources cloned by the runtime (mount-sources.c) before the init enters a user
+ * namespace that could not reach them: fd[i] is a detached mount tree for spec->mounts[i], or
+ * -1 when the init opens the source itself. */
+struct mount_sources {
+    int *fd;
+    size_t len;
+};
+/* Parent, before the clone: one open_tree(OPEN_TREE_CLONE) per bind mount (none when the
+ * kernel lacks mount_setattr, or the runtime may not clone mounts). */
+int mount_sources_open(const struct oci_spec *spec, struct mount_sources *out, struct tr_err *err);
+/* The tree of mounts[idx], ownership to the caller (-1 if none). */
+int mount_sources_take(struct mount_sources *ms, size_t idx);
+void mount_sources_close(struct mount_sources *ms);
+
 struct rootfs_ctx {
     const struct oci_spec *spec;
     const char *rootfs;             /* absolute host path of root.path (realpath'd) */
@@ -25,6 +39,7 @@ struct rootfs_ctx {
     bool new_cgroupns;
     const char *console_slave;      /* pty slave path to bind on /dev/console, or NULL */
     const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
+    struct mount_sources *sources;  /* or NULL; rootfs_prepare takes and closes them */
     /* Added by the rootfs module. false: rootfs_finalize also runs rootfs_protect. true: it
      * stops once inside the root, and the caller writes linux.sysctl (through /proc/sys, which
      * readonlyPaths makes read-only) and then calls rootfs_protect: runc's order. */

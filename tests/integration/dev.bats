@@ -120,3 +120,17 @@ assert_dev() {
 	run_container /probe open /dev/fuse
 	assert_equal "$output" ok
 }
+
+@test "/dev read-only: populated first (nodes, pts, shm), then made read-only" {
+	# runc and crun mount /dev writable and remount it read-only once everything below exists.
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	run_container /bin/sh -c '/probe write /dev/x; /probe write /dev/null; /probe write /dev/shm/x;
+		ls /dev/pts; grep " /dev " /proc/self/mountinfo'
+	assert_status 0
+	assert_equal "${lines[0]}" EROFS
+	assert_equal "${lines[1]}" ok
+	assert_equal "${lines[2]}" ok
+	assert_contains "$output" ptmx
+	opts=$(grep " /dev " <<<"$output" | awk '{print $6}')
+	[[ ",$opts," == *",ro,"* ]] || fail "/dev is not read-only: $opts"
+}

@@ -268,3 +268,140 @@ rootfs_on_shared_mount() {
 	fi
 	grep -qx EROFS <<<"$output" || fail "writing a cgroup file did not fail with EROFS: $output"
 }
+
+# ---- /proc and /sys must be real directories of the rootfs (CVE-2019-16884 class) ----
+
+# replace_with_symlink PATH TARGET: PATH in the rootfs becomes a symlink to TARGET (created).
+replace_with_symlink() {
+	rm -rf "${BUNDLE:?}/rootfs$1"
+	mkdir -p "$BUNDLE/rootfs$2"
+	ln -s "$2" "$BUNDLE/rootfs$1"
+}
+
+@test "a rootfs whose /proc is a symlink is refused" {
+	# An image could otherwise send procfs anywhere in the rootfs (runc and crun refuse too).
+	replace_with_symlink /proc /elsewhere
+	run_container /probe mounts
+	assert_failure
+	requires_tinyrun "error text"
+	assert_contains "$stderr" "mounts[0] (/proc)"
+	assert_contains "$stderr" "is a symlink"
+}
+
+@test "a rootfs whose /sys is a symlink is refused" {
+	replace_with_symlink /sys /var/sys
+	run_container /probe mounts
+	assert_failure
+	requires_tinyrun "error text"
+	assert_contains "$stderr" "mounts[5] (/sys)"
+	assert_contains "$stderr" "is a symlink"
+}
+
+@test "a proc mount on a relative symlink below /run is refused too" {
+	update_config '.mounts += [{destination: "/run/p", type: "proc", source: "proc"}]'
+	mkdir -p "$BUNDLE/rootfs/tmp/p"
+	ln -s ../tmp/p "$BUNDLE/rootfs/run/p"
+	run_container /probe mounts
+	assert_failure
+}
+
+# ---- linux.rootfsPropagation unbindable ----
+
+@test "rootfsPropagation unbindable: the rootfs is unbindable" {
+	known_difference runc "runc 1.1.5 makes / unbindable before binding the rootfs onto itself: EINVAL"
+	update_config '.linux.rootfsPropagation = "unbindable"'
+	run_container /probe mounts
+	assert_status 0
+	assert_contains "$(mnt /)" "unbindable"
+}
+
+@test "rootfsPropagation runbindable: the rootfs and its submounts are unbindable" {
+	known_difference crun "crun 1.8.1 makes the tree runbindable before maskedPaths: binding /dev/null then fails with EINVAL"
+	known_difference runc "runc 1.1.5 makes / unbindable before binding the rootfs onto itself: EINVAL"
+	update_config '.linux.rootfsPropagation = "runbindable"'
+	run_container /probe mounts
+	assert_status 0
+	assert_contains "$(mnt /)" "unbindable"
+	assert_contains "$(mnt /dev)" "unbindable"
+}
+
+# ---- bind sources only the host root can reach, with a user namespace ----
+
+# userns_bundle: a user namespace mapping container 0 to host 100000 (host root is not mapped);
+# the rootfs belongs to the mapped root and is reachable by it, as a real one would be.
+userns_bundle() {
+	local d=$BATS_TEST_TMPDIR
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	chmod 755 "$BUNDLE" "$BUNDLE/rootfs"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+}
+
+# secret_sources: $SECRET, a root-owned 0700 directory holding a world-readable directory and
+# file: only the host root can reach them by path.
+secret_sources() {
+	SECRET=$BATS_TEST_TMPDIR/secret
+	mkdir -p "$SECRET/data"
+	echo dir-content >"$SECRET/data/file"
+	echo file-content >"$SECRET/file"
+	chmod 755 "$SECRET/data"
+	chmod 644 "$SECRET/data/file" "$SECRET/file"
+	chmod 700 "$SECRET"
+}
+
+@test "userns: bind sources inside a 0700 host directory are mounted and readable" {
+	userns_bundle
+	secret_sources
+	update_config '.mounts += [
+		{destination: "/mnt/data", type: "bind", source: "'"$SECRET/data"'", options: ["rbind", "ro"]},
+		{destination: "/mnt/file", type: "bind", source: "'"$SECRET/file"'", options: ["bind"]}]'
+	run_container /bin/sh -c 'cat /mnt/data/file /mnt/file; /probe write /mnt/data/x || true'
+	assert_status 0
+	assert_equal "${lines[0]}" dir-content
+	assert_equal "${lines[1]}" file-content
+	assert_equal "${lines[2]}" EROFS
+}
+
+@test "userns: a 0700 directory of the host root, bound itself, is not readable by the mapped root" {
+	# The mount is made (the runtime opens it), but the mapped root has no rights on an
+	# unmapped owner's 0700 directory: the same as runc.
+	userns_bundle
+	secret_sources
+	update_config '.mounts += [{destination: "/mnt/secret", type: "bind", source: "'"$SECRET"'", options: ["rbind"]}]'
+	run_container /bin/sh -c '/probe stat /mnt/secret | grep mode; ls /mnt/secret >/dev/null 2>&1; echo "ls=$?"'
+	assert_status 0
+	assert_equal "${lines[0]}" mode=0700
+	assert_kv ls 1
+}
+
+@test "userns: exec works in a container with a bind source only the host root can reach" {
+	userns_bundle
+	secret_sources
+	update_config '.mounts += [{destination: "/mnt/data", type: "bind", source: "'"$SECRET/data"'", options: ["rbind"]}]'
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime exec "$ID" cat /mnt/data/file
+	assert_status 0
+	assert_equal "$output" dir-content
+	run --separate-stderr runtime exec --cwd /mnt/data "$ID" cat file
+	assert_status 0
+	assert_equal "$output" dir-content
+}
+
+@test "userns mapping the host root: the 0700 directory bound itself is readable" {
+	userns_bundle
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 0, size: 65536}]'
+	chown -R 0:0 "$BUNDLE/rootfs"
+	secret_sources
+	update_config '.mounts += [{destination: "/mnt/secret", type: "bind", source: "'"$SECRET"'", options: ["rbind"]}]'
+	run_container /bin/sh -c 'cat /mnt/secret/file /mnt/secret/data/file'
+	assert_status 0
+	assert_equal "${lines[0]}" file-content
+	assert_equal "${lines[1]}" dir-content
+}

@@ -585,6 +585,45 @@ static void errors_case(int report)
         _exit(97);
 }
 
+/* ---- bind sources only the "host" root can reach, opened before the user namespace ---- */
+
+static char secretdir[160], secretsrc[192], secretfile[192];
+static struct oci_mount pre_m[] = {
+    { .destination = "/sdata", .type = "bind", .source = secretsrc, OPTS("rbind", "ro") },
+    { .destination = "/sfile", .type = "bind", .source = secretfile, OPTS("bind") },
+    { .destination = "/dev", .type = "tmpfs", .source = "tmpfs", OPTS("mode=755") },
+};
+static struct oci_spec pre_spec = { .mounts = pre_m, .mounts_len = ARRAY_SIZE(pre_m) };
+static struct mount_sources pre_sources;
+static bool pre_open;              /* run_case opens pre_spec's sources before the userns */
+static const char *case_map = "0 0 65536\n";
+
+static void presource_case(int report)
+{
+    struct rootfs_ctx c = { .spec = &pre_spec, .rootfs = rootfs, .in_userns = true, .sources = &pre_sources };
+    struct tr_err err = { 0 };
+    char p[256];
+    snprintf(p, sizeof(p), "%s/file", secretsrc);
+    ok(access(p, R_OK) < 0 && errno == EACCES, "the mapped root cannot reach the sources by path");
+    ok(pre_sources.len == 3 && pre_sources.fd[0] >= 0 && pre_sources.fd[1] >= 0 && pre_sources.fd[2] < 0,
+       "a detached tree for each bind, none for the /dev tmpfs");
+    int rc = rootfs_prepare(&c, &err);
+    ok(rc == 0, "rootfs_prepare attaches the trees opened before the user namespace: %s", rc ? err.msg : "ok");
+    snprintf(p, sizeof(p), "%s/sdata/file", rootfs);
+    const char *t = slurp(p);
+    ok(t && streq(t, "secret-data"), "the directory's file is readable through the mount");
+    snprintf(p, sizeof(p), "%s/sdata/new", rootfs);
+    ok(create_fails(p, EROFS), "ro applied to the detached tree");
+    snprintf(p, sizeof(p), "%s/sfile", rootfs);
+    t = slurp(p);
+    ok(t && streq(t, "secret-file"), "the file bind shows the host file");
+    ok(pre_sources.fd == NULL && pre_sources.len == 0, "rootfs_prepare closed the trees");
+    int v[2] = { tap_n, tap_failed };
+    fflush(stdout);
+    if (write(report, v, sizeof(v)) != sizeof(v))
+        _exit(97);
+}
+
 static void write_map(pid_t pid, const char *file, const char *map)
 {
     char p[64];
@@ -613,6 +652,10 @@ static void run_case(const char *name, void (*fn)(int), bool userns, int extra_n
         snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgdir);
         struct tr_err e;
         if (write_file(procs, "0", 1, 0, &e) < 0) _exit(89);
+        if (pre_open && mount_sources_open(&pre_spec, &pre_sources, &e) < 0) {
+            printf("# %s\n", e.msg);
+            _exit(88);
+        }
         if (userns) {
             char c;
             if (unshare(CLONE_NEWUSER) < 0) _exit(93);
@@ -635,8 +678,8 @@ static void run_case(const char *name, void (*fn)(int), bool userns, int extra_n
     if (userns) {
         char c;
         if (read(rep[0], &c, 1) == 1) {
-            write_map(pid, "uid_map", "0 0 65536\n");
-            write_map(pid, "gid_map", "0 0 65536\n");
+            write_map(pid, "uid_map", case_map);
+            write_map(pid, "gid_map", case_map);
         }
         if (write(go[1], "g", 1) != 1) exit(99);
     }
@@ -679,6 +722,16 @@ static void make_tree(void)
     snprintf(escape_dest, sizeof(escape_dest), "/etc/evil/inside");
     snprintf(p, sizeof(p), "%s/etc/resolv.conf", rootfs);
     if (symlink("../run/resolve/stub.conf", p) < 0) exit(99);
+    snprintf(secretdir, sizeof(secretdir), "%s/secret", base);
+    snprintf(secretsrc, sizeof(secretsrc), "%s/data", secretdir);
+    snprintf(secretfile, sizeof(secretfile), "%s/file", secretdir);
+    mkdirs("%s", secretsrc);
+    snprintf(p, sizeof(p), "%s/file", secretsrc); mkfile(p, "secret-data");
+    mkfile(secretfile, "secret-file");
+    if (chmod(secretdir, 0700) < 0) exit(99);
+    /* the targets exist: the mapped root could not create them in a root-owned rootfs */
+    mkdirs("%s/sdata", rootfs);
+    snprintf(p, sizeof(p), "%s/sfile", rootfs); mkfile(p, "");
 }
 
 int main(void)
@@ -720,6 +773,11 @@ int main(void)
     nopivot_flag = false;
     run_case("pivot rshared", nopivot_case, false, CLONE_NEWNET | CLONE_NEWCGROUP);
     run_case("errors", errors_case, false, CLONE_NEWNET);
+    /* the mapped root (host 100000) may traverse the tree, but not the 0700 secret dir */
+    if (chmod(base, 0755) < 0) exit(99);
+    pre_open = true;
+    case_map = "0 100000 65536\n";
+    run_case("userns, bind sources behind a 0700 dir", presource_case, true, 0);
     if (rmdir(cgdir) < 0) printf("# rmdir %s: %m\n", cgdir);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", base);

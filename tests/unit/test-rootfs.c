@@ -173,6 +173,22 @@ static void test_conversions(void)
     ok(s == MOUNT_ATTR_NODIRATIME && c == 0, "nodiratime does not touch the atime field");
 }
 
+static void test_readonly_dev(void)
+{
+    static const struct { const char *dest, *opts; bool want; } t[] = {
+        { "/dev", "nosuid,ro,mode=755", true }, { "/dev/", "ro", true }, { "//dev/./", "ro", true },
+        { "/dev", "ro,rw", false }, { "/dev", "nosuid", false }, { "/dev/shm", "ro", false },
+        { "/devices", "ro", false }, { "/x/../dev", "ro", true },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+        struct mount_plan p = plan(t[i].opts);
+        struct oci_mount m = { .destination = (char *) t[i].dest };
+        ok(mount_is_readonly_dev(&m, &p) == t[i].want, "%s (%s): %s", t[i].dest, t[i].opts,
+           t[i].want ? "a read-only /dev, made read-only last" : "not a read-only /dev");
+        mount_plan_free(&p);
+    }
+}
+
 int main(void)
 {
     test_flags();
@@ -180,5 +196,6 @@ int main(void)
     test_rattr();
     test_data();
     test_conversions();
+    test_readonly_dev();
     return done_testing();
 }
