@@ -134,7 +134,10 @@ static int build_process(struct exec_job *j, struct tr_err *err)
         j->proc.no_new_privileges = true;
     if (o->apparmor)
         j->proc.apparmor_profile = (char *) o->apparmor;
-    if (o->process_label)
+    bool label;
+    if (selinux_label_check("--process-label", o->process_label, &label, err) < 0)
+        return -1;
+    if (label)
         j->proc.selinux_label = (char *) o->process_label;
     if (o->add_caps_len && j->proc.capabilities) {
         struct oci_capabilities *c = &j->caps_spec;
