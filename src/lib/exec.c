@@ -399,14 +399,17 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         rc = spawn(&j, err);
     if (rc == 0)
         rc = converse(&j, err);
-    if (rc < 0 && j.pid > 0) {
-        kill(j.pid, SIGKILL);
-        waitpid(j.pid, NULL, 0);
-    }
     if (rc == 0 && j.pid_file) {
         char buf[32];
         int n = snprintf(buf, sizeof buf, "%d", (int) j.pid);
-        rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err);
+        if ((rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err)) < 0)
+            tr_prefix(err, "--pid-file");
+    }
+    /* a failed exec leaves no process behind: not even one whose pid file could not be
+     * written (as runc), since the caller will never learn its pid */
+    if (rc < 0 && j.pid > 0) {
+        kill(j.pid, SIGKILL);
+        waitpid(j.pid, NULL, 0);
     }
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);

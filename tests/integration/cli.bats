@@ -56,10 +56,14 @@ one_line() {
 	known_difference crun "crun 1.8.1 exits 1 for failures before it spawns the process"
 	ID=$(new_id)
 	start_detached "$ID"
-	exec_status --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID" /bin/true
+	exec_status --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" "$ID" /bin/sleep 4321
 	assert_status 255
-	is_tinyrun && assert_contains "$stderr" "$BATS_TEST_TMPDIR/no/such/dir"
+	is_tinyrun && assert_contains "$stderr" "--pid-file: open $BATS_TEST_TMPDIR/no/such/dir"
 	one_line
+	# and the process is gone (runc terminates it): nobody could learn its pid
+	exec_status "$ID" /bin/ps -o args
+	assert_status 0
+	assert_not_contains "$output" "sleep 4321"
 }
 
 @test "exec: a command-line mistake stays exit 1 (unknown flag), as runc" {
