@@ -14,6 +14,9 @@
 /* A verb returns its exit status (>= 0), -1 with err filled (printed as "tinyrun: msg"), or
  * CMD_USAGE with err filled (printed as "tinyrun <verb>: msg": a command-line mistake). */
 #define CMD_USAGE (-2)
+/* As -1, but the exit status is 255: exec's own failures, so that a caller can tell them from
+ * the process's exit status 1 (runc exits 255 there too). */
+#define CMD_RUNTIME_FAILED (-3)
 typedef int (*cmd_fn)(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
 
 /* ---- verbs (src/cmd-<verb>.c); argv[0] is the verb ------------------------------------ */

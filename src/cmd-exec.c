@@ -124,9 +124,13 @@ int cmd_exec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err
     o.id = p.pos[0];
     o.args = p.pos + 1;
     o.args_len = p.npos - 1;
+    /* past the command line, a failure of tinyrun is 255, never a status the process could
+     * have exited with itself (1 is common); the process's own status passes through as is */
     rc = tr_exec(ctx, &o, &exit_code, err);
     if (rc >= 0)
         rc = o.detach ? 0 : exit_code;
+    else
+        rc = CMD_RUNTIME_FAILED;
 out:
     free(o.env);
     free(o.add_caps);

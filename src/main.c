@@ -200,7 +200,7 @@ int main(int argc, char **argv)
         rc = 1;
     } else if (rc < 0) {
         tr_log_error_line(err.msg);
-        rc = 1;
+        rc = rc == CMD_RUNTIME_FAILED ? 255 : 1;
     }
     fflush(stdout);
     return rc;

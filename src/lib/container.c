@@ -19,13 +19,27 @@
 #include "log.h"
 #include "util.h"
 
+/* As runc 1.1.5 (shouldHonorXDGRuntimeDir): a user, and root of a non-initial user namespace
+ * (unshare --map-root-user, RootlessKit), cannot write /run; real root keeps /run/tinyrun even
+ * with XDG_RUNTIME_DIR=/run/user/0 set, and so does USER=root in a user namespace (sudo there).
+ * --rootless does not enter into it: it is about cgroup errors, as in runc. */
+static bool honor_xdg_runtime_dir(void)
+{
+    if (geteuid() != 0)
+        return true;
+    if (!ns_in_child_userns())
+        return false;
+    const char *user = getenv("USER");
+    return !user || !streq(user, "root");
+}
+
 const char *tr_state_root(const struct tr_ctx *ctx)
 {
     static char buf[4096];
     const char *xdg;
     if (ctx->root && *ctx->root)
         return ctx->root;
-    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+    if ((xdg = getenv("XDG_RUNTIME_DIR")) && *xdg && honor_xdg_runtime_dir()) {
         snprintf(buf, sizeof buf, "%s/tinyrun", xdg);
         return buf;
     }
@@ -190,6 +204,11 @@ static char *owner_of(const char *dir)
     return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) st.st_uid);
 }
 
+static int list_entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct tr_list_entry *) a)->id, ((const struct tr_list_entry *) b)->id);
+}
+
 int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, struct tr_err *err)
 {
     const char *root = tr_state_root(ctx);
@@ -220,6 +239,9 @@ int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, str
         state_close(&c);
     }
     closedir(d);
+    /* readdir order is the directory's hash order; runc (os.ReadDir) lists by id */
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, list_entry_cmp);
     return 0;
 }
 

@@ -134,7 +134,10 @@ static int build_process(struct exec_job *j, struct tr_err *err)
         j->proc.no_new_privileges = true;
     if (o->apparmor)
         j->proc.apparmor_profile = (char *) o->apparmor;
-    if (o->process_label)
+    bool label;
+    if (selinux_label_check("--process-label", o->process_label, &label, err) < 0)
+        return -1;
+    if (label)
         j->proc.selinux_label = (char *) o->process_label;
     if (o->add_caps_len && j->proc.capabilities) {
         struct oci_capabilities *c = &j->caps_spec;
@@ -396,14 +399,17 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         rc = spawn(&j, err);
     if (rc == 0)
         rc = converse(&j, err);
-    if (rc < 0 && j.pid > 0) {
-        kill(j.pid, SIGKILL);
-        waitpid(j.pid, NULL, 0);
-    }
     if (rc == 0 && j.pid_file) {
         char buf[32];
         int n = snprintf(buf, sizeof buf, "%d", (int) j.pid);
-        rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err);
+        if ((rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err)) < 0)
+            tr_prefix(err, "--pid-file");
+    }
+    /* a failed exec leaves no process behind: not even one whose pid file could not be
+     * written (as runc), since the caller will never learn its pid */
+    if (rc < 0 && j.pid > 0) {
+        kill(j.pid, SIGKILL);
+        waitpid(j.pid, NULL, 0);
     }
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);

@@ -58,7 +58,7 @@ static int mount_fs(struct rootfs_run *r, const struct oci_mount *m, const struc
 {
     const struct oci_linux *lx = r->c->spec->linux_;
     _cleanup_free_ char *labeled = NULL;
-    if (lx && lx->mount_label && wants_label(type))
+    if (lx && lx->mount_label && wants_label(type) && selinux_enabled())
         labeled = selinux_mount_options(lx->mount_label, p->data);
     _cleanup_close_ int fd = open_mount_target(r->root, m->destination, true, err);
     if (fd < 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "rootfs-internal.h"
+#include "security.h"
 #include "util.h"
 
 static const struct { const char *name; unsigned long flags; } propagations[] = {
@@ -275,7 +276,7 @@ static int mask_paths(int root, const struct oci_linux *lx, struct tr_err *err)
         if (fd < 0 || fstat(fd, &st) < 0)
             return tr_fail(err, errno, "linux.maskedPaths[%zu] (%s): open", i, p);
         if (S_ISDIR(st.st_mode)) {
-            if (mask_dir(fd, p, lx->mount_label, err) < 0)
+            if (mask_dir(fd, p, selinux_enabled() ? lx->mount_label : NULL, err) < 0)
                 return tr_prefix(err, "linux.maskedPaths[%zu] (%s)", i, p);
             continue;
         }

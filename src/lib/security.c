@@ -64,7 +64,30 @@ bool selinux_enabled(void)
 #ifdef HAVE_SELINUX
     return is_selinux_enabled() > 0;
 #else
-    return false;
+    /* without libselinux, still tell a SELinux host (selinuxfs mounted) from one without, so
+     * that a label there is refused rather than ignored */
+    return access("/sys/fs/selinux/enforce", F_OK) == 0;
+#endif
+}
+
+/* Labels are ignored where SELinux is off, as crun and runc's label library (go-selinux) do:
+ * most hosts (Debian, Ubuntu, Lima guests) have none, and configs from podman/CRI carry one. */
+int selinux_label_check(const char *field, const char *label, bool *apply, struct tr_err *err)
+{
+    *apply = false;
+    if (!label || !*label)
+        return 0;
+    if (!selinux_enabled()) {
+        tr_debug("%s: SELinux is not enabled on this host: label \"%s\" ignored", field, label);
+        return 0;
+    }
+#ifndef HAVE_SELINUX
+    return tr_failx(err, "%s: \"%s\" requested on a SELinux host, but tinyrun was built without "
+                    "SELinux support (rebuild with libselinux)", field, label);
+#else
+    (void) err;
+    *apply = true;
+    return 0;
 #endif
 }
 
@@ -133,9 +156,9 @@ static int validate_process(const struct oci_process *p, struct tr_err *err)
     if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled())
         return tr_failx(err, "process.apparmorProfile: \"%s\" requested but AppArmor is not "
                         "enabled on this host", p->apparmor_profile);
-    if (p->selinux_label && *p->selinux_label && !selinux_enabled())
-        return tr_failx(err, "process.selinuxLabel: \"%s\" requested but SELinux is not "
-                        "enabled on this host", p->selinux_label);
+    bool apply;
+    if (selinux_label_check("process.selinuxLabel", p->selinux_label, &apply, err) < 0)
+        return -1;
     if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
         return tr_failx(err, "process.oomScoreAdj: %d is out of range (-1000..1000)",
                         p->oom_score_adj);
@@ -182,9 +205,9 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err)
     if (validate_abs_paths(l->masked_paths, l->masked_paths_len, "maskedPaths", err) < 0 ||
         validate_abs_paths(l->readonly_paths, l->readonly_paths_len, "readonlyPaths", err) < 0)
         return -1;
-    if (l->mount_label && *l->mount_label && !selinux_enabled())
-        return tr_failx(err, "linux.mountLabel: \"%s\" requested but SELinux is not enabled on "
-                        "this host", l->mount_label);
+    bool apply;
+    if (selinux_label_check("linux.mountLabel", l->mount_label, &apply, err) < 0)
+        return -1;
     if (l->personality) {
         if (personality_value(l->personality->domain) < 0)
             return tr_failx(err, "linux.personality.domain: unknown domain \"%s\" (LINUX or "
@@ -295,7 +318,8 @@ int security_labels_apply(const struct oci_process *p, struct tr_err *err)
         return 0;
     if (p->apparmor_profile && *p->apparmor_profile && apparmor_exec(p->apparmor_profile, err) < 0)
         return -1;
-    if (p->selinux_label && *p->selinux_label) {
+    /* the parent logged it (selinux_label_check); the child only skips it */
+    if (p->selinux_label && *p->selinux_label && selinux_enabled()) {
 #ifdef HAVE_SELINUX
         if (setexeccon(p->selinux_label) < 0)
             return tr_fail(err, errno, "process.selinuxLabel: setexeccon(\"%s\")",

@@ -25,6 +25,9 @@ int no_new_privs_apply(struct tr_err *err);
 /* Host probes: AppArmor = securityfs dir present and the module parameter "enabled" is Y. */
 bool apparmor_enabled(void);
 bool selinux_enabled(void);
+/* A SELinux label at JSON path field (or --process-label): *apply false when none is set or
+ * SELinux is off (ignored, with a debug line); -1 when it cannot be applied on a SELinux host. */
+int selinux_label_check(const char *field, const char *label, bool *apply, struct tr_err *err);
 /* The linux.sysctl part of security_validate. */
 int sysctl_validate(const struct oci_spec *spec, struct tr_err *err);
 /* "net.ipv4.ip_forward" -> malloc'd "net/ipv4/ip_forward" (a key with '/' is kept as is);

@@ -7,6 +7,8 @@
 #    user namespace, drives the whole lifecycle with the config of `spec --rootless` and with a
 #    plain (root-style) config: device nodes bind-mounted, cgroups skipped with a debug line,
 #    sysfs bound when the netns is not ours, locked mount flags kept on bind remounts;
+#  - the default state root: $XDG_RUNTIME_DIR/tinyrun for the user (euid != 0) and for root of
+#    a non-initial user namespace unless USER=root (as runc 1.1.5); --root always wins;
 #  - the user directly (euid != 0): state under $XDG_RUNTIME_DIR/tinyrun.
 # Validated on runc 1.1.5; tinyrun-only checks (log texts, state dir location) are marked.
 
@@ -357,6 +359,50 @@ exec_in_userns_test() {
 	# runc adds a warning line about the missing memory cgroup
 	if is_tinyrun; then
 		[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	fi
+	assert_no_leak "$ID"
+}
+
+# state_dir_script ID: create ID from $BUNDLE without --root, print where its state went
+# (the runtime's name under $XDG_RUNTIME_DIR: tinyrun, runc) and what state says, delete it.
+state_dir_script() {
+	echo "
+		\"\$RUNTIME\" create --bundle \"\$BUNDLE\" $1 </dev/null >/dev/null || exit 1
+		[ -d \"\$XDG_RUNTIME_DIR/$RUNTIME_NAME/$1\" ] && echo state-dir=xdg
+		echo \"status=\$(\"\$RUNTIME\" state $1 | jq -r .status)\"
+		\"\$RUNTIME\" delete --force $1
+		[ -e \"\$XDG_RUNTIME_DIR/$RUNTIME_NAME/$1\" ] || echo gone=yes"
+}
+
+@test "rootless (unshare shape): without --root, state goes under \$XDG_RUNTIME_DIR/<runtime>, as runc" {
+	rootless_bundle
+	ID=$(new_id)
+	run_in_userns "$(state_dir_script "$ID")"
+	assert_status 0
+	assert_kv state-dir xdg
+	assert_kv status created
+	assert_kv gone yes
+	assert_no_leak "$ID"
+}
+
+@test "rootless (unshare shape): USER=root or no XDG_RUNTIME_DIR keeps the /run default; --root wins" {
+	rootless_bundle
+	ID=$(new_id)
+	# runc 1.1.5's rule (shouldHonorXDGRuntimeDir): USER=root in a user namespace means /run
+	run_in_userns "USER=root \"\$RUNTIME\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null"
+	assert_failure
+	is_tinyrun && assert_contains "$stderr" "/run/tinyrun"
+	run_in_userns "unset XDG_RUNTIME_DIR; \"\$RUNTIME\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null"
+	assert_failure
+	is_tinyrun && assert_contains "$stderr" "/run/tinyrun"
+	[ ! -e "$RL/xdg/$RUNTIME_NAME/$ID" ] || fail "state made under XDG_RUNTIME_DIR"
+	run_in_userns "\"\$RUNTIME\" --root \"\$ROOT\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null &&
+		ls -d \"\$ROOT/$ID\" >/dev/null && echo root=ok; ls \"\$XDG_RUNTIME_DIR\" | grep -c . ; \"\$RUNTIME\" --root \"\$ROOT\" delete --force $ID"
+	assert_status 0
+	assert_kv root ok
+	# runc 1.1.5 makes an empty $XDG_RUNTIME_DIR/runc (sticky) even with --root: tinyrun only
+	if is_tinyrun; then
+		assert_equal "${lines[-1]}" 0 "entries under XDG_RUNTIME_DIR with --root"
 	fi
 	assert_no_leak "$ID"
 }

@@ -140,6 +140,11 @@ static void test_verb_errors(void)
     r = run("--root %s exec nope", tmp);
     ok(r.status == 1 && has(&r, "tinyrun exec: missing command"), "exec without a command");
     free(r.out);
+    /* past the command line, exec's own failures are 255 (runc), never a process's 1 */
+    r = run("--root %s exec nope sh", tmp);
+    ok(r.status == 255 && has(&r, "container nope does not exist") && lines(r.out) == 1,
+       "exec: an unknown container exits 255 with one line: %d %s", r.status, r.out);
+    free(r.out);
     r = run("--root %s update --memory lots nope", tmp);
     ok(r.status == 1 && has(&r, "invalid value for --memory"), "update: bad --memory");
     free(r.out);
@@ -217,6 +222,69 @@ static void test_features(void)
     free(r.out);
 }
 
+/* Output of `sh -c CMD` (stdout+stderr), NULL if it could not run. */
+static char *sh_out(const char *cmd, int *status)
+{
+    _cleanup_free_ char *full = xasprintf("%s 2>&1 </dev/null", cmd);
+    FILE *f = popen(full, "r");
+    char buf[4096];
+    size_t n, len = 0;
+    char *out = xstrdup("");
+    if (!f)
+        return out;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        out = xrealloc(out, len + n + 1);
+        memcpy(out + len, buf, n);
+        out[len += n] = '\0';
+    }
+    int st = pclose(f);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+/* The default state root, as --help prints it (runc 1.1.5's rule, docs/state-dir.md). */
+static void test_state_root(void)
+{
+    int st;
+    bool real_root = geteuid() == 0;
+    _cleanup_free_ char *cmd = xasprintf("env XDG_RUNTIME_DIR=%s/xdg %s --help", tmp, bin);
+    _cleanup_free_ char *out = sh_out(cmd, &st);
+    _cleanup_free_ char *xdg = xasprintf("(default: \"%s/xdg/tinyrun\")", tmp);
+    /* a build run in a user namespace sees the namespace rule below instead */
+    if (real_root && access("/proc/self/uid_map", R_OK) == 0 && system("grep -qx ' *0 *0 *4294967295' /proc/self/uid_map") == 0)
+        ok(st == 0 && strstr(out, "(default: \"/run/tinyrun\")"), "real root ignores XDG_RUNTIME_DIR");
+    else
+        skip("not real root in the initial user namespace");
+    if (!real_root)
+        ok(st == 0 && strstr(out, xdg), "a user gets $XDG_RUNTIME_DIR/tinyrun");
+    else
+        skip("running as root");
+    free(out);
+    out = NULL;
+    int probe;
+    free(sh_out("unshare --user --map-root-user true", &probe));
+    if (probe != 0) {
+        skip("no unprivileged user namespaces here");
+        skip("no unprivileged user namespaces here");
+        skip("no unprivileged user namespaces here");
+        return;
+    }
+    free(cmd);
+    cmd = xasprintf("env -u USER XDG_RUNTIME_DIR=%s/xdg unshare --user --map-root-user %s --help", tmp, bin);
+    out = sh_out(cmd, &st);
+    ok(st == 0 && strstr(out, xdg), "uid 0 of a user namespace gets $XDG_RUNTIME_DIR/tinyrun");
+    free(out);
+    free(cmd);
+    cmd = xasprintf("env USER=root XDG_RUNTIME_DIR=%s/xdg unshare --user --map-root-user %s --help", tmp, bin);
+    out = sh_out(cmd, &st);
+    ok(st == 0 && strstr(out, "(default: \"/run/tinyrun\")"), "... but not with USER=root (as runc)");
+    free(out);
+    free(cmd);
+    cmd = xasprintf("env -u USER -u XDG_RUNTIME_DIR unshare --user --map-root-user %s --help", bin);
+    out = sh_out(cmd, &st);
+    ok(st == 0 && strstr(out, "(default: \"/run/tinyrun\")"), "... nor without XDG_RUNTIME_DIR");
+}
+
 int main(void)
 {
     if (access(bin, X_OK) != 0) {
@@ -232,6 +300,7 @@ int main(void)
     test_log();
     test_spec();
     test_features();
+    test_state_root();
     _cleanup_free_ char *rm = xasprintf("rm -rf %s", tmp);
     (void) !system(rm);
     return done_testing();
