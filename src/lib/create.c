@@ -220,14 +220,19 @@ static char *creating_state(struct create_job *j, const char *status, struct tr_
     return oci_state_to_json(&st, false, err);
 }
 
+/* prestart (deprecated) is the old name of "after create, before start": crun and the
+ * runtime-tools validation suite give it status `created`; runc 1.1 gives `creating`.
+ * createRuntime and createContainer run while the lifecycle is still in its create step
+ * (runtime.md steps 4-6): `creating`. See docs/create-sequence.md. */
 static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
 {
     const struct oci_hooks *h = &j->spec->hooks;
-    _cleanup_free_ char *json = creating_state(j, "creating", err);
+    _cleanup_free_ char *prestart = creating_state(j, "created", err);
+    _cleanup_free_ char *json = prestart ? creating_state(j, "creating", err) : NULL;
     if (!json)
         return -1;
     j->hooks_started = true;
-    if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, json, err) < 0)
+    if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, prestart, err) < 0)
         return -1;
     return hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
                      OCI_HOOK_CREATE_RUNTIME, json, err);
