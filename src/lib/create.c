@@ -40,7 +40,7 @@ struct create_job {
     struct cgroup_mgr *cg;
     struct cgroup_mount_entry *cgm;
     size_t cgm_len;
-    int fifo_fd, sock[2];
+    int state_fd, sock[2];     /* state_fd: O_PATH of the state dir, for the init */
     pid_t pid;
     int pidfd, pty_master;
     bool rootless, hooks_started;
@@ -90,6 +90,38 @@ static int check_spec(struct create_job *j, struct tr_err *err)
         return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "
                         "pass one or set terminal to false");
     return security_validate(s, err);
+}
+
+/* Without a mount namespace, runc 1.1 and crun 1.8 do every mount of the config in the
+ * runtime's own mount namespace, then chroot: the mounts land on the host and stay there after
+ * delete. tinyrun chroots too, but refuses what would have to be mounted (or, for devices,
+ * created in the image) on the host, rather than leave it behind or skip it silently. */
+static int check_without_mount_ns(const struct create_job *j, struct tr_err *err)
+{
+    const struct oci_spec *s = j->spec;
+    const struct oci_linux *l = s->linux_;
+    const char *what = NULL;
+    if (oci_find_namespace(s, OCI_NS_MOUNT))
+        return 0;
+    if (s->mounts_len)
+        what = "mounts";
+    else if (s->root_readonly)
+        what = "root.readonly";
+    else if (l && l->masked_paths_len)
+        what = "linux.maskedPaths";
+    else if (l && l->readonly_paths_len)
+        what = "linux.readonlyPaths";
+    else if (l && l->devices_len)
+        what = "linux.devices";
+    else if (l && l->rootfs_propagation)
+        what = "linux.rootfsPropagation";
+    else if (l && l->mount_label)
+        what = "linux.mountLabel";
+    if (!what)
+        return 0;
+    return tr_failx(err, "config.json: %s: needs a new mount namespace (without one it would be applied to the "
+                    "host's mounts and stay there); add {\"type\": \"mount\"} to linux.namespaces or remove %s",
+                    what, what);
 }
 
 static bool wants_cgroup_mount(const struct oci_spec *s)
@@ -158,9 +190,10 @@ static int prepare(struct create_job *j, struct tr_err *err)
      * the state root is 0700, so nobody else can reach it by path. */
     if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
         return tr_fail(err, errno, "mkfifo %s", fifo);
-    j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
-    if (j->fifo_fd < 0)
-        return tr_fail(err, errno, "open %s", fifo);
+    /* The init opens exec.fifo through this: it works after chroot and without /proc. */
+    j->state_fd = open(j->c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (j->state_fd < 0)
+        return tr_fail(err, errno, "open %s", j->c->dir);
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     co.resources = j->resources;
@@ -178,7 +211,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
 {
     struct init_args a = {
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
-        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
+        .sock = j->sock[1], .state_dirfd = j->state_fd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .no_pivot = j->o->no_pivot, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
@@ -363,8 +396,8 @@ static void undo(struct create_job *j)
 
 static void release(struct create_job *j)
 {
-    if (j->fifo_fd >= 0)
-        close(j->fifo_fd);
+    if (j->state_fd >= 0)
+        close(j->state_fd);
     for (int i = 0; i < 2; i++)
         if (j->sock[i] >= 0)
             close(j->sock[i]);
@@ -381,7 +414,7 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .state_fd = -1,
                             .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
     int rc;
     for (int t = 0; t < OCI_NS__COUNT; t++)
@@ -392,6 +425,8 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     rc = load_bundle(&j, err);
     if (rc == 0)
         rc = check_spec(&j, err);
+    if (rc == 0)
+        rc = check_without_mount_ns(&j, err);
     if (rc == 0)
         rc = prepare(&j, err);
     if (rc == 0)

@@ -179,9 +179,18 @@ static int step_drop_privileges(struct init_state *s, struct tr_err *err)
     return proc_drop_privileges(&pc, err);
 }
 
-/* Tell the parent we are created; from here on nobody reads the channel. */
+/* Tell the parent we are created; from here on nobody reads the channel. Before that, prove
+ * that the blocking open of step_wait_start can succeed, as the process user and after the
+ * root change: without a reader, a non-blocking open for writing of a fifo fails with ENXIO
+ * and nothing else. Any other error must fail create, not leave a "created" container
+ * whose init is already dead. */
 static int step_ready(struct init_state *s, struct tr_err *err)
 {
+    int fd = openat(s->a->state_dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != ENXIO)
+        return tr_fail(err, errno, "open exec.fifo for writing");
     if (prctl(PR_SET_PDEATHSIG, 0) < 0)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (chan_send(s->a->sock, MSG_READY, 0, NULL, -1, err) < 0)
@@ -195,15 +204,14 @@ static int step_ready(struct init_state *s, struct tr_err *err)
  * byte, then waits for that end of file before it runs poststart (runtime.md, start). */
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
-    char path[64];
     int fd;
-    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
+    /* Through the state dir's fd: no /proc needed, and it reaches outside a chroot. */
     do
-        fd = open(path, O_WRONLY | O_CLOEXEC);
+        fd = openat(s->a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return tr_fail(err, errno, "open exec.fifo for writing");
-    close(s->a->fifo_fd);
+    close(s->a->state_dirfd);
     s->start_fd = fd;
     return 0;
 }

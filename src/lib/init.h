@@ -16,7 +16,7 @@ struct init_args {
     const char *bundle;
     const char *rootfs;
     int sock;                   /* child end of the spawn channel */
-    int fifo_fd;                /* O_PATH fd of <state>/exec.fifo */
+    int state_dirfd;            /* O_PATH fd of the state dir (exec.fifo is in it) */
     struct ns_plan *ns;
     const struct caps_plan *caps;
     const struct seccomp_plan *seccomp;
