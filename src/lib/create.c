@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -223,6 +224,8 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
     init_main(&a);
 }
 
+static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err);
+
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
     struct spawn_req r = { .clone_flags = j->ns.new_flags, .cgroup_fd = cgroup_leaf_fd(j->cg), .pidfd = &j->pidfd };
@@ -241,7 +244,9 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
-    return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
+    if (chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err) < 0)
+        return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
+    return 0;
 }
 
 static char *creating_state(struct create_job *j, const char *status, struct tr_err *err)
@@ -306,17 +311,98 @@ static int take_pty(struct create_job *j, int master, const char *name, struct t
     return 0;
 }
 
+/* The createContainer hooks run in the init between HOOKS_DONE and READY: their timeouts
+ * add to the wait; one without a timeout lifts the bound (only the init's exit ends it). */
+static int ready_timeout_ms(const struct create_job *j)
+{
+    const struct oci_hooks *h = &j->spec->hooks;
+    long long ms = SPAWN_STEP_TIMEOUT_S * 1000LL;
+    for (size_t i = 0; i < h->len[OCI_HOOK_CREATE_CONTAINER]; i++) {
+        const struct oci_hook *k = &h->list[OCI_HOOK_CREATE_CONTAINER][i];
+        if (!k->has_timeout || k->timeout <= 0)
+            return -1;
+        ms += k->timeout * 1000LL;
+    }
+    return ms > INT_MAX ? -1 : (int) ms;
+}
+
+/* A killed init during setup with a memory limit is most often the OOM killer: say so. */
+static void hint_signal(const struct create_job *j, int sig, struct tr_err *err)
+{
+    const struct oci_memory *mem = j->resources ? j->resources->memory : NULL;
+    int64_t ooms;
+    if (sig != SIGKILL || !mem || !mem->has_limit || mem->limit < 0)
+        return;
+    ooms = cgroup_oom_kill_count(j->cg);
+    if (ooms > 0)
+        tr_hint(err, "the OOM killer killed it (%lld OOM kill(s) in its cgroup): linux.resources.memory.limit "
+                "%lld bytes is too low; raise it", (long long) ooms, (long long) mem->limit);
+    else
+        tr_hint(err, "likely the OOM killer: linux.resources.memory.limit is %lld bytes; raise it",
+                (long long) mem->limit);
+}
+
+/* The wait for `awaited` ended without it: name the cause (exit, signal, silence). */
+static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err)
+{
+    char cause[128];
+    struct tr_err e2;
+    int sig;
+    if (err->code == ETIMEDOUT) {
+        int frozen = cgroup_is_frozen(j->cg, &e2);
+        char st = spawn_proc_state(j->pid);
+        tr_failx(err, "container init (pid %d) sent no %s within %d s and was killed: %s", (int) j->pid,
+                 chan_msg_name(awaited), timeout_ms / 1000,
+                 frozen == 1 ? "its cgroup is frozen; check linux.cgroupsPath and who froze it" :
+                 st == 'T' ? "it was stopped by a signal (SIGSTOP?); check who stopped it" :
+                 "it is alive but silent; check whether its cgroup is frozen or a createContainer hook hangs");
+        err->code = ETIMEDOUT;
+        return -1;
+    }
+    if (err->code != EPIPE || (sig = spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause)) < 0)
+        return tr_prefix(err, "container init");
+    tr_failx(err, "container init (pid %d) %s before sending %s", (int) j->pid, cause, chan_msg_name(awaited));
+    hint_signal(j, sig, err);
+    return -1;
+}
+
+/* READY, then the channel closes: from there the init only blocks in its exec.fifo open. An
+ * init that died anyway makes create fail rather than record a created container. */
+static int confirm_created(struct create_job *j, struct tr_err *err)
+{
+    struct chan_msg m;
+    char cause[128];
+    if (chan_recv_wait(j->sock[0], j->pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, NULL, err) == 0)
+        return tr_failx(err, "spawn channel: unexpected %s from the container init after READY",
+                        chan_msg_name(m.type));
+    if (err->code == ETIMEDOUT)
+        return init_wait_failed(j, MSG_READY, SPAWN_STEP_TIMEOUT_S * 1000, err);
+    tr_err_clear(err);
+    if (j->pidfd >= 0) {
+        struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
+        if (poll(&p, 1, 0) == 0)
+            return 0;
+    }
+    if (spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause) < 0)
+        return 0;
+    return tr_failx(err, "container init (pid %d) %s after READY, before reaching created", (int) j->pid, cause);
+}
+
 static int converse(struct create_job *j, struct tr_err *err)
 {
+    bool hooks_done = false;
     for (;;) {
         struct chan_msg m;
         int fd = -1;
-        if (chan_recv(j->sock[0], &m, &fd, err) < 0)
-            return tr_prefix(err, "container init");
+        uint32_t awaited = hooks_done ? MSG_READY : MSG_RUN_HOOKS;
+        int timeout = hooks_done ? ready_timeout_ms(j) : SPAWN_STEP_TIMEOUT_S * 1000;
+        if (chan_recv_wait(j->sock[0], j->pidfd, timeout, &m, &fd, err) < 0)
+            return init_wait_failed(j, awaited, timeout, err);
         switch (m.type) {
         case MSG_RUN_HOOKS:
             if (run_runtime_hooks(j, err) < 0 || chan_send(j->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, err) < 0)
-                return -1;
+                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
+            hooks_done = true;
             break;
         case MSG_PTY_MASTER:
             if (take_pty(j, fd, m.text, err) < 0)
@@ -324,10 +410,10 @@ static int converse(struct create_job *j, struct tr_err *err)
             break;
         case MSG_SECCOMP_FD:
             if (hand_over_listener(j, m.value, err) < 0)
-                return -1;
+                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
             break;
         case MSG_READY:
-            return 0;
+            return confirm_created(j, err);
         case MSG_ERROR:
             err->code = m.value;
             snprintf(err->msg, sizeof err->msg, "%s", m.text);
@@ -374,9 +460,12 @@ static void undo(struct create_job *j)
 {
     struct tr_err e2;
     if (j->pid > 0) {
-        kill(j->pid, SIGKILL);
-        while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+        /* A frozen task cannot die: thaw first, and never wait unboundedly. */
+        if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
+            tr_warn("cleanup after failed create: %s", e2.msg);
+        if (spawn_kill_and_reap(j->pid, j->pidfd) < 0)
+            tr_warn("cleanup after failed create: the container init (pid %d) did not die within %d s of SIGKILL",
+                    (int) j->pid, SPAWN_STEP_TIMEOUT_S);
     }
     if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
         tr_warn("cleanup after failed create: %s", e2.msg);
@@ -438,9 +527,9 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     if (rc < 0) {
         if (j.pty_master >= 0)
             close(j.pty_master);
+        undo(&j);
         if (j.pidfd >= 0)
             close(j.pidfd);
-        undo(&j);
         release(&j);
         state_close(c);
         return -1;

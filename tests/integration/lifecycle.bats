@@ -352,3 +352,89 @@ no_namespaces_config() {
 	wait_for_status "$ID" running
 	assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "/probe sleep 3600 " "the process"
 }
+
+# freeze_hook: a createRuntime hook that freezes the init's cgroup (v1 freezer, else cgroup v2
+# cgroup.freeze) from the state on its stdin: the init then sits in the refrigerator, alive and
+# silent, as in a cgroupsPath whose cgroup someone froze.
+freeze_hook() {
+	cat >"$BATS_TEST_TMPDIR/freeze.sh" <<'HOOK'
+#!/bin/sh
+pid=$(jq -r .pid)
+v1=$(awk -F: '$2 == "freezer" {print $3}' "/proc/$pid/cgroup")
+if [ -n "$v1" ]; then
+	echo FROZEN >"/sys/fs/cgroup/freezer$v1/freezer.state"
+else
+	echo 1 >"/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")/cgroup.freeze"
+fi
+HOOK
+	chmod 755 "$BATS_TEST_TMPDIR/freeze.sh"
+	update_config ".hooks.createRuntime = [{path: \"$BATS_TEST_TMPDIR/freeze.sh\", timeout: 10}]"
+}
+
+# thaw_cgroups_of ID: thaw every freezer cgroup named after ID (v1 freezer.state, v2 cgroup.freeze).
+thaw_cgroups_of() {
+	local d
+	for d in $(cgroup_dirs_of "$1"); do
+		[ ! -e "$d/freezer.state" ] || echo THAWED >"$d/freezer.state"
+		[ ! -e "$d/cgroup.freeze" ] || echo 0 >"$d/cgroup.freeze"
+	done
+}
+
+@test "an init frozen during create: create fails within its bound, names the awaited message and the frozen cgroup" {
+	# runc 1.1.5 and crun 1.8.1 wait for the init without a bound: create never returns.
+	known_difference runc "waits forever"
+	known_difference crun "waits forever"
+	freeze_hook
+	ID=$(new_id)
+	# a guard against the hang this test is about, not a timing threshold
+	status=0
+	timeout 120 "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/err")
+	if [ "$status" -eq 124 ]; then
+		# the runtime that hung left a frozen init: thaw it so that it can die
+		thaw_cgroups_of "$ID"
+		fail "create still waiting after 120 s" || return 1
+	fi
+	assert_failure
+	assert_contains "$output" "sent no READY within"
+	assert_contains "$output" "its cgroup is frozen"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+	assert_no_leak "$ID"
+}
+
+@test "an init killed during create gets a named cause: SIGKILL under a tiny memory limit names the OOM killer" {
+	# runc 1.1.5 fails the limit write itself ("unable to set memory limit to 1000 (current
+	# usage: ...)"): its init already uses memory when the limit is written.
+	known_difference runc "fails the write instead, with its own wording"
+	update_config '.linux.resources.memory = {limit: 1000}'
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+	assert_no_leak "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$output" "was killed by SIGKILL before sending"
+	assert_contains "$output" "OOM killer"
+	assert_contains "$output" "linux.resources.memory.limit"
+}
+
+@test "start of an init stopped by SIGSTOP fails within its bound and names what it awaited" {
+	# runc 1.1.5 and crun 1.8.1 wait for the init without a bound: start never returns.
+	known_difference runc "waits forever"
+	known_difference crun "waits forever"
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	kill -STOP "$pid"
+	status=0
+	# a guard against the hang this test is about, not a timing threshold
+	timeout 120 "$RUNTIME" --root "$ROOT" start "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/err")
+	kill -CONT "$pid"
+	[ "$status" -ne 124 ] || fail "start still waiting after 120 s"
+	assert_failure
+	assert_contains "$output" "did not run its startContainer hooks and report within"
+	assert_contains "$output" "delete --force"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+}
