@@ -376,7 +376,9 @@ static int confirm_created(struct create_job *j, struct tr_err *err)
         return tr_failx(err, "spawn channel: unexpected %s from the container init after READY",
                         chan_msg_name(m.type));
     if (err->code == ETIMEDOUT)
-        return init_wait_failed(j, MSG_READY, SPAWN_STEP_TIMEOUT_S * 1000, err);
+        return tr_failx(err, "container init (pid %d) sent READY but did not close the spawn channel within %d s "
+                        "and was killed: is its cgroup frozen, or does a seccomp notify agent not answer its close()?",
+                        (int) j->pid, SPAWN_STEP_TIMEOUT_S);
     tr_err_clear(err);
     if (j->pidfd >= 0) {
         struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
