@@ -41,7 +41,7 @@ struct create_job {
     struct cgroup_mgr *cg;
     struct cgroup_mount_entry *cgm;
     size_t cgm_len;
-    int state_fd, sock[2];     /* state_fd: O_PATH of the state dir, for the init */
+    int fifo_fd, fifo_dirfd, sock[2];
     pid_t pid;
     int pidfd, pty_master;
     bool rootless, hooks_started;
@@ -125,6 +125,19 @@ static int check_without_mount_ns(const struct create_job *j, struct tr_err *err
                     what, what);
 }
 
+/* A procfs at /proc in the container's own mount namespace: the init reaches exec.fifo
+ * through /proc/self/fd there (a bind of the host's /proc would do too, but proc is the rule). */
+static bool has_proc_mount(const struct oci_spec *s)
+{
+    if (!oci_find_namespace(s, OCI_NS_MOUNT))
+        return false;
+    for (size_t i = 0; i < s->mounts_len; i++)
+        if (s->mounts[i].type && streq(s->mounts[i].type, "proc") && s->mounts[i].destination &&
+            (streq(s->mounts[i].destination, "/proc") || streq(s->mounts[i].destination, "/proc/")))
+            return true;
+    return false;
+}
+
 static bool wants_cgroup_mount(const struct oci_spec *s)
 {
     for (size_t i = 0; i < s->mounts_len; i++)
@@ -191,9 +204,11 @@ static int prepare(struct create_job *j, struct tr_err *err)
      * the state root is 0700, so nobody else can reach it by path. */
     if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
         return tr_fail(err, errno, "mkfifo %s", fifo);
-    /* The init opens exec.fifo through this: it works after chroot and without /proc. */
-    j->state_fd = open(j->c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (j->state_fd < 0)
+    j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+    if (j->fifo_fd < 0)
+        return tr_fail(err, errno, "open %s", fifo);
+    /* Without /proc the init cannot reopen fifo_fd: its exec.fifo opener needs the dir (init.c). */
+    if (!has_proc_mount(j->spec) && (j->fifo_dirfd = open(j->c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         return tr_fail(err, errno, "open %s", j->c->dir);
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
@@ -212,7 +227,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
 {
     struct init_args a = {
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
-        .sock = j->sock[1], .state_dirfd = j->state_fd, .ns = &j->ns, .caps = &j->caps,
+        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .fifo_dirfd = j->fifo_dirfd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .no_pivot = j->o->no_pivot, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
@@ -487,8 +502,10 @@ static void undo(struct create_job *j)
 
 static void release(struct create_job *j)
 {
-    if (j->state_fd >= 0)
-        close(j->state_fd);
+    if (j->fifo_fd >= 0)
+        close(j->fifo_fd);
+    if (j->fifo_dirfd >= 0)
+        close(j->fifo_dirfd);
     for (int i = 0; i < 2; i++)
         if (j->sock[i] >= 0)
             close(j->sock[i]);
@@ -505,7 +522,7 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .state_fd = -1,
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1, .fifo_dirfd = -1,
                             .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
     int rc;
     for (int t = 0; t < OCI_NS__COUNT; t++)

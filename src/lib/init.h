@@ -16,7 +16,9 @@ struct init_args {
     const char *bundle;
     const char *rootfs;
     int sock;                   /* child end of the spawn channel */
-    int state_dirfd;            /* O_PATH fd of the state dir (exec.fifo is in it) */
+    int fifo_fd;                /* O_PATH fd of <state>/exec.fifo */
+    int fifo_dirfd;             /* >= 0: no /proc in the container: O_PATH of the state dir,
+                                 * for the exec.fifo opener (init.c) */
     struct ns_plan *ns;
     const struct caps_plan *caps;
     const struct seccomp_plan *seccomp;
