@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "container-internal.h"
 #include "hooks.h"
 #include "namespaces.h"
+#include "spawn.h"
 #include "log.h"
 #include "util.h"
 
@@ -89,20 +91,47 @@ void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spe
 
 /* ---- start ---------------------------------------------------------------------------- */
 
-/* Opens exec.fifo for reading (which lets the init's blocked open for writing return), then
- * waits for its byte, or for the init to die. */
+/* Both waits of start are bounded: the init's exit (pidfd) or a timeout end them too.
+ * Returns 0 when the fifo has something (data or end of file), 1 when the init exited. */
+static int wait_fifo(struct tr_container *c, int fifo, int pidfd, int timeout_ms, const char *awaited,
+                     struct tr_err *err)
+{
+    struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+    for (;;) {
+        int n = poll(p, 2, timeout_ms);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return tr_fail(err, errno, "poll exec.fifo");
+        if (n == 0)
+            return tr_failx(err, "container %s: the init (pid %d) did not %s within %d s; it is left as it is "
+                            "(is its cgroup frozen? is it stopped?): `delete --force` removes it",
+                            c->id, (int) c->rs->pid, awaited, timeout_ms / 1000);
+        /* An init that wrote and exec'd a process that exits at once fires both; its byte may
+         * land between poll's two checks, so the read decides, not revents. */
+        if (p[0].revents & (POLLIN | POLLHUP))
+            return 0;
+        if (p[1].revents)
+            return 1;
+    }
+}
+
 /* After the init's "0" (startContainer hooks done), its write end closes at execve: read to
  * the end of file, so that poststart runs once the process has started. Anything else than
  * "0" is the init's error text. */
-static int wait_init_started(struct tr_container *c, int fifo, char first, struct tr_err *err)
+static int wait_init_started(struct tr_container *c, int fifo, int pidfd, char first, struct tr_err *err)
 {
     char buf[sizeof err->msg];
     size_t len = 0;
-    ssize_t n;
-    if (fcntl(fifo, F_SETFL, 0) < 0)
-        return tr_fail(err, errno, "fcntl %s/exec.fifo", c->dir);
-    while ((n = read(fifo, buf + len, first == '0' ? sizeof buf : sizeof buf - 1 - len)) != 0) {
-        if (n < 0 && errno != EINTR)
+    for (;;) {
+        int w = wait_fifo(c, fifo, pidfd, SPAWN_STEP_TIMEOUT_S * 1000, "exec the process", err);
+        ssize_t n;
+        if (w < 0)
+            return -1;
+        n = read(fifo, buf + len, first == '0' ? sizeof buf : sizeof buf - 1 - len);
+        if (n == 0 || (n < 0 && errno == EAGAIN && w == 1))
+            break;
+        if (n < 0 && errno != EINTR && errno != EAGAIN)
             return tr_fail(err, errno, "read %s/exec.fifo", c->dir);
         if (n > 0 && first != '0')
             len += (size_t) n;
@@ -115,7 +144,23 @@ static int wait_init_started(struct tr_container *c, int fifo, char first, struc
     return tr_failx(err, "container %s: %s", c->id, len ? buf : "the init process failed before its process started");
 }
 
-static int release_init(struct tr_container *c, struct tr_err *err)
+/* The startContainer hooks run in the init before its byte: their timeouts add to the wait;
+ * one without a timeout lifts the bound (only the init's exit ends it). */
+static int first_byte_timeout_ms(const struct oci_spec *spec)
+{
+    long long ms = SPAWN_STEP_TIMEOUT_S * 1000LL;
+    for (size_t i = 0; spec && i < spec->hooks.len[OCI_HOOK_START_CONTAINER]; i++) {
+        const struct oci_hook *k = &spec->hooks.list[OCI_HOOK_START_CONTAINER][i];
+        if (!k->has_timeout || k->timeout <= 0)
+            return -1;
+        ms += k->timeout * 1000LL;
+    }
+    return ms > INT_MAX ? -1 : (int) ms;
+}
+
+/* Opens exec.fifo for reading (which lets the init's blocked open for writing return), then
+ * waits for its byte, or for the init to die. */
+static int release_init(struct tr_container *c, const struct oci_spec *spec, struct tr_err *err)
 {
     /* The pidfd first: opening the fifo lets the init go on, and a process that exits at once
      * may be reaped before a later pidfd_open could find it. */
@@ -125,19 +170,9 @@ static int release_init(struct tr_container *c, struct tr_err *err)
     _cleanup_close_ int fifo = openat(c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fifo < 0)
         return tr_fail(err, errno, "open %s/exec.fifo", c->dir);
-    struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
     char first;
-    for (;;) {
-        int n = poll(p, 2, -1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return tr_fail(err, errno, "poll exec.fifo");
-        /* An init that wrote and exec'd a process that exits at once fires both; its byte may
-         * land between poll's two checks, so the read decides, not revents. */
-        if (p[0].revents & (POLLIN | POLLHUP) || p[1].revents)
-            break;
-    }
+    if (wait_fifo(c, fifo, pidfd, first_byte_timeout_ms(spec), "run its startContainer hooks and report", err) < 0)
+        return -1;
     if (read(fifo, &first, 1) != 1)
         return tr_failx(err, "container %s: the init process exited before start", c->id);
     /* The init reads nothing more from the fifo: it is done with it either way. */
@@ -146,23 +181,28 @@ static int release_init(struct tr_container *c, struct tr_err *err)
     c->rs->started = true;
     if (state_save(c, err) < 0)
         return -1;
-    return wait_init_started(c, fifo, first, err);
+    return wait_init_started(c, fifo, pidfd, first, err);
 }
 
 int container_start_locked(struct tr_container *c, struct tr_err *err)
 {
     enum tr_status st = state_status(c);
     struct oci_spec *spec;
+    struct tr_err spec_err;
+    int rc;
     if (st != TR_CREATED)
         return tr_failx(err, "cannot start container %s: it is %s, not created", c->id, tr_status_name(st));
-    if (release_init(c, err) < 0)
-        return -1;
-    spec = state_load_spec(c, err);
-    if (!spec)
-        return tr_prefix(err, "container %s started, but poststart hooks cannot run", c->id);
-    container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTART, "running");
+    /* Before the release: the startContainer hooks' timeouts bound the wait. */
+    spec = state_load_spec(c, &spec_err);
+    rc = release_init(c, spec, err);
+    if (rc == 0 && !spec) {
+        *err = spec_err;
+        rc = tr_prefix(err, "container %s started, but poststart hooks cannot run", c->id);
+    } else if (rc == 0) {
+        container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTART, "running");
+    }
     oci_free(spec);
-    return 0;
+    return rc;
 }
 
 int tr_start(const struct tr_ctx *ctx, const char *id, struct tr_err *err)

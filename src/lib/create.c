@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -41,7 +42,7 @@ struct create_job {
     struct cgroup_mount_entry *cgm;
     size_t cgm_len;
     struct mount_sources msrc;     /* bind sources the init's user namespace may not reach */
-    int fifo_fd, sock[2];
+    int fifo_fd, fifo_dirfd, sock[2];
     pid_t pid;
     int pidfd, pty_master;
     bool rootless, hooks_started;
@@ -93,6 +94,51 @@ static int check_spec(struct create_job *j, struct tr_err *err)
         return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "
                         "pass one or set terminal to false");
     return security_validate(s, err);
+}
+
+/* Without a mount namespace, runc 1.1 and crun 1.8 do every mount of the config in the
+ * runtime's own mount namespace, then chroot: the mounts land on the host and stay there after
+ * delete. tinyrun chroots too, but refuses what would have to be mounted (or, for devices,
+ * created in the image) on the host, rather than leave it behind or skip it silently. */
+static int check_without_mount_ns(const struct create_job *j, struct tr_err *err)
+{
+    const struct oci_spec *s = j->spec;
+    const struct oci_linux *l = s->linux_;
+    const char *what = NULL;
+    if (oci_find_namespace(s, OCI_NS_MOUNT))
+        return 0;
+    if (s->mounts_len)
+        what = "mounts";
+    else if (s->root_readonly)
+        what = "root.readonly";
+    else if (l && l->masked_paths_len)
+        what = "linux.maskedPaths";
+    else if (l && l->readonly_paths_len)
+        what = "linux.readonlyPaths";
+    else if (l && l->devices_len)
+        what = "linux.devices";
+    else if (l && l->rootfs_propagation)
+        what = "linux.rootfsPropagation";
+    else if (l && l->mount_label)
+        what = "linux.mountLabel";
+    if (!what)
+        return 0;
+    return tr_failx(err, "config.json: %s: needs a new mount namespace (without one it would be applied to the "
+                    "host's mounts and stay there); add {\"type\": \"mount\"} to linux.namespaces or remove %s",
+                    what, what);
+}
+
+/* A procfs at /proc in the container's own mount namespace: the init reaches exec.fifo
+ * through /proc/self/fd there (a bind of the host's /proc would do too, but proc is the rule). */
+static bool has_proc_mount(const struct oci_spec *s)
+{
+    if (!oci_find_namespace(s, OCI_NS_MOUNT))
+        return false;
+    for (size_t i = 0; i < s->mounts_len; i++)
+        if (s->mounts[i].type && streq(s->mounts[i].type, "proc") && s->mounts[i].destination &&
+            (streq(s->mounts[i].destination, "/proc") || streq(s->mounts[i].destination, "/proc/")))
+            return true;
+    return false;
 }
 
 static bool wants_cgroup_mount(const struct oci_spec *s)
@@ -164,6 +210,9 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
     if (j->fifo_fd < 0)
         return tr_fail(err, errno, "open %s", fifo);
+    /* Without /proc the init cannot reopen fifo_fd: its exec.fifo opener needs the dir (init.c). */
+    if (!has_proc_mount(j->spec) && (j->fifo_dirfd = open(j->c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return tr_fail(err, errno, "open %s", j->c->dir);
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     co.resources = j->resources;
@@ -184,7 +233,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
 {
     struct init_args a = {
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
-        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
+        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .fifo_dirfd = j->fifo_dirfd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .mount_sources = &j->msrc,
         .no_pivot = j->o->no_pivot, .rootless = j->rootless,
@@ -196,6 +245,8 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
     close(j->sock[0]);
     init_main(&a);
 }
+
+static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err);
 
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
@@ -215,7 +266,9 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
-    return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
+    if (chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err) < 0)
+        return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
+    return 0;
 }
 
 static char *creating_state(struct create_job *j, const char *status, struct tr_err *err)
@@ -227,14 +280,19 @@ static char *creating_state(struct create_job *j, const char *status, struct tr_
     return oci_state_to_json(&st, false, err);
 }
 
+/* prestart (deprecated) is the old name of "after create, before start": crun and the
+ * runtime-tools validation suite give it status `created`; runc 1.1 gives `creating`.
+ * createRuntime and createContainer run while the lifecycle is still in its create step
+ * (runtime.md steps 4-6): `creating`. See docs/create-sequence.md. */
 static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
 {
     const struct oci_hooks *h = &j->spec->hooks;
-    _cleanup_free_ char *json = creating_state(j, "creating", err);
+    _cleanup_free_ char *prestart = creating_state(j, "created", err);
+    _cleanup_free_ char *json = prestart ? creating_state(j, "creating", err) : NULL;
     if (!json)
         return -1;
     j->hooks_started = true;
-    if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, json, err) < 0)
+    if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, prestart, err) < 0)
         return -1;
     return hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
                      OCI_HOOK_CREATE_RUNTIME, json, err);
@@ -275,17 +333,100 @@ static int take_pty(struct create_job *j, int master, const char *name, struct t
     return 0;
 }
 
+/* The createContainer hooks run in the init between HOOKS_DONE and READY: their timeouts
+ * add to the wait; one without a timeout lifts the bound (only the init's exit ends it). */
+static int ready_timeout_ms(const struct create_job *j)
+{
+    const struct oci_hooks *h = &j->spec->hooks;
+    long long ms = SPAWN_STEP_TIMEOUT_S * 1000LL;
+    for (size_t i = 0; i < h->len[OCI_HOOK_CREATE_CONTAINER]; i++) {
+        const struct oci_hook *k = &h->list[OCI_HOOK_CREATE_CONTAINER][i];
+        if (!k->has_timeout || k->timeout <= 0)
+            return -1;
+        ms += k->timeout * 1000LL;
+    }
+    return ms > INT_MAX ? -1 : (int) ms;
+}
+
+/* A killed init during setup with a memory limit is most often the OOM killer: say so. */
+static void hint_signal(const struct create_job *j, int sig, struct tr_err *err)
+{
+    const struct oci_memory *mem = j->resources ? j->resources->memory : NULL;
+    int64_t ooms;
+    if (sig != SIGKILL || !mem || !mem->has_limit || mem->limit < 0)
+        return;
+    ooms = cgroup_oom_kill_count(j->cg);
+    if (ooms > 0)
+        tr_hint(err, "the OOM killer killed it (%lld OOM kill(s) in its cgroup): linux.resources.memory.limit "
+                "%lld bytes is too low; raise it", (long long) ooms, (long long) mem->limit);
+    else
+        tr_hint(err, "likely the OOM killer: linux.resources.memory.limit is %lld bytes; raise it",
+                (long long) mem->limit);
+}
+
+/* The wait for `awaited` ended without it: name the cause (exit, signal, silence). */
+static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err)
+{
+    char cause[128];
+    struct tr_err e2;
+    int sig;
+    if (err->code == ETIMEDOUT) {
+        int frozen = cgroup_is_frozen(j->cg, &e2);
+        char st = spawn_proc_state(j->pid);
+        tr_failx(err, "container init (pid %d) sent no %s within %d s and was killed: %s", (int) j->pid,
+                 chan_msg_name(awaited), timeout_ms / 1000,
+                 frozen == 1 ? "its cgroup is frozen; check linux.cgroupsPath and who froze it" :
+                 st == 'T' ? "it was stopped by a signal (SIGSTOP?); check who stopped it" :
+                 "it is alive but silent; check whether its cgroup is frozen or a createContainer hook hangs");
+        err->code = ETIMEDOUT;
+        return -1;
+    }
+    if (err->code != EPIPE || (sig = spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause)) < 0)
+        return tr_prefix(err, "container init");
+    tr_failx(err, "container init (pid %d) %s before sending %s", (int) j->pid, cause, chan_msg_name(awaited));
+    hint_signal(j, sig, err);
+    return -1;
+}
+
+/* READY, then the channel closes: from there the init only blocks in its exec.fifo open. An
+ * init that died anyway makes create fail rather than record a created container. */
+static int confirm_created(struct create_job *j, struct tr_err *err)
+{
+    struct chan_msg m;
+    char cause[128];
+    if (chan_recv_wait(j->sock[0], j->pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, NULL, err) == 0)
+        return tr_failx(err, "spawn channel: unexpected %s from the container init after READY",
+                        chan_msg_name(m.type));
+    if (err->code == ETIMEDOUT)
+        return tr_failx(err, "container init (pid %d) sent READY but did not close the spawn channel within %d s "
+                        "and was killed: is its cgroup frozen, or does a seccomp notify agent not answer its close()?",
+                        (int) j->pid, SPAWN_STEP_TIMEOUT_S);
+    tr_err_clear(err);
+    if (j->pidfd >= 0) {
+        struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
+        if (poll(&p, 1, 0) == 0)
+            return 0;
+    }
+    if (spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause) < 0)
+        return 0;
+    return tr_failx(err, "container init (pid %d) %s after READY, before reaching created", (int) j->pid, cause);
+}
+
 static int converse(struct create_job *j, struct tr_err *err)
 {
+    bool hooks_done = false;
     for (;;) {
         struct chan_msg m;
         int fd = -1;
-        if (chan_recv(j->sock[0], &m, &fd, err) < 0)
-            return tr_prefix(err, "container init");
+        uint32_t awaited = hooks_done ? MSG_READY : MSG_RUN_HOOKS;
+        int timeout = hooks_done ? ready_timeout_ms(j) : SPAWN_STEP_TIMEOUT_S * 1000;
+        if (chan_recv_wait(j->sock[0], j->pidfd, timeout, &m, &fd, err) < 0)
+            return init_wait_failed(j, awaited, timeout, err);
         switch (m.type) {
         case MSG_RUN_HOOKS:
             if (run_runtime_hooks(j, err) < 0 || chan_send(j->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, err) < 0)
-                return -1;
+                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
+            hooks_done = true;
             break;
         case MSG_PTY_MASTER:
             if (take_pty(j, fd, m.text, err) < 0)
@@ -293,10 +434,10 @@ static int converse(struct create_job *j, struct tr_err *err)
             break;
         case MSG_SECCOMP_FD:
             if (hand_over_listener(j, m.value, err) < 0)
-                return -1;
+                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
             break;
         case MSG_READY:
-            return 0;
+            return confirm_created(j, err);
         case MSG_ERROR:
             err->code = m.value;
             snprintf(err->msg, sizeof err->msg, "%s", m.text);
@@ -343,9 +484,12 @@ static void undo(struct create_job *j)
 {
     struct tr_err e2;
     if (j->pid > 0) {
-        kill(j->pid, SIGKILL);
-        while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+        /* A frozen task cannot die: thaw first, and never wait unboundedly. */
+        if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
+            tr_warn("cleanup after failed create: %s", e2.msg);
+        if (spawn_kill_and_reap(j->pid, j->pidfd) < 0)
+            tr_warn("cleanup after failed create: the container init (pid %d) did not die within %d s of SIGKILL",
+                    (int) j->pid, SPAWN_STEP_TIMEOUT_S);
     }
     if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
         tr_warn("cleanup after failed create: %s", e2.msg);
@@ -367,6 +511,8 @@ static void release(struct create_job *j)
 {
     if (j->fifo_fd >= 0)
         close(j->fifo_fd);
+    if (j->fifo_dirfd >= 0)
+        close(j->fifo_dirfd);
     for (int i = 0; i < 2; i++)
         if (j->sock[i] >= 0)
             close(j->sock[i]);
@@ -384,7 +530,7 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1, .fifo_dirfd = -1,
                             .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
     int rc;
     for (int t = 0; t < OCI_NS__COUNT; t++)
@@ -396,6 +542,8 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     if (rc == 0)
         rc = check_spec(&j, err);
     if (rc == 0)
+        rc = check_without_mount_ns(&j, err);
+    if (rc == 0)
         rc = prepare(&j, err);
     if (rc == 0)
         rc = spawn_init(&j, err);
@@ -406,9 +554,9 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     if (rc < 0) {
         if (j.pty_master >= 0)
             close(j.pty_master);
+        undo(&j);
         if (j.pidfd >= 0)
             close(j.pidfd);
-        undo(&j);
         release(&j);
         state_close(c);
         return -1;

@@ -312,13 +312,29 @@ static int hand_over_listener(struct exec_job *j, int child_fd, struct tr_err *e
     return chan_send(j->sock[0], MSG_SECCOMP_DONE, 0, NULL, -1, err);
 }
 
+/* The wait for READY ended without it: name the cause (exit, signal, silence). */
+static int exec_wait_failed(struct exec_job *j, struct tr_err *err)
+{
+    char cause[128];
+    if (err->code == ETIMEDOUT) {
+        tr_failx(err, "exec process (pid %d) sent no READY within %d s and was killed: %s", (int) j->pid,
+                 SPAWN_STEP_TIMEOUT_S, spawn_proc_state(j->pid) == 'T' ? "it was stopped by a signal"
+                 : "is the container's cgroup frozen (paused by hand, freezer.state or cgroup.freeze)?");
+        err->code = ETIMEDOUT;
+        return -1;
+    }
+    if (err->code == EPIPE && spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause) >= 0)
+        return tr_failx(err, "exec process (pid %d) %s before sending READY", (int) j->pid, cause);
+    return tr_prefix(err, "exec process");
+}
+
 static int converse(struct exec_job *j, struct tr_err *err)
 {
     for (;;) {
         struct chan_msg m;
         int fd = -1;
-        if (chan_recv(j->sock[0], &m, &fd, err) < 0)
-            return tr_prefix(err, "exec process");
+        if (chan_recv_wait(j->sock[0], j->pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, &fd, err) < 0)
+            return exec_wait_failed(j, err);
         if (m.type == MSG_READY)
             return 0;
         if (m.type == MSG_ERROR) {
@@ -407,10 +423,11 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
     }
     /* a failed exec leaves no process behind: not even one whose pid file could not be
      * written (as runc), since the caller will never learn its pid */
-    if (rc < 0 && j.pid > 0) {
-        kill(j.pid, SIGKILL);
-        waitpid(j.pid, NULL, 0);
-    }
+    if (rc < 0 && j.pid > 0 && spawn_kill_and_reap(j.pid, j.pidfd) < 0)
+        /* In a frozen cgroup it dies when the container is thawed; never thaw it behind the
+         * user's back. */
+        tr_warn("exec: the failed process (pid %d) did not die within %d s of SIGKILL", (int) j.pid,
+                SPAWN_STEP_TIMEOUT_S);
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);
     if (blocked)

@@ -7,6 +7,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
@@ -24,6 +26,7 @@ struct init_state {
     int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
     char *exe;                  /* resolved process.args[0] */
     int start_fd;               /* exec.fifo write end once `start` opened it; closes at execve */
+    pid_t fifo_opener;          /* > 0: the helper that opens exec.fifo (no /proc) */
 };
 
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
@@ -193,9 +196,62 @@ static int step_drop_privileges(struct init_state *s, struct tr_err *err)
     return proc_drop_privileges(&pc, err);
 }
 
-/* Tell the parent we are created; from here on nobody reads the channel. */
+/* Without /proc in the container the O_PATH fifo_fd cannot be reopened for writing, and no
+ * fd of a directory outside the root may stay in the init while it resolves paths the config
+ * names (process.cwd = /proc/self/fd/N: CVE-2024-21626). So a helper sharing the init's fd
+ * table (CLONE_FILES, not CLONE_FS) takes the state dir as its cwd, closes the dir fd for
+ * both, stops until the init saw that, then blocks opening exec.fifo for writing. The fd it
+ * gets lands in the shared table; its exit status is that fd's number. */
+static __attribute__((noreturn)) void fifo_opener_main(int dirfd)
+{
+    int fd;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (fchdir(dirfd) < 0)
+        _exit(255);
+    close(dirfd);
+    raise(SIGSTOP);
+    do
+        fd = open("exec.fifo", O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    _exit(fd >= 0 && fd < 255 ? fd : 255);
+}
+
+static int step_fifo_opener(struct init_state *s, struct tr_err *err)
+{
+    int st;
+    pid_t pid;
+    if (s->a->fifo_dirfd < 0)
+        return 0;
+    pid = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0)
+        return tr_fail(err, errno, "clone the exec.fifo opener");
+    if (pid == 0)
+        fifo_opener_main(s->a->fifo_dirfd);
+    s->fifo_opener = pid;
+    while (waitpid(pid, &st, WUNTRACED) < 0)
+        if (errno != EINTR)
+            return tr_fail(err, errno, "wait for the exec.fifo opener");
+    if (!WIFSTOPPED(st))
+        return tr_failx(err, "the exec.fifo opener could not enter the state dir");
+    kill(pid, SIGCONT);
+    return 0;
+}
+
+/* Tell the parent we are created; from here on nobody reads the channel. Before that, prove
+ * that the blocking open of step_wait_start can succeed, as the process user and after the
+ * root change: without a reader, a non-blocking open for writing of a fifo fails with ENXIO
+ * and nothing else. Any other error must fail create, not leave a "created" container
+ * whose init is already dead. */
 static int step_ready(struct init_state *s, struct tr_err *err)
 {
+    char path[64];
+    int fd;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
+    fd = s->fifo_opener > 0 ? -2 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    else if (fd == -1 && errno != ENXIO)
+        return tr_fail(err, errno, "open exec.fifo for writing (through /proc/self/fd)");
     if (prctl(PR_SET_PDEATHSIG, 0) < 0)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (chan_send(s->a->sock, MSG_READY, 0, NULL, -1, err) < 0)
@@ -210,13 +266,22 @@ static int step_ready(struct init_state *s, struct tr_err *err)
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
     char path[64];
-    int fd;
-    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
-    do
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return tr_fail(err, errno, "open exec.fifo for writing");
+    int fd, st;
+    if (s->fifo_opener > 0) {
+        while (waitpid(s->fifo_opener, &st, 0) < 0)
+            if (errno != EINTR)
+                return tr_fail(err, errno, "wait for the exec.fifo opener");
+        if (!WIFEXITED(st) || WEXITSTATUS(st) == 255)
+            return tr_failx(err, "open exec.fifo for writing: the opener failed");
+        fd = WEXITSTATUS(st);
+    } else {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
+        do
+            fd = open(path, O_WRONLY | O_CLOEXEC);
+        while (fd < 0 && errno == EINTR);
+        if (fd < 0)
+            return tr_fail(err, errno, "open exec.fifo for writing");
+    }
     close(s->a->fifo_fd);
     s->start_fd = fd;
     return 0;
@@ -245,6 +310,7 @@ struct init_step {
 static const struct init_step init_steps[] = {
     { "wait for the runtime's setup", step_wait_setup, false },
     { "bring up the loopback", step_loopback, false },
+    { "start the exec.fifo opener", step_fifo_opener, false },
     { "set hostname", step_hostname, false },
     { "apply sysctl", step_sysctl, false },
     { "prepare the rootfs", step_rootfs_prepare, false },

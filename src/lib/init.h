@@ -18,6 +18,8 @@ struct init_args {
     const char *rootfs;
     int sock;                   /* child end of the spawn channel */
     int fifo_fd;                /* O_PATH fd of <state>/exec.fifo */
+    int fifo_dirfd;             /* >= 0: no /proc in the container: O_PATH of the state dir,
+                                 * for the exec.fifo opener (init.c) */
     struct ns_plan *ns;
     const struct caps_plan *caps;
     const struct seccomp_plan *seccomp;

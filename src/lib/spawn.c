@@ -1,11 +1,15 @@
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "spawn.h"
 #include "util.h"
@@ -64,8 +68,11 @@ int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err)
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return tr_fail(err, errno, "receive from the spawn channel");
-    if (n == 0)
-        return tr_failx(err, "the other side of the spawn channel exited");
+    if (n == 0) {
+        tr_failx(err, "the other side of the spawn channel exited");
+        err->code = EPIPE;      /* callers tell a gone peer from other failures by this */
+        return -1;
+    }
     if ((size_t) n != sizeof *m)
         return tr_failx(err, "spawn channel: short message (%zd bytes)", n);
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -80,6 +87,90 @@ int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err)
     }
     m->text[sizeof m->text - 1] = '\0';
     return 0;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int chan_recv_wait(int sock, int pidfd, int timeout_ms, struct chan_msg *m, int *fd, struct tr_err *err)
+{
+    long long deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        long long left = deadline < 0 ? -1 : deadline - monotonic_ms();
+        int n = poll(p, pidfd >= 0 ? 2 : 1, left < 0 && deadline >= 0 ? 0 : (int) left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return tr_fail(err, errno, "poll the spawn channel");
+        /* The channel first: a message sent just before the child exited still counts. */
+        if (p[0].revents)
+            return chan_recv(sock, m, fd, err);
+        if (n > 0 && p[1].revents) {
+            /* Exited, yet the channel is open: a process it left behind holds the other end. */
+            tr_failx(err, "the other side of the spawn channel exited");
+            err->code = EPIPE;
+            return -1;
+        }
+        if (n == 0) {
+            tr_failx(err, "timed out");
+            err->code = ETIMEDOUT;
+            return -1;
+        }
+    }
+}
+
+int spawn_exit_cause(pid_t pid, int pidfd, char *buf, size_t len)
+{
+    siginfo_t si;
+    if (pidfd >= 0) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+            ;
+    }
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        return -1;
+    if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+        const char *abbrev = sigabbrev_np(si.si_status);
+        snprintf(buf, len, "was killed by SIG%s", abbrev ? abbrev : "?");
+        return si.si_status;
+    }
+    snprintf(buf, len, "exited with status %d", si.si_status);
+    return 0;
+}
+
+int spawn_kill_and_reap(pid_t pid, int pidfd)
+{
+    kill(pid, SIGKILL);
+    for (int i = 0; pidfd >= 0 && i < SPAWN_STEP_TIMEOUT_S * 10; i++) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        if (poll(&p, 1, 100) > 0)
+            break;
+    }
+    if (pidfd < 0) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return 0;
+    }
+    return waitpid(pid, NULL, WNOHANG) == pid ? 0 : -1;
+}
+
+char spawn_proc_state(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0)
+        return '?';
+    buf[n] = '\0';
+    p = strrchr(buf, ')');      /* the comm field may contain spaces and parentheses */
+    return p && p[1] == ' ' && p[2] ? p[2] : '?';
 }
 
 int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err)

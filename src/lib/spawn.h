@@ -31,6 +31,23 @@ int chan_send(int sock, uint32_t type, int32_t value, const char *text, int fd, 
 /* Receives one message; *fd (if non-NULL) gets an attached fd or -1. A closed peer is an error
  * "the container process exited before ...": callers add what they were waiting for. */
 int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err);
+/* How long the runtime waits, with the child alive, for its next message (create, exec) or
+ * for the init to report and exec (start). The steps between two messages take milliseconds;
+ * hooks the child runs in between add their own timeouts (or lift the bound when one has
+ * none). runc and crun have no such bound, nor a setting for one: neither has tinyrun. */
+#define SPAWN_STEP_TIMEOUT_S 30
+/* chan_recv, bounded: the child's exit (pidfd; -1: not watched) or timeout_ms (< 0: none)
+ * end the wait too. err->code is ETIMEDOUT on timeout and EPIPE when the peer is gone. */
+int chan_recv_wait(int sock, int pidfd, int timeout_ms, struct chan_msg *m, int *fd, struct tr_err *err);
+/* Why the child pid went away, in words ("was killed by SIGKILL", "exited with status 1"),
+ * waiting up to a second for its exit to show (the channel closes just before); it is not
+ * reaped. Returns the killing signal, 0 for a plain exit, -1 if it is still alive. */
+int spawn_exit_cause(pid_t pid, int pidfd, char *buf, size_t len);
+/* SIGKILL and reap a child, bounded (a task in a frozen cgroup cannot die until thawed):
+ * 0 when reaped, -1 when it is still there after SPAWN_STEP_TIMEOUT_S. */
+int spawn_kill_and_reap(pid_t pid, int pidfd);
+/* The one-letter state of /proc/<pid>/stat ('T': stopped, 'Z': zombie...), '?' if unknown. */
+char spawn_proc_state(pid_t pid);
 /* Receive and require type `want`; a MSG_ERROR from the peer becomes *err verbatim. */
 int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err);
 /* The same without fds, through plain write(2)/read(2): for the seccomp hand-off, where the

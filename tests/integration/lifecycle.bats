@@ -282,3 +282,160 @@ load helpers
 	wait
 	[ ! -s "$BATS_TEST_TMPDIR/errs" ] || fail "$(sort "$BATS_TEST_TMPDIR/errs" | uniq -c)"
 }
+
+# host_mounts_under DIR: lines of this shell's mountinfo (the host's mount namespace) under DIR.
+host_mounts_under() {
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1' /proc/self/mountinfo
+}
+
+# no_namespaces_config: linux.namespaces empty, and nothing that needs a mount namespace
+# (mounts, maskedPaths, readonlyPaths: runc refuses those without one) or a uts namespace.
+no_namespaces_config() {
+	update_config '.linux.namespaces = [] | .mounts = [] | del(.hostname)
+		| del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+}
+
+@test "no namespaces at all: create reaches created, start runs the process in every host namespace, chrooted" {
+	# runc 1.1.5 needs /proc/self/fd in the container ("error closing exec fds: open
+	# /proc/self/fd: no such file or directory") and leaves the rootfs bind-mounted on the host.
+	known_difference runc "fails without a /proc in the rootfs and leaks a host mount"
+	no_namespaces_config
+	ID=$(new_id)
+	create_container "$ID"
+	assert_equal "$(state_field "$ID" .status)" created "status after create"
+	pid=$(state_field "$ID" .pid)
+	[ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat")" != Z ] ||
+		fail "init pid $pid is not alive after create"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	# crun runs in a private mount namespace of its wrapper (runtimes/crun): compare the rest.
+	for ns in $([ "$RUNTIME_NAME" = crun ] || echo mnt) pid net ipc uts cgroup user; do
+		assert_equal "$(stat -L -c %i "/proc/$pid/ns/$ns")" "$(host_ns "$ns")" "$ns namespace" || return 1
+	done
+	assert_equal "$(readlink "/proc/$pid/root")" "$BUNDLE/rootfs" "root of the process"
+	assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "/probe sleep 3600 " "the process"
+	run runtime delete --force "$ID"
+	assert_status 0
+	assert_equal "$(host_mounts_under "$BUNDLE")" "" "host mounts under the bundle after delete"
+}
+
+@test "no mount namespace: mounts are refused by name, nothing is mounted on the host" {
+	# runc 1.1.5 and crun 1.8.1 do the mounts in the runtime's own mount namespace and leave them
+	# there after delete (seen on this host: proc, tmpfs, devpts... under the rootfs).
+	known_difference runc "mounts on the host"
+	known_difference crun "mounts on the host"
+	update_config '.linux.namespaces = [] | del(.hostname) | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_contains "$output" 'config.json: mounts: needs a new mount namespace'
+	assert_contains "$output" 'add {"type": "mount"} to linux.namespaces'
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+	assert_equal "$(host_mounts_under "$BUNDLE")" "" "host mounts under the bundle"
+	assert_no_leak "$ID"
+}
+
+@test "a mount namespace without a /proc mount: the init still reaches created and starts" {
+	# The init opens exec.fifo without /proc. runc 1.1.5 needs /proc/self/fd ("error closing
+	# exec fds").
+	known_difference runc "needs /proc in the container"
+	update_config '.mounts |= map(select(.destination != "/proc")) | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+	ID=$(new_id)
+	create_container "$ID"
+	assert_equal "$(state_field "$ID" .status)" created "status after create"
+	pid=$(state_field "$ID" .pid)
+	[ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat")" != Z ] ||
+		fail "init pid $pid is not alive after create"
+	rt_detached "$ID" start "$ID"
+	assert_status 0
+	wait_for_status "$ID" running
+	assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "/probe sleep 3600 " "the process"
+}
+
+# freeze_hook: a createRuntime hook that freezes the init's cgroup (v1 freezer, else cgroup v2
+# cgroup.freeze) from the state on its stdin: the init then sits in the refrigerator, alive and
+# silent, as in a cgroupsPath whose cgroup someone froze.
+freeze_hook() {
+	cat >"$BATS_TEST_TMPDIR/freeze.sh" <<'HOOK'
+#!/bin/sh
+pid=$(jq -r .pid)
+v1=$(awk -F: '$2 == "freezer" {print $3}' "/proc/$pid/cgroup")
+if [ -n "$v1" ]; then
+	echo FROZEN >"/sys/fs/cgroup/freezer$v1/freezer.state"
+else
+	echo 1 >"/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")/cgroup.freeze"
+fi
+HOOK
+	chmod 755 "$BATS_TEST_TMPDIR/freeze.sh"
+	update_config ".hooks.createRuntime = [{path: \"$BATS_TEST_TMPDIR/freeze.sh\", timeout: 10}]"
+}
+
+# thaw_cgroups_of ID: thaw every freezer cgroup named after ID (v1 freezer.state, v2 cgroup.freeze).
+thaw_cgroups_of() {
+	local d
+	for d in $(cgroup_dirs_of "$1"); do
+		[ ! -e "$d/freezer.state" ] || echo THAWED >"$d/freezer.state"
+		[ ! -e "$d/cgroup.freeze" ] || echo 0 >"$d/cgroup.freeze"
+	done
+}
+
+@test "an init frozen during create: create fails within its bound, names the awaited message and the frozen cgroup" {
+	# runc 1.1.5 and crun 1.8.1 wait for the init without a bound: create never returns.
+	known_difference runc "waits forever"
+	known_difference crun "waits forever"
+	freeze_hook
+	ID=$(new_id)
+	# a guard against the hang this test is about, not a timing threshold
+	status=0
+	timeout 120 "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/err")
+	if [ "$status" -eq 124 ]; then
+		# the runtime that hung left a frozen init: thaw it so that it can die
+		thaw_cgroups_of "$ID"
+		fail "create still waiting after 120 s" || return 1
+	fi
+	assert_failure
+	assert_contains "$output" "sent no READY within"
+	assert_contains "$output" "its cgroup is frozen"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+	assert_no_leak "$ID"
+}
+
+@test "an init killed during create gets a named cause: SIGKILL under a tiny memory limit names the OOM killer" {
+	# runc 1.1.5 fails the limit write itself ("unable to set memory limit to 1000 (current
+	# usage: ...)"): its init already uses memory when the limit is written.
+	known_difference runc "fails the write instead, with its own wording"
+	update_config '.linux.resources.memory = {limit: 1000}'
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+	assert_no_leak "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$output" "was killed by SIGKILL before sending"
+	assert_contains "$output" "OOM killer"
+	assert_contains "$output" "linux.resources.memory.limit"
+}
+
+@test "start of an init stopped by SIGSTOP fails within its bound and names what it awaited" {
+	# runc 1.1.5 waits for the init without a bound: start never returns. crun 1.8.1 does not
+	# wait for the init at all: start exits 0 at once (and poststart may run before the process).
+	known_difference runc "waits forever"
+	known_difference crun "does not wait for the init"
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	kill -STOP "$pid"
+	status=0
+	# a guard against the hang this test is about, not a timing threshold
+	timeout 120 "$RUNTIME" --root "$ROOT" start "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/err")
+	kill -CONT "$pid"
+	[ "$status" -ne 124 ] || fail "start still waiting after 120 s"
+	assert_failure
+	assert_contains "$output" "did not run its startContainer hooks and report within"
+	assert_contains "$output" "delete --force"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+}

@@ -1,7 +1,9 @@
 /* Unit tests for src/lib/hooks.c: exact argv/env, state on stdin, failure messages, timeout,
  * fd hygiene, bounded output, hooks_run vs hooks_run_warn. The test binary doubles as a hook
  * (argv[1] == "--hook-dump" / "--hook-fds") so that argv[0] can be checked exactly: a shell
- * script cannot see its argv[0] (the kernel replaces it with the script path). */
+ * script cannot see its argv[0] (the kernel replaces it with the script path).
+ * Also the bounded waits on a spawned child (spawn.c), the other thing besides hooks that the
+ * runtime waits for during create: a timeout, a closed channel, a child's exit and its cause. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>
@@ -10,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "hooks.h"
 #include "log.h"
+#include "spawn.h"
 #include "tap.h"
 #include "util.h"
 
@@ -274,6 +280,111 @@ static void test_run_vs_warn(void)
                         "exited with status 1: boom\""), "the failure was logged as a warning");
 }
 
+/* A child on the other end of a fresh channel; returns its pid, *pidfd its pidfd. */
+static pid_t channel_child(int sv[2], int *pidfd, void (*body)(int sock))
+{
+    pid_t pid;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        body(sv[1]);
+        _exit(0);
+    }
+    close(sv[1]);
+    *pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+    return pid;
+}
+
+static void child_sends_ready(int sock)
+{
+    struct tr_err e;
+    chan_send(sock, MSG_READY, 0, NULL, -1, &e);
+    _exit(0);
+}
+
+static void child_killed(int sock)
+{
+    (void) sock;
+    raise(SIGKILL);
+}
+
+static void child_exits_3(int sock)
+{
+    (void) sock;
+    _exit(3);
+}
+
+static void child_leaves_holder(int sock)
+{
+    /* A grandchild keeps the channel open after the child exits: only the pidfd can tell. */
+    if (fork() == 0) {
+        close(STDOUT_FILENO);   /* the TAP driver must not wait for it */
+        close(STDERR_FILENO);
+        sleep(5);
+        _exit(0);
+    }
+    (void) sock;
+    _exit(0);
+}
+
+static void child_silent(int sock)
+{
+    (void) sock;
+    pause();
+}
+
+static void test_spawn_waits(void)
+{
+    int sv[2], pidfd = -1;
+    char cause[128] = "";
+    struct chan_msg m;
+    struct tr_err err = { 0 };
+    pid_t pid = channel_child(sv, &pidfd, child_sends_ready);
+    ok(pid > 0 && chan_recv_wait(sv[0], pidfd, 10000, &m, NULL, &err) == 0 && m.type == MSG_READY,
+       "a message sent just before the child exits is received");
+    ok(spawn_kill_and_reap(pid, pidfd) == 0, "spawn_kill_and_reap reaps an exited child");
+    close(sv[0]);
+    close(pidfd);
+
+    pid = channel_child(sv, &pidfd, child_killed);
+    ok(chan_recv_wait(sv[0], pidfd, 10000, &m, NULL, &err) < 0 && err.code == EPIPE,
+       "a child that dies without a message: EPIPE");
+    ok(spawn_exit_cause(pid, pidfd, cause, sizeof cause) == SIGKILL, "its cause is the signal");
+    is_text(cause, "was killed by SIGKILL", "the cause in words");
+    ok(waitpid(pid, NULL, WNOHANG) == pid, "spawn_exit_cause did not reap it");
+    close(sv[0]);
+    close(pidfd);
+
+    pid = channel_child(sv, &pidfd, child_exits_3);
+    ok(chan_recv_wait(sv[0], pidfd, 10000, &m, NULL, &err) < 0 && err.code == EPIPE, "exit 3: EPIPE");
+    ok(spawn_exit_cause(pid, pidfd, cause, sizeof cause) == 0, "a plain exit is no signal");
+    is_text(cause, "exited with status 3", "the exit status in words");
+    waitpid(pid, NULL, 0);
+    close(sv[0]);
+    close(pidfd);
+
+    pid = channel_child(sv, &pidfd, child_leaves_holder);
+    ok(chan_recv_wait(sv[0], pidfd, 10000, &m, NULL, &err) < 0 && err.code == EPIPE,
+       "the child's exit ends the wait while a grandchild holds the channel open");
+    waitpid(pid, NULL, 0);
+    close(sv[0]);
+    close(pidfd);
+
+    pid = channel_child(sv, &pidfd, child_silent);
+    ok(chan_recv_wait(sv[0], pidfd, 100, &m, NULL, &err) < 0 && err.code == ETIMEDOUT,
+       "a silent child: the wait ends with ETIMEDOUT");
+    ok(spawn_exit_cause(pid, pidfd, cause, sizeof cause) == -1, "a live child has no exit cause");
+    kill(pid, SIGSTOP);
+    for (int i = 0; i < 100 && spawn_proc_state(pid) != 'T'; i++)
+        usleep(10000);
+    ok(spawn_proc_state(pid) == 'T', "a stopped child reads as 'T'");
+    ok(spawn_kill_and_reap(pid, pidfd) == 0, "spawn_kill_and_reap kills and reaps a stopped child");
+    close(sv[0]);
+    close(pidfd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && streq(argv[1], "--hook-dump"))
@@ -293,6 +404,7 @@ int main(int argc, char **argv)
     test_timeout();
     test_stdin_and_children();
     test_run_vs_warn();
+    test_spawn_waits();
 
     _cleanup_free_ char *rm = xasprintf("rm -rf %s", tmpdir);
     if (system(rm) != 0)
