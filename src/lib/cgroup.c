@@ -252,7 +252,8 @@ char *cg_frozen_level(const struct cg_hier *h, const char **state)
     size_t ml = strlen(h->mnt);
     while (strlen(buf) > ml) {
         struct tr_err e;
-        _cleanup_free_ char *s = access(buf, F_OK) == 0 ? cg_read(buf, v1 ? "freezer.state" : "cgroup.freeze", &e) : NULL;
+        _cleanup_free_ char *s = access(buf, F_OK) == 0
+            ? cg_read(buf, v1 ? "freezer.state" : "cgroup.freeze", &e) : NULL;
         if (s && v1) {
             if (streq(s, "THAWED"))
                 return NULL;
@@ -288,12 +289,6 @@ static int refuse_frozen(struct cgroup_mgr *m, struct tr_err *err)
     return 0;
 }
 
-static void remove_created(struct cgroup_mgr *m, size_t upto)
-{
-    for (size_t j = 0; m->created && j < upto && j < m->nh; j++)
-        cg_rmdir_path(m, &m->h[j]);
-}
-
 struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err)
 {
     struct cgroup_mgr *m = xzalloc(sizeof *m);
@@ -315,22 +310,20 @@ struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err
         goto fail;
 #endif
     }
-    if (set_paths(m, o->cgroups_path, true, err) < 0)
+    /* before any mkdir: a frozen cgroup someone made is left as it was */
+    if (set_paths(m, o->cgroups_path, true, err) < 0 || refuse_frozen(m, err) < 0)
         goto fail;
     for (size_t i = 0; i < m->nh; i++) {
         if (cg_mkdir_path(m, &m->h[i], err) < 0) {
             if (m->rootless && cg_is_perm_error(err->code))
                 return disable(m, err, o->cgroups_path && *o->cgroups_path);
             tr_prefix(err, "linux.cgroupsPath");
-            remove_created(m, i + 1);
+            for (size_t j = 0; m->created && j <= i; j++)
+                cg_rmdir_path(m, &m->h[j]);
             goto fail;
         }
         if (m->h[i].v2)
             cg_refresh_v2_ctrls(&m->h[i], m->h[i].dir);
-    }
-    if (refuse_frozen(m, err) < 0) {
-        remove_created(m, m->nh);
-        goto fail;
     }
     return m;
 fail:

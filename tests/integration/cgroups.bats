@@ -610,8 +610,9 @@ add_kmsg_device() {
 		assert_contains "$output" "linux.cgroupsPath: cgroup $d is frozen (freezer.state FROZEN)"
 		assert_contains "$output" "echo THAWED > $d/freezer.state"
 	fi
-	# nothing of the container was left running (frozen) in it
+	# nothing of the container was left running (frozen) in it, and it was left as it was
 	assert_equal "$(cat "$d/cgroup.procs")" "" "$d/cgroup.procs"
+	assert_equal "$(cat "$d/freezer.state")" FROZEN "$d/freezer.state"
 }
 
 @test "cgroups v1: create refuses a cgroupsPath under a FROZEN freezer parent" {
@@ -629,9 +630,11 @@ add_kmsg_device() {
 	create_in_frozen
 	assert_contains "$output" "frozen"
 	if is_tinyrun; then
-		# the new child inherits the parent's state: the message names the child's dir
-		assert_contains "$output" "linux.cgroupsPath: cgroup $parent/child is frozen"
+		# checked before the child is made: the message names the frozen parent
+		assert_contains "$output" "linux.cgroupsPath: cgroup $parent (parent of $parent/child) is frozen (freezer.state FROZEN)"
 	fi
+	# nothing was made under the frozen parent
+	[ ! -e "$parent/child" ] || fail "$parent/child was created"
 }
 
 @test "cgroups v2: create refuses a cgroupsPath whose cgroup.freeze is 1" {
