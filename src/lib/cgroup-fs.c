@@ -173,9 +173,21 @@ int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, stru
 /* A setting whose controller this host cannot give the container is refused, as runc and crun
  * do (a limit silently not applied is worse than a failed create); rootless: a warning
  * (cg_soft_fail), as documented in docs/cgroups.md. */
+/* The controller exists on the v2 mount (its root offers it) but was not enabled down to the
+ * container's cgroup: hybrid, where v1 does not have it either. */
+static bool v2_root_offers(const struct cg_hier *h, const char *ctrl)
+{
+    struct tr_err e;
+    _cleanup_free_ char *s = h ? cg_read(h->mnt, "cgroup.controllers", &e) : NULL;
+    for (char *save = NULL, *c = s ? strtok_r(s, " \n", &save) : NULL; c; c = strtok_r(NULL, " \n", &save))
+        if (streq(c, ctrl))
+            return true;
+    return false;
+}
+
 static int missing_controller(struct cgroup_mgr *m, const struct cg_write *w, bool v2list, struct tr_err *err)
 {
-    if (!v2list)
+    if (!v2list && !v2_root_offers(cg_v2_hier(m), w->ctrl))
         return cg_soft_fail(m, err, 0, "%s: the %s cgroup controller is not mounted on this host (no "
                             "cgroup v1 hierarchy under " CG_ROOT " has it): mount it or remove the setting",
                             w->jpath, w->ctrl);

@@ -803,3 +803,33 @@ has_memsw() {
 		assert_contains "$stderr" "linux.resources.memory.limit: write $(cg_dir memory)/memory.limit_in_bytes: Device or resource busy"
 	fi
 }
+
+# Issue 8, bullet 16, v2 side: a controller the cgroup2 mount has but that cannot be enabled down
+# to the container's cgroup (here: a parent holding a process, the no-internal-process rule) is
+# an error naming the parent's cgroup.subtree_control, not a setting dropped.
+@test "cgroups v2: hugepageLimits is refused when hugetlb cannot be enabled in the parent" {
+	local m parent
+	m=$(v2_mount)
+	[ -n "$m" ] && grep -qw hugetlb "$m/cgroup.controllers" || skip "hugetlb is not on the cgroup2 mount"
+	cg_on_v2 hugetlb || skip "hugetlb is on a v1 hierarchy here"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	parent=$m/$CG_PARENT-busy-$ID
+	CG_REL=/$CG_PARENT-busy-$ID/child
+	update_config ".linux.cgroupsPath = \"$CG_REL\" | .linux.resources.hugepageLimits = [{pageSize: \"2MB\", limit: 4194304}]"
+	mkdir "$parent"
+	# runc and crun leave the parent levels they made on the v1 hierarchies: teardown removes them
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		echo "$d$CG_PARENT-busy-$ID" >>"$BATS_TEST_TMPDIR/made-cgroups"
+	done
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	local busy=$!
+	echo "$busy" >"$parent/cgroup.procs"
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	kill "$busy"
+	wait "$busy" 2>/dev/null || true
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.hugepageLimits[0]: the hugetlb cgroup controller is not enabled for $parent/child (it is not in $parent/cgroup.subtree_control)"
+	fi
+}

@@ -140,6 +140,23 @@ static void test_v2_not_enabled(void)
     cgroup_free(m);
 }
 
+/* hybrid: hugetlb lives on the cgroup2 mount only; the parent could not enable it */
+static void test_hybrid_not_enabled(void)
+{
+    struct cgroup_mgr *m = fake_mgr(CGROUP_LAYOUT_HYBRID, false);
+    add_hier(m, "hy-memory", false, "memory");
+    struct cg_hier *v2 = add_hier(m, "hy-unified", true, NULL);
+    put(v2->mnt, "cgroup.controllers", "hugetlb\n");
+    struct oci_hugepage_limit huge[] = { { "2MB", 4194304 } };
+    struct oci_resources r = { .hugepage_limits = huge, .hugepage_limits_len = 1 };
+    struct tr_err err = { 0 };
+    ok(apply(m, &r, false, &err) < 0, "hybrid: hugetlb not enabled down to the cgroup is refused");
+    _cleanup_free_ char *want = xasprintf("linux.resources.hugepageLimits[0]: the hugetlb cgroup controller is "
+                                          "not enabled for %s/hy-unified/p/c1", tmp);
+    ok(strstr(err.msg, want) != NULL, "hybrid: names the v2 dir, not \"not mounted\": %s", err.msg);
+    cgroup_free(m);
+}
+
 /* The order of the memory/memsw pair, seen through a missing memsw file: whichever goes first
  * fails, and memory.limit_in_bytes shows whether it was written before. */
 static void test_memsw_order(void)
@@ -223,6 +240,7 @@ int main(void)
     }
     test_v1_missing();
     test_v2_not_enabled();
+    test_hybrid_not_enabled();
     test_memsw_order();
     test_frozen();
     _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
