@@ -170,9 +170,6 @@ int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, stru
     return r;
 }
 
-/* A setting whose controller this host cannot give the container is refused, as runc and crun
- * do (a limit silently not applied is worse than a failed create); rootless: a warning
- * (cg_soft_fail), as documented in docs/cgroups.md. */
 /* The controller exists on the v2 mount (its root offers it) but was not enabled down to the
  * container's cgroup: hybrid, where v1 does not have it either. */
 static bool v2_root_offers(const struct cg_hier *h, const char *ctrl)
@@ -185,6 +182,9 @@ static bool v2_root_offers(const struct cg_hier *h, const char *ctrl)
     return false;
 }
 
+/* A setting whose controller this host cannot give the container is refused, as runc and crun
+ * do (a limit silently not applied is worse than a failed create); rootless: a warning
+ * (cg_soft_fail), as documented in docs/cgroups.md. */
 static int missing_controller(struct cgroup_mgr *m, const struct cg_write *w, bool v2list, struct tr_err *err)
 {
     if (!v2list && !v2_root_offers(cg_v2_hier(m), w->ctrl))

@@ -80,7 +80,7 @@ bool cg_is_perm_error(int e) { return e == EACCES || e == EPERM || e == EROFS; }
 int cg_soft_fail(struct cgroup_mgr *m, struct tr_err *err, int code, const char *fmt, ...)
 {
     struct tr_err tmp;
-    char msg[400];
+    char msg[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
