@@ -170,6 +170,39 @@ int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, stru
     return r;
 }
 
+/* The controller exists on the v2 mount (its root offers it) but was not enabled down to the
+ * container's cgroup: hybrid, where v1 does not have it either. */
+static bool v2_root_offers(const struct cg_hier *h, const char *ctrl)
+{
+    struct tr_err e;
+    _cleanup_free_ char *s = h ? cg_read(h->mnt, "cgroup.controllers", &e) : NULL;
+    for (char *save = NULL, *c = s ? strtok_r(s, " \n", &save) : NULL; c; c = strtok_r(NULL, " \n", &save))
+        if (streq(c, ctrl))
+            return true;
+    return false;
+}
+
+/* A setting whose controller this host cannot give the container is refused, as runc and crun
+ * do (a limit silently not applied is worse than a failed create); rootless: a warning
+ * (cg_soft_fail), as documented in docs/cgroups.md. */
+static int missing_controller(struct cgroup_mgr *m, const struct cg_write *w, bool v2list, struct tr_err *err)
+{
+    if (!v2list && !v2_root_offers(cg_v2_hier(m), w->ctrl))
+        return cg_soft_fail(m, err, 0, "%s: the %s cgroup controller is not mounted on this host (no "
+                            "cgroup v1 hierarchy under " CG_ROOT " has it): mount it or remove the setting",
+                            w->jpath, w->ctrl);
+    struct cg_hier *h = cg_v2_hier(m);
+    _cleanup_free_ char *parent = xstrdup(h->dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash > parent + strlen(h->mnt))
+        *slash = '\0';
+    else
+        snprintf(parent, strlen(parent) + 1, "%s", h->mnt);
+    return cg_soft_fail(m, err, 0, "%s: the %s cgroup controller is not enabled for %s (it is not in "
+                        "%s/cgroup.subtree_control): enable it there (echo +%s > %s/cgroup.subtree_control) "
+                        "or remove the setting", w->jpath, w->ctrl, h->dir, parent, w->ctrl, parent);
+}
+
 /* The directory a write goes to, or NULL to skip it (*skip_reason set for logs). */
 static struct cg_hier *target(struct cgroup_mgr *m, const struct cg_write *w, bool v2list, const char **why)
 {
@@ -233,6 +266,36 @@ static int write_one(const struct cg_hier *h, const struct cg_write *w, struct t
     return -1;
 }
 
+/* A failed write that may be let go (optional file, rootless): 0; otherwise -1 with err naming
+ * the JSON path. */
+static int write_failed(struct cgroup_mgr *m, const struct cg_hier *h, const struct cg_write *w, int e,
+                        struct tr_err *err)
+{
+    if ((w->flags & CG_W_OPTIONAL) && (e == ENOENT || e == EINVAL || e == EOPNOTSUPP)) {
+        tr_debug("%s: %s: ignored", w->jpath, err->msg);
+        return 0;
+    }
+    if (cg_is_perm_error(e) || (m->rootless && e == ENOENT))
+        return cg_soft_fail(m, err, e, "%s: write %s/%s", w->jpath, h->dir, w->file);
+    tr_prefix(err, "%s", w->jpath);
+    if (e == EBUSY && (streq(w->ctrl, "memory")))
+        tr_hint(err, "the new limit is below current usage");
+    return -1;
+}
+
+static int write_checked(struct cgroup_mgr *m, const struct cg_hier *h, const struct cg_write *w,
+                         struct tr_err *err)
+{
+    return write_one(h, w, err) == 0 ? 0 : write_failed(m, h, w, err->code, err);
+}
+
+/* v1 memory limit + memsw: true when memsw must be written first (see cg_memsw_first). */
+static bool memsw_goes_first(const struct cg_hier *h, const struct cg_write *memsw)
+{
+    uint64_t cur;
+    return cg_read_u64(h->dir, "memory.limit_in_bytes", &cur) == 0 && cg_memsw_first(cur, memsw->value);
+}
+
 int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2list, bool update,
                     struct tr_err *err)
 {
@@ -241,14 +304,7 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
         const char *why;
         struct cg_hier *h = target(m, w, v2list, &why);
         if (!h) {
-            if (why && *why && (w->flags & CG_W_OPTIONAL))
-                tr_debug("%s: the %s controller %s: ignored", w->jpath, w->ctrl, why);
-            else if (why && *why && !v2list && !m->rootless)
-                /* as runc: a v1 controller the host does not mount is skipped, but say so */
-                tr_warn("%s: the %s cgroup controller is not mounted on this host: setting ignored",
-                        w->jpath, w->ctrl);
-            else if (why && *why && cg_soft_fail(m, err, 0, "%s: the %s cgroup controller %s", w->jpath,
-                                                 w->ctrl, why) < 0)
+            if (why && *why && missing_controller(m, w, v2list, err) < 0)
                 return -1;
             continue;
         }
@@ -257,6 +313,12 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
         if (update && streq(w->file, "devices.deny") && streq(w->value, "a") && already_default_deny(h)) {
             /* a running container: resetting to deny-all would fail its opens until the allow
              * rules are back; the rules that follow are applied on top instead */
+            continue;
+        }
+        if ((w->flags & CG_W_MEMSW_PAIR) && i + 1 < ws->n && memsw_goes_first(h, &ws->v[i + 1])) {
+            if (write_checked(m, h, &ws->v[i + 1], err) < 0 || write_checked(m, h, w, err) < 0)
+                return -1;
+            i++;
             continue;
         }
         if (write_one(h, w, err) == 0)
@@ -270,19 +332,8 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
             }
             e = err->code;
         }
-        if ((w->flags & CG_W_OPTIONAL) && (e == ENOENT || e == EINVAL || e == EOPNOTSUPP)) {
-            tr_debug("%s: %s: ignored", w->jpath, err->msg);
-            continue;
-        }
-        if (cg_is_perm_error(e) || (m->rootless && e == ENOENT)) {
-            if (cg_soft_fail(m, err, e, "%s: write %s/%s", w->jpath, h->dir, w->file) < 0)
-                return -1;
-            continue;
-        }
-        tr_prefix(err, "%s", w->jpath);
-        if (e == EBUSY && (streq(w->ctrl, "memory")))
-            tr_hint(err, "the new limit is below current usage");
-        return -1;
+        if (write_failed(m, h, w, e, err) < 0)
+            return -1;
     }
     return 0;
 }

@@ -51,6 +51,9 @@ struct cg_hier *cg_find_hier(struct cgroup_mgr *m, const char *ctrl);   /* v1 hi
 struct cg_hier *cg_v2_hier(struct cgroup_mgr *m);                        /* unified dir or NULL */
 struct cg_hier *cg_primary_hier(struct cgroup_mgr *m);                   /* for pids/freeze */
 bool cg_hier_has(const struct cg_hier *h, const char *ctrl);
+/* The frozen cgroup dir (malloc'd) at or above h->dir (the v1 freezer or a v2 cgroup.freeze), or
+ * NULL; *state says what was read ("freezer.state FROZEN"). */
+char *cg_frozen_level(const struct cg_hier *h, const char **state);
 bool cg_is_perm_error(int e);
 /* Rootless: warn once, return 0 (skip); otherwise fill err and return -1. */
 int cg_soft_fail(struct cgroup_mgr *m, struct tr_err *err, int code, const char *fmt, ...)

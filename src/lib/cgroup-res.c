@@ -89,21 +89,34 @@ char *cg_device_rule_v1(const struct oci_device_cgroup *d)
     return xasprintf("%s %s:%s %s", type, maj, min, d->access && *d->access ? d->access : "rwm");
 }
 
+bool cg_memsw_first(uint64_t cur_limit, const char *new_memsw)
+{
+    uint64_t v;
+    if (streq(new_memsw, "-1"))
+        return true;
+    return parse_u64(new_memsw, &v) == 0 && cur_limit < v;
+}
+
 static int memory_writes(const struct oci_memory *mem, bool v2, struct cg_writes *w, struct tr_err *err)
 {
     if (!v2) {
+        /* OCI swap on v1 is already memory+swap. As runc: an unlimited memory with no swap given
+         * makes memsw unlimited too (left at its old value, it would refuse the new memory limit);
+         * optional, as without swap accounting the file does not exist. */
+        int64_t memsw = mem->has_swap && mem->swap != 0 ? mem->swap
+                      : mem->has_limit && mem->limit == -1 ? -1 : 0;
         if (mem->has_limit && mem->limit != 0) {
             cg_writes_add(w, "memory", "memory.limit_in_bytes", xasprintf("%" PRId64, mem->limit),
                           JP "memory.limit", mem->has_check_before_update && mem->check_before_update
                           ? CG_W_CHECK_USAGE : 0);
             if (last(w)->flags & CG_W_CHECK_USAGE)
                 last(w)->usage_file = xstrdup("memory.usage_in_bytes");
-            if (mem->has_swap && mem->swap != 0)
-                last(w)->flags |= CG_W_SWAP_ORDER;
+            if (memsw != 0)
+                last(w)->flags |= CG_W_MEMSW_PAIR;
         }
-        if (mem->has_swap && mem->swap != 0)   /* OCI swap on v1 is already memory+swap */
-            cg_writes_add(w, "memory", "memory.memsw.limit_in_bytes", xasprintf("%" PRId64, mem->swap),
-                          JP "memory.swap", mem->swap == -1 ? CG_W_OPTIONAL : 0);
+        if (memsw != 0)
+            cg_writes_add(w, "memory", "memory.memsw.limit_in_bytes", xasprintf("%" PRId64, memsw),
+                          JP "memory.swap", memsw == -1 ? CG_W_OPTIONAL : 0);
         if (mem->has_reservation && mem->reservation != 0)
             cg_writes_add(w, "memory", "memory.soft_limit_in_bytes",
                           xasprintf("%" PRId64, mem->reservation), JP "memory.reservation", 0);
@@ -298,8 +311,7 @@ static int misc_writes(const struct oci_resources *r, bool v2, struct cg_writes 
         cg_writes_add(w, "net_prio", "net_prio.ifpriomap", xasprintf("%s %u", r->net_priorities[i].name,
                       r->net_priorities[i].priority), jp, 0);
     }
-    if (v2 && (r->has_net_class_id || r->net_priorities_len))
-        tr_debug("cgroup v2 has no net_cls/net_prio: linux.resources.network ignored");
+    /* v2 has no net_cls/net_prio: cgroup_apply refuses linux.resources.network there */
     for (size_t i = 0; i < r->rdma_len; i++) {
         const struct oci_rdma_limit *d = &r->rdma[i];
         char jp[96], h[32] = "", o[32] = "";

@@ -16,6 +16,8 @@ enum {
     CG_W_UNIFIED = 1 << 1,      /* linux.resources.unified entry: written verbatim */
     CG_W_CHECK_USAGE = 1 << 2,  /* checkBeforeUpdate: refuse a limit below usage_file on update */
     CG_W_SWAP_ORDER = 1 << 3,   /* paired with the next write: on EINVAL write the next one first */
+    CG_W_MEMSW_PAIR = 1 << 4,   /* v1 memory.limit_in_bytes, the next write is memory.memsw: the
+                                 * order is chosen from the current limit (cg_memsw_first) */
 };
 
 struct cg_write {
@@ -44,6 +46,10 @@ uint64_t cg_blkio_to_io_weight(uint64_t w);         /* blkio 10..1000 -> io.weig
 /* v2 memory.swap.max from the OCI swap (= memory+swap) and limit; -1 = "max", 0 = leave alone.
  * Returns -1 on an impossible combination (err filled). */
 int cg_swap_v2(int64_t swap, int64_t limit, int64_t *out, struct tr_err *err);
+/* v1 keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every write: memsw goes first
+ * when the new memsw ("-1" or bytes) is not below the current memory limit (raising), else the
+ * memory limit goes first (lowering), as runc's setMemoryAndSwap. */
+bool cg_memsw_first(uint64_t cur_limit, const char *new_memsw);
 /* "c 1:3 rwm" / "a *:* rwm" */
 char *cg_device_rule_v1(const struct oci_device_cgroup *d);
 

@@ -80,7 +80,7 @@ bool cg_is_perm_error(int e) { return e == EACCES || e == EPERM || e == EROFS; }
 int cg_soft_fail(struct cgroup_mgr *m, struct tr_err *err, int code, const char *fmt, ...)
 {
     struct tr_err tmp;
-    char msg[400];
+    char msg[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -239,6 +239,56 @@ static struct cgroup_mgr *disable(struct cgroup_mgr *m, const struct tr_err *why
     return m;
 }
 
+/* The frozen level at or above h->dir, or NULL. v1 freezer: freezer.state of the deepest existing
+ * level is the effective state (a child of a frozen parent reads FROZEN or FREEZING too). v2: the
+ * cgroup.freeze knob of every existing level, as "frozen" in cgroup.events lags behind a freeze
+ * in progress and a parent's knob freezes every child. *state: what was read. */
+char *cg_frozen_level(const struct cg_hier *h, const char **state)
+{
+    bool v1 = !h->v2 && cg_hier_has(h, "freezer");
+    if (!v1 && !h->v2)
+        return NULL;
+    _cleanup_free_ char *buf = xstrdup(h->dir);
+    size_t ml = strlen(h->mnt);
+    while (strlen(buf) > ml) {
+        struct tr_err e;
+        _cleanup_free_ char *s = access(buf, F_OK) == 0
+            ? cg_read(buf, v1 ? "freezer.state" : "cgroup.freeze", &e) : NULL;
+        if (s && v1) {
+            if (streq(s, "THAWED"))
+                return NULL;
+            *state = streq(s, "FROZEN") ? "freezer.state FROZEN" : "freezer.state FREEZING";
+            return steal_ptr(&buf);
+        }
+        if (s && streq(s, "1")) {
+            *state = "cgroup.freeze 1";
+            return steal_ptr(&buf);
+        }
+        *strrchr(buf, '/') = '\0';
+    }
+    return NULL;
+}
+
+/* Refuse a cgroup that is frozen (runc: "container's cgroup unexpectedly frozen"): the init
+ * would stop in the refrigerator before it could report, and only a thaw frees it. Checked
+ * before any process is cloned or moved into it. */
+static int refuse_frozen(struct cgroup_mgr *m, struct tr_err *err)
+{
+    for (size_t i = 0; i < m->nh; i++) {
+        const char *state = NULL;
+        _cleanup_free_ char *where = cg_frozen_level(&m->h[i], &state);
+        if (!where)
+            continue;
+        bool v1 = !m->h[i].v2;
+        _cleanup_free_ char *who = streq(where, m->h[i].dir) ? xasprintf("cgroup %s", where)
+            : xasprintf("cgroup %s (parent of %s)", where, m->h[i].dir);
+        return tr_failx(err, "linux.cgroupsPath: %s is frozen (%s): the container's process "
+                       "would hang in it; thaw it (echo %s > %s/%s) or use another cgroupsPath",
+                       who, state, v1 ? "THAWED" : "0", where, v1 ? "freezer.state" : "cgroup.freeze");
+    }
+    return 0;
+}
+
 struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err)
 {
     struct cgroup_mgr *m = xzalloc(sizeof *m);
@@ -250,16 +300,18 @@ struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err
         goto fail;
     if (o->systemd) {
 #ifdef HAVE_SYSTEMD
-        if (cg_systemd_create(m, o, err) < 0)
+        if (cg_systemd_create(m, o, err) < 0 || set_paths(m, NULL, false, err) < 0 ||
+            refuse_frozen(m, err) < 0)
             goto fail;
-        return set_paths(m, NULL, false, err) < 0 ? (cgroup_free(m), NULL) : m;
+        return m;
 #else
         tr_failx(err, "--systemd-cgroup: tinyrun was built without sd-bus (libsystemd); rebuild with "
                  "libsystemd-dev installed, or drop --systemd-cgroup to use the cgroupfs driver");
         goto fail;
 #endif
     }
-    if (set_paths(m, o->cgroups_path, true, err) < 0)
+    /* before any mkdir: a frozen cgroup someone made is left as it was */
+    if (set_paths(m, o->cgroups_path, true, err) < 0 || refuse_frozen(m, err) < 0)
         goto fail;
     for (size_t i = 0; i < m->nh; i++) {
         if (cg_mkdir_path(m, &m->h[i], err) < 0) {
@@ -376,6 +428,11 @@ int cgroup_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool upd
     }
     struct cg_writes w = { 0 };
     int r = 0;
+    if (m->layout == CGROUP_LAYOUT_UNIFIED && (res->has_net_class_id || res->net_priorities_len) &&
+        cg_soft_fail(m, err, 0, "linux.resources.network.%s: cgroup v2 has no net_cls/net_prio controller "
+                     "(this host mounts only cgroup v2): remove the setting",
+                     res->has_net_class_id ? "classID" : "priorities") < 0)
+        return -1;
 #ifdef HAVE_SYSTEMD
     if (update && m->driver == CG_DRV_SYSTEMD && cg_systemd_update(m, res, err) < 0)
         return -1;

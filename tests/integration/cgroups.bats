@@ -20,6 +20,7 @@ setup() {
 }
 
 teardown() {
+	thaw_test_cgroups
 	common_teardown
 }
 
@@ -145,6 +146,52 @@ procs_in_cgroup() {
 	local c=pids
 	cg_has pids || c=memory
 	cat "$(cg_dir "$c")/cgroup.procs"
+}
+
+# freeze_cgroup DIR: mkdir the cgroup DIR and freeze it (v1 freezer.state, or v2 cgroup.freeze
+# when DIR is on the cgroup2 mount). teardown thaws it, whatever the test did. A test that makes
+# a cgroup dir itself lists it in $BATS_TEST_TMPDIR/made-cgroups too, for teardown to remove.
+freeze_cgroup() {
+	mkdir -p "$1" || return 1
+	echo "$1" >>"$BATS_TEST_TMPDIR/made-cgroups"
+	if [ -e "$1/freezer.state" ]; then
+		echo FROZEN >"$1/freezer.state"
+	else
+		echo 1 >"$1/cgroup.freeze"
+	fi
+}
+
+# thaw_test_cgroups: thaw the dirs of made-cgroups, delete the test's containers, rmdir the dirs
+# (deepest first), so that a runtime that hung in a frozen cgroup cannot leak into other tests.
+thaw_test_cgroups() {
+	local d
+	[ -f "$BATS_TEST_TMPDIR/made-cgroups" ] || return 0
+	while read -r d; do
+		if [ -e "$d/freezer.state" ]; then
+			echo THAWED >"$d/freezer.state"
+		elif [ -e "$d/cgroup.freeze" ]; then
+			echo 0 >"$d/cgroup.freeze"
+		fi
+	done <"$BATS_TEST_TMPDIR/made-cgroups"
+	while read -r d; do
+		runtime delete --force "$d" >/dev/null 2>&1 || true
+	done <"$BATS_TEST_TMPDIR/ids"
+	awk '{ print length, $0 }' "$BATS_TEST_TMPDIR/made-cgroups" | sort -rn | cut -d' ' -f2- | while read -r d; do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
+	rm -f "$BATS_TEST_TMPDIR/made-cgroups"
+}
+
+# create_in_frozen: `create $ID` with stdio on files. The timeout is no timing threshold: it only
+# turns the old behaviour (the init frozen before it reports, create waiting forever) into a
+# failed test instead of a hung suite; status 124 then says "hung".
+create_in_frozen() {
+	status=0
+	timeout -k 10 120 "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/frozen.out" 2>"$BATS_TEST_TMPDIR/frozen.err" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/frozen.err")
+	[ "$status" -ne 124 ] || fail "create hung in the frozen cgroup (killed after 120 s)" || return 1
+	[ "$status" -ne 0 ] || fail "create succeeded in a frozen cgroup" || return 1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -545,5 +592,244 @@ add_kmsg_device() {
 	assert_failure
 	if is_tinyrun; then
 		assert_contains "$output" "linux.resources.unified"
+	fi
+}
+
+# Issue 8, bullet 5. runc 1.1 refuses ("container's cgroup unexpectedly frozen", factory_linux.go);
+# before the fix tinyrun's init entered the frozen cgroup and create waited forever.
+@test "cgroups v1: create refuses a cgroupsPath whose freezer cgroup is FROZEN" {
+	requires_v1
+	requires_controller freezer
+	known_difference crun "1.8.1 does not check the freezer state: its create hangs in the frozen cgroup"
+	local d
+	d=$(v1_mount freezer)$CG_REL
+	freeze_cgroup "$d"
+	create_in_frozen
+	assert_contains "$output" "frozen"
+	if is_tinyrun; then
+		assert_contains "$output" "linux.cgroupsPath: cgroup $d is frozen (freezer.state FROZEN)"
+		assert_contains "$output" "echo THAWED > $d/freezer.state"
+	fi
+	# nothing of the container was left running (frozen) in it, and it was left as it was
+	assert_equal "$(cat "$d/cgroup.procs")" "" "$d/cgroup.procs"
+	assert_equal "$(cat "$d/freezer.state")" FROZEN "$d/freezer.state"
+}
+
+@test "cgroups v1: create refuses a cgroupsPath under a FROZEN freezer parent" {
+	requires_v1
+	requires_controller freezer
+	# runc 1.1.5 reads the freezer state of the container's own cgroup before it exists (THAWED),
+	# then mkdirs it under the frozen parent, which the child inherits: its init hangs there
+	known_difference runc "checks only its own, not yet created, cgroup: hangs under a frozen parent"
+	known_difference crun "1.8.1 does not check the freezer state: its create hangs in the frozen cgroup"
+	local parent
+	parent=$(v1_mount freezer)/$CG_PARENT-frozen-$ID
+	CG_REL=/$CG_PARENT-frozen-$ID/child
+	update_config ".linux.cgroupsPath = \"$CG_REL\""
+	freeze_cgroup "$parent"
+	create_in_frozen
+	assert_contains "$output" "frozen"
+	if is_tinyrun; then
+		# checked before the child is made: the message names the frozen parent
+		assert_contains "$output" "linux.cgroupsPath: cgroup $parent (parent of $parent/child) is frozen (freezer.state FROZEN)"
+	fi
+	# nothing was made under the frozen parent
+	[ ! -e "$parent/child" ] || fail "$parent/child was created"
+}
+
+@test "cgroups v2: create refuses a cgroupsPath whose cgroup.freeze is 1" {
+	local m
+	m=$(v2_mount)
+	[ -n "$m" ] && [ -e "$m/cgroup.subtree_control" ] || skip "no cgroup2 mount"
+	# runtimes/crun hides the hybrid cgroup2 mount from crun: its init never enters it here
+	if [ "$CG_LAYOUT" = hybrid ]; then
+		known_difference crun "the hybrid cgroup2 mount is hidden from crun (runtimes/crun)"
+		# runc 1.1.5's v1 manager reads only the v1 freezer; its init still joins the cgroup2 dir
+		known_difference runc "on hybrid it checks the v1 freezer only: hangs in a frozen cgroup2 dir"
+	fi
+	# cgroup.freeze exists in non-root cgroups only (and since Linux 5.2)
+	mkdir -p "$m$CG_REL"
+	echo "$m$CG_REL" >>"$BATS_TEST_TMPDIR/made-cgroups"
+	[ -e "$m$CG_REL/cgroup.freeze" ] || skip "kernel without cgroup.freeze (< 5.2)"
+	freeze_cgroup "$m$CG_REL"
+	create_in_frozen
+	assert_contains "$output" "frozen"
+	if is_tinyrun; then
+		assert_contains "$output" "linux.cgroupsPath: cgroup $m$CG_REL is frozen (cgroup.freeze 1)"
+		assert_contains "$output" "echo 0 > $m$CG_REL/cgroup.freeze"
+	fi
+}
+
+# create_without CONTROLLER: `create $ID` in a private mount namespace where the v1 hierarchy of
+# CONTROLLER is unmounted (none to unmount when the host does not mount it: net_cls and net_prio
+# here). Stdio on files; sets $status and $output (stderr).
+create_without() {
+	local mnt
+	mnt=$(v1_mount "$1")
+	status=0
+	unshare -m sh -c '[ -z "$1" ] || umount "$1" || exit 99; shift; exec "$@"' sh "$mnt" \
+		"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/$ID.out" 2>"$BATS_TEST_TMPDIR/$ID.err" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/$ID.err")
+	[ "$status" -ne 99 ] || fail "cannot umount $mnt in a private mount namespace" || return 1
+	echo "# create without $1: status $status: $output" >&3
+}
+
+# Issue 8, bullet 16: a limit the host cannot apply fails create (runc: "cannot set net_cls limit:
+# container could not join or create cgroup"; crun refuses too), where tinyrun only warned.
+@test "cgroups v1: network.classID is refused when the net_cls controller is not mounted" {
+	requires_v1
+	known_difference crun "1.8.1 refuses it but leaves the cgroup dirs of the failed create behind"
+	update_config '.linux.resources.network = {classID: 1048577}'
+	create_without net_cls
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.network.classID: the net_cls cgroup controller is not mounted"
+	fi
+}
+
+@test "cgroups v1: network.priorities is refused when the net_prio controller is not mounted" {
+	requires_v1
+	known_difference crun "1.8.1 refuses it but leaves the cgroup dirs of the failed create behind"
+	update_config '.linux.resources.network = {priorities: [{name: "lo", priority: 5}]}'
+	create_without net_prio
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.network.priorities[0]: the net_prio cgroup controller is not mounted"
+	fi
+}
+
+@test "cgroups v1: pids.limit is refused when the pids controller is not mounted" {
+	requires_v1
+	known_difference crun "1.8.1 refuses it but leaves the cgroup dirs of the failed create behind"
+	requires_controller pids
+	update_config '.linux.resources.pids = {limit: 20}'
+	create_without pids
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.pids.limit: the pids cgroup controller is not mounted"
+	fi
+}
+
+@test "cgroups v1: memory.limit is refused when the memory controller is not mounted" {
+	requires_v1
+	known_difference crun "1.8.1 creates the container without the memory limit"
+	requires_controller memory
+	update_config '.linux.resources.memory = {limit: 67108864}'
+	create_without memory
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.memory.limit: the memory cgroup controller is not mounted"
+	fi
+}
+
+@test "cgroups v1: without resources, a missing controller hierarchy is no error" {
+	requires_v1
+	requires_controller pids
+	create_without pids
+	assert_status 0
+}
+
+# has_memsw: v1 with swap accounting (memory.memsw.* files exist).
+has_memsw() {
+	! is_unified && [ -e "$(v1_mount memory)/memory.memsw.limit_in_bytes" ]
+}
+
+# Issue 8, bullet 17: on v1 memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes, so
+# raising both must write memsw first and lowering both memory first (runc's setMemoryAndSwap);
+# `update --memory -1` with no --memory-swap also lifts memsw, as runc.
+@test "cgroups v1: update --memory -1 after a memory+swap limit makes both unlimited" {
+	requires_v1
+	known_difference crun "1.8.1 writes memory.limit_in_bytes first: EINVAL, the bug fixed here"
+	has_memsw || skip "no memory.memsw.limit_in_bytes (swap accounting off)"
+	update_config '.linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	set_args /bin/sleep 1000
+	start_detached "$ID"
+	local unlimited
+	unlimited=$(cat "$(v1_mount memory)/memory.limit_in_bytes")
+	run runtime update --memory -1 "$ID"
+	assert_status 0
+	assert_cg memory memory.limit_in_bytes "$unlimited"
+	assert_cg memory memory.memsw.limit_in_bytes "$unlimited"
+}
+
+@test "cgroups v1: update raising then lowering memory and swap orders the two writes" {
+	requires_v1
+	has_memsw || skip "no memory.memsw.limit_in_bytes (swap accounting off)"
+	update_config '.linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	set_args /bin/sleep 1000
+	start_detached "$ID"
+	# raise: the new memory limit (256M) is above the current memsw (64M)
+	run runtime update --memory 268435456 --memory-swap 536870912 "$ID"
+	assert_status 0
+	assert_cg memory memory.limit_in_bytes 268435456
+	assert_cg memory memory.memsw.limit_in_bytes 536870912
+	# lower: the new memsw (128M) is below the current memory limit (256M)
+	run runtime update --memory 67108864 --memory-swap 134217728 "$ID"
+	assert_status 0
+	assert_cg memory memory.limit_in_bytes 67108864
+	assert_cg memory memory.memsw.limit_in_bytes 134217728
+}
+
+@test "cgroups v1: create with memory and swap in a cgroup that already has lower limits" {
+	requires_v1
+	has_memsw || skip "no memory.memsw.limit_in_bytes (swap accounting off)"
+	# a pre-made cgroupsPath whose limits (32M/64M) are below the config's (256M/512M): the
+	# memory limit alone cannot go first
+	local d
+	d=$(v1_mount memory)$CG_REL
+	mkdir -p "$d"
+	echo "$d" >>"$BATS_TEST_TMPDIR/made-cgroups"
+	echo 33554432 >"$d/memory.limit_in_bytes"
+	echo 67108864 >"$d/memory.memsw.limit_in_bytes"
+	update_config '.linux.resources.memory = {limit: 268435456, swap: 536870912}'
+	create_container "$ID"
+	assert_cg memory memory.limit_in_bytes 268435456
+	assert_cg memory memory.memsw.limit_in_bytes 536870912
+}
+
+@test "cgroups v1: update lowering memory below usage reports memory.limit_in_bytes busy, not memsw" {
+	requires_v1
+	has_memsw || skip "no memory.memsw.limit_in_bytes (swap accounting off)"
+	update_config '.linux.resources.memory = {limit: 33554432, swap: 67108864}'
+	set_args /bin/sleep 1000
+	start_detached "$ID"
+	# lowering: the memory limit goes first and the kernel refuses it (a process's kernel stack
+	# alone is above 4 KiB); before, the refusal was retried memsw-first and the error named memsw
+	run --separate-stderr runtime update --memory 4096 --memory-swap 8192 "$ID"
+	assert_failure
+	assert_cg memory memory.memsw.limit_in_bytes 67108864
+	if is_tinyrun; then
+		assert_contains "$stderr" "linux.resources.memory.limit: write $(cg_dir memory)/memory.limit_in_bytes: Device or resource busy"
+	fi
+}
+
+# Issue 8, bullet 16, v2 side: a controller the cgroup2 mount has but that cannot be enabled down
+# to the container's cgroup (here: a parent holding a process, the no-internal-process rule) is
+# an error naming the parent's cgroup.subtree_control, not a setting dropped.
+@test "cgroups v2: hugepageLimits is refused when hugetlb cannot be enabled in the parent" {
+	local m parent
+	m=$(v2_mount)
+	[ -n "$m" ] && grep -qw hugetlb "$m/cgroup.controllers" || skip "hugetlb is not on the cgroup2 mount"
+	cg_on_v2 hugetlb || skip "hugetlb is on a v1 hierarchy here"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	parent=$m/$CG_PARENT-busy-$ID
+	CG_REL=/$CG_PARENT-busy-$ID/child
+	update_config ".linux.cgroupsPath = \"$CG_REL\" | .linux.resources.hugepageLimits = [{pageSize: \"2MB\", limit: 4194304}]"
+	mkdir "$parent"
+	# runc and crun leave the parent levels they made on the v1 hierarchies: teardown removes them
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		echo "$d$CG_PARENT-busy-$ID" >>"$BATS_TEST_TMPDIR/made-cgroups"
+	done
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	local busy=$!
+	echo "$busy" >"$parent/cgroup.procs"
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	kill "$busy"
+	wait "$busy" 2>/dev/null || true
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "linux.resources.hugepageLimits[0]: the hugetlb cgroup controller is not enabled for $parent/child (it is not in $parent/cgroup.subtree_control)"
 	fi
 }
