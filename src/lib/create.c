@@ -221,9 +221,6 @@ static int prepare(struct create_job *j, struct tr_err *err)
         return -1;
     if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgm, &j->cgm_len, err) < 0)
         return -1;
-    /* the init is cloned straight into its user namespace: open what only we can reach now */
-    if (j->ns.has[OCI_NS_USER] && j->ns.has[OCI_NS_MOUNT] && mount_sources_open(j->spec, &j->msrc, err) < 0)
-        return -1;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
         return tr_fail(err, errno, "socketpair for the spawn channel");
     return 0;
@@ -248,6 +245,27 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
 
 static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err);
 
+/* The init, in its new user namespace, may not reach every bind source: clone them for it
+ * (mount-sources.c) and send them before SETUP_DONE. */
+static int send_mount_sources(struct create_job *j, struct tr_err *err)
+{
+    if (!j->ns.has[OCI_NS_USER] || !j->ns.has[OCI_NS_MOUNT])
+        return 0;
+    if (mount_sources_open(j->pid, j->spec, &j->msrc, err) < 0)
+        return -1;
+    for (size_t i = 0; i < j->msrc.len; i++) {
+        int fd = mount_sources_take(&j->msrc, i);
+        if (fd < 0)
+            continue;
+        int rc = chan_send(j->sock[0], MSG_MOUNT_SOURCE, (int32_t) i, NULL, fd, err);
+        close(fd);
+        if (rc < 0)
+            return -1;
+    }
+    mount_sources_close(&j->msrc);
+    return 0;
+}
+
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
     struct spawn_req r = { .clone_flags = j->ns.new_flags, .cgroup_fd = cgroup_leaf_fd(j->cg), .pidfd = &j->pidfd };
@@ -266,6 +284,8 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
+    if (send_mount_sources(j, err) < 0)
+        return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     if (chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     return 0;

@@ -42,8 +42,21 @@ static char *state_json(struct init_state *s, const char *status, struct tr_err 
 static int step_wait_setup(struct init_state *s, struct tr_err *err)
 {
     struct chan_msg m;
-    if (chan_expect(s->a->sock, MSG_SETUP_DONE, &m, NULL, err) < 0)
-        return -1;
+    int fd;
+    /* bind sources the runtime cloned for us (mount-sources.c) come first */
+    if (s->a->ns->has[OCI_NS_USER] && s->a->mount_sources)
+        mount_sources_expect(s->a->mount_sources, s->a->spec->mounts_len);
+    for (;;) {
+        int type = chan_expect_either(s->a->sock, MSG_SETUP_DONE, MSG_MOUNT_SOURCE, &m, &fd, err);
+        if (type < 0)
+            return -1;
+        if (type == MSG_SETUP_DONE)
+            break;
+        if (fd < 0 || m.value < 0 || mount_sources_put(s->a->mount_sources, (size_t) m.value, fd) < 0)
+            return tr_failx(err, "spawn channel: MOUNT_SOURCE for mounts[%d] without a usable fd", (int) m.value);
+    }
+    if (fd >= 0)
+        close(fd);
     s->host_pid = m.value;
     /* Become root of a new user namespace now that the maps exist. */
     if (s->a->ns->new_flags & CLONE_NEWUSER) {

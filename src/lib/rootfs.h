@@ -11,20 +11,26 @@
 #define TINYRUN_ROOTFS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
-/* Bind-mount sources cloned by the runtime (mount-sources.c) before the init enters a user
+/* Bind-mount sources cloned by the runtime (mount-sources.c) for an init in a new user
  * namespace that could not reach them: fd[i] is a detached mount tree for spec->mounts[i], or
  * -1 when the init opens the source itself. */
 struct mount_sources {
     int *fd;
     size_t len;
 };
-/* Parent, before the clone: one open_tree(OPEN_TREE_CLONE) per bind mount (none when the
- * kernel lacks mount_setattr, or the runtime may not clone mounts). */
-int mount_sources_open(const struct oci_spec *spec, struct mount_sources *out, struct tr_err *err);
+/* Runtime, after the clone and before SETUP_DONE: inside the init's mount namespace, one
+ * open_tree(OPEN_TREE_CLONE) per bind mount (none when the kernel lacks mount_setattr, or the
+ * runtime may not enter that namespace or clone mounts there). */
+int mount_sources_open(pid_t init_pid, const struct oci_spec *spec, struct mount_sources *out, struct tr_err *err);
+/* Init: make room for the trees the runtime will send (MOUNT_SOURCE), all -1. */
+void mount_sources_expect(struct mount_sources *ms, size_t len);
+/* Init: the tree for mounts[idx] arrived; a bad index closes it (0 stored, -1 refused). */
+int mount_sources_put(struct mount_sources *ms, size_t idx, int fd);
 /* The tree of mounts[idx], ownership to the caller (-1 if none). */
 int mount_sources_take(struct mount_sources *ms, size_t idx);
 void mount_sources_close(struct mount_sources *ms);

@@ -19,6 +19,7 @@ static const char *const msg_names[] = {
     [MSG_HOOKS_DONE] = "HOOKS_DONE", [MSG_PTY_MASTER] = "PTY_MASTER",
     [MSG_SECCOMP_FD] = "SECCOMP_FD", [MSG_SECCOMP_DONE] = "SECCOMP_DONE",
     [MSG_READY] = "READY", [MSG_ERROR] = "ERROR", [MSG_SPAWNED] = "SPAWNED",
+    [MSG_MOUNT_SOURCE] = "MOUNT_SOURCE",
 };
 
 const char *chan_msg_name(uint32_t type)
@@ -48,7 +49,8 @@ int chan_send(int sock, uint32_t type, int32_t value, const char *text, int fd, 
     while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
         if (errno != EINTR)
             return tr_fail(err, errno, "send %s to the %s", chan_msg_name(type),
-                           type == MSG_SETUP_DONE || type == MSG_HOOKS_DONE || type == MSG_SECCOMP_DONE
+                           type == MSG_SETUP_DONE || type == MSG_HOOKS_DONE || type == MSG_SECCOMP_DONE ||
+                           type == MSG_MOUNT_SOURCE
                            ? "container process" : "runtime");
     }
     return 0;
@@ -173,7 +175,7 @@ char spawn_proc_state(pid_t pid)
     return p && p[1] == ' ' && p[2] ? p[2] : '?';
 }
 
-int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err)
+int chan_expect_either(int sock, uint32_t want, uint32_t or_this, struct chan_msg *m, int *fd, struct tr_err *err)
 {
     if (chan_recv(sock, m, fd, err) < 0)
         return tr_prefix(err, "waiting for %s", chan_msg_name(want));
@@ -182,10 +184,20 @@ int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_
         snprintf(err->msg, sizeof err->msg, "%s", m->text);
         return -1;
     }
-    if (m->type != want)
+    if (m->type != want && m->type != or_this) {
+        if (fd && *fd >= 0) {
+            close(*fd);
+            *fd = -1;
+        }
         return tr_failx(err, "spawn channel: expected %s, got %s", chan_msg_name(want),
                         chan_msg_name(m->type));
-    return 0;
+    }
+    return (int) m->type;
+}
+
+int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err)
+{
+    return chan_expect_either(sock, want, want, m, fd, err) < 0 ? -1 : 0;
 }
 
 int chan_write_plain(int sock, uint32_t type, int32_t value, struct tr_err *err)

@@ -18,6 +18,8 @@ enum chan_msg_type {
     MSG_ERROR,              /* C->P: value = errno, text = the one-line error */
     MSG_SPAWNED,            /* join helper->P: value = child pid, fd = its pidfd, text "cgroup"
                              * when CLONE_INTO_CGROUP took effect (see ns_spawn) */
+    MSG_MOUNT_SOURCE,       /* P->C, before SETUP_DONE: value = index in mounts[], fd = the bind
+                             * source cloned in the init's mount namespace (mount-sources.c) */
 };
 
 struct chan_msg {
@@ -50,6 +52,8 @@ int spawn_kill_and_reap(pid_t pid, int pidfd);
 char spawn_proc_state(pid_t pid);
 /* Receive and require type `want`; a MSG_ERROR from the peer becomes *err verbatim. */
 int chan_expect(int sock, uint32_t want, struct chan_msg *m, int *fd, struct tr_err *err);
+/* The same for either of two types: returns the type received, or -1. */
+int chan_expect_either(int sock, uint32_t want, uint32_t or_this, struct chan_msg *m, int *fd, struct tr_err *err);
 /* The same without fds, through plain write(2)/read(2): for the seccomp hand-off, where the
  * child must make no syscall a profile may notify (sendmsg, recvmsg, close, fcntl...). */
 int chan_write_plain(int sock, uint32_t type, int32_t value, struct tr_err *err);

@@ -405,3 +405,32 @@ secret_sources() {
 	assert_equal "${lines[0]}" file-content
 	assert_equal "${lines[1]}" dir-content
 }
+
+@test "userns: a bind source's flags inherited from a read-only host mount stay locked (no remount rw)" {
+	# The host mounts a directory read-only (a mount flag, the filesystem itself is writable).
+	# A container with a user namespace gets a bind of it: the kernel locks the flags such a
+	# mount inherits when it enters a mount namespace owned by another user namespace
+	# (MNT_LOCK_READONLY), so even the container's root with CAP_SYS_ADMIN cannot make it
+	# writable. A runtime that clones the source from its own, host-owned mount namespace
+	# hands over the same flags unlocked. runc opens sources inside the container's mount
+	# namespace: it passes.
+	known_difference crun "crun 1.8.1 clones bind sources in its own mount namespace: the remount succeeds"
+	userns_bundle
+	local host=$BATS_TEST_TMPDIR/rohost
+	mkdir -p "$host"
+	chmod 777 "$host"
+	update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]
+		| .mounts += [{destination: "/mnt/ro", type: "bind", source: "'"$host"'", options: ["rbind"]}]'
+	set_args /bin/sh -c 'mount -o remount,bind,rw /mnt/ro 2>/dev/null; echo remount=$?; /probe write /mnt/ro/x; exit 0'
+	ID=$(new_id)
+	# the read-only host mount lives in a private mount namespace of the runtime: nothing to undo
+	run --separate-stderr unshare -m --propagation private sh -c \
+		'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' _ \
+		"$host" "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	assert_equal "$(kv remount)" 1
+	assert_equal "${lines[1]}" EROFS
+	[ ! -e "$host/x" ] || fail "the container wrote into the read-only host mount"
+}

@@ -652,7 +652,9 @@ static void run_case(const char *name, void (*fn)(int), bool userns, int extra_n
         snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgdir);
         struct tr_err e;
         if (write_file(procs, "0", 1, 0, &e) < 0) _exit(89);
-        if (pre_open && mount_sources_open(&pre_spec, &pre_sources, &e) < 0) {
+        /* the runtime enters the init's mount namespace; here that is our own, before the user
+         * namespace (the locking of inherited flags is tested from outside, mounts.bats) */
+        if (pre_open && mount_sources_open(getpid(), &pre_spec, &pre_sources, &e) < 0) {
             printf("# %s\n", e.msg);
             _exit(88);
         }
