@@ -19,6 +19,7 @@
 #include "container-internal.h"
 #include "log.h"
 #include "namespaces.h"
+#include "procfs.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
@@ -270,6 +271,10 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 {
     int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1, used = 0;
     struct spawn_req r = { .clone_flags = 0, .cgroup_fd = leaf, .pidfd = &j->pidfd };
+    /* Opened here, in the runtime's mount namespace, and inherited: the child is born in the
+     * container's, whose /proc must never take the runtime's writes (procfs.h). */
+    if (procfs_handle(err) < 0)
+        return tr_prefix(err, "exec: open the runtime's private procfs");
     if (ns_spawn(&j->ns, &r, &j->pid, &used, err) < 0)
         return -1;
     if (j->pid == 0)

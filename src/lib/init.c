@@ -11,6 +11,7 @@
 #include "init.h"
 #include "log.h"
 #include "netdev.h"
+#include "procfs.h"
 #include "process.h"
 #include "rootfs.h"
 #include "security.h"
@@ -166,6 +167,16 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
 }
 
+/* Before the rootfs exists, while /proc is still the runtime's: a private procfs for every
+ * /proc write (procfs.h), and oomScoreAdj written at once (as runc's nsexec does), so that
+ * nothing the image, the mounts or a hook put at the container's /proc can take the write. */
+static int step_private_procfs(struct init_state *s, struct tr_err *err)
+{
+    if (procfs_handle(err) < 0)
+        return tr_prefix(err, "open the runtime's private procfs");
+    return oom_score_adj_apply(s->proc, err);
+}
+
 /* Before any mount: /proc/sys entries resolve against the writer's own net, ipc and uts
  * namespaces, and later the container's /proc/sys is read-only (readonlyPaths). */
 static int step_sysctl(struct init_state *s, struct tr_err *err)
@@ -175,7 +186,7 @@ static int step_sysctl(struct init_state *s, struct tr_err *err)
 
 static int step_process_attrs(struct init_state *s, struct tr_err *err)
 {
-    if (proc_apply_rlimits(s->proc, err) < 0 || oom_score_adj_apply(s->proc, err) < 0)
+    if (proc_apply_rlimits(s->proc, err) < 0)
         return -1;
     if (process_sched_apply(s->a->spec, s->proc, err) < 0)
         return -1;
@@ -209,14 +220,10 @@ static int step_ready(struct init_state *s, struct tr_err *err)
  * byte, then waits for that end of file before it runs poststart (runtime.md, start). */
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
-    char path[64];
-    int fd;
-    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
-    do
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
+    /* Through the private procfs: the container's /proc/self/fd may be anything (procfs.h). */
+    int fd = procfs_reopen(s->a->fifo_fd, O_WRONLY, err);
     if (fd < 0)
-        return tr_fail(err, errno, "open exec.fifo for writing");
+        return tr_prefix(err, "open exec.fifo for writing");
     close(s->a->fifo_fd);
     s->start_fd = fd;
     return 0;
@@ -246,6 +253,7 @@ static const struct init_step init_steps[] = {
     { "wait for the runtime's setup", step_wait_setup, false },
     { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
+    { "open a private procfs", step_private_procfs, false },
     { "apply sysctl", step_sysctl, false },
     { "prepare the rootfs", step_rootfs_prepare, false },
     { "run prestart and createRuntime hooks", step_runtime_hooks, false },
