@@ -154,14 +154,8 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
     if (s->proc->has_console_size &&
         pty_set_size(master, s->proc->console_size.height, s->proc->console_size.width, err) < 0)
         return tr_prefix(err, "process.consoleSize");
-    if (s->a->ns->has[OCI_NS_MOUNT]) {
-        /* O_EXCL: never open a console node the image or linux.devices put there. */
-        int fd = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0)
-            close(fd);
-        if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
-            return tr_fail(err, errno, "process.terminal: bind %s on /dev/console", slave);
-    }
+    if (s->a->ns->has[OCI_NS_MOUNT] && rootfs_console_bind(master, err) < 0)
+        return tr_prefix(err, "process.terminal");
     if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, s->proc->user.uid, err) < 0)
         return tr_prefix(err, "process.terminal");
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
