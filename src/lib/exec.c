@@ -238,7 +238,9 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
             return -1;
         close(master);
     }
-    if (proc_apply_rlimits(&j->proc, err) < 0 || oom_score_adj_apply(&j->proc, err) < 0)
+    /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
+    if (proc_apply_rlimits(&j->proc, err) < 0 || oom_score_adj_apply(&j->proc, err) < 0 ||
+        procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;
@@ -279,6 +281,7 @@ static int spawn(struct exec_job *j, struct tr_err *err)
         return -1;
     if (j->pid == 0)
         run_child(j);
+    procfs_handle_drop();   /* the child has it */
     close(j->sock[1]);
     j->sock[1] = -1;
     if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0) {

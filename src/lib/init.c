@@ -185,7 +185,8 @@ static int step_process_attrs(struct init_state *s, struct tr_err *err)
     if (process_sched_apply(s->a->spec, s->proc, err) < 0)
         return -1;
     s->exe = proc_find_executable(s->proc, err);
-    return s->exe ? 0 : -1;
+    /* Out of the fd table before process.cwd is entered (procfs.h); back for exec.fifo. */
+    return s->exe ? procfs_handle_hide(err) : -1;
 }
 
 static int step_drop_privileges(struct init_state *s, struct tr_err *err)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #endif
 
 static int cached_proc = -1;
+static int stash_sock = -1;   /* holds cached_proc in flight while hidden */
 
 bool procfs_fd_is_proc(int fd)
 {
@@ -63,10 +65,80 @@ static int check_root(int fd, const char *how, struct tr_err *err)
     return 0;
 }
 
+static int send_fd(int sock, int fd)
+{
+    char data = 'p';
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf };
+    memset(u.buf, 0, sizeof u.buf);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+    char data;
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf };
+    int fd = -1;
+    if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+        errno = EBADMSG;
+        return -1;
+    }
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+int procfs_handle_hide(struct tr_err *err)
+{
+    int sv[2];
+    if (cached_proc < 0)
+        return 0;
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return tr_fail(err, errno, "hide the private procfs fd: socketpair");
+    if (send_fd(sv[1], cached_proc) < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return tr_fail(err, e, "hide the private procfs fd: sendmsg");
+    }
+    /* the message stays queued on sv[0] once the sending end is gone */
+    close(sv[1]);
+    close(cached_proc);
+    cached_proc = -1;
+    stash_sock = sv[0];
+    return 0;
+}
+
+static int unhide(struct tr_err *err)
+{
+    int fd = recv_fd(stash_sock);
+    int e = errno;
+    close(stash_sock);
+    stash_sock = -1;
+    if (fd < 0)
+        return tr_fail(err, e, "get the private procfs fd back from its socket");
+    cached_proc = fd;
+    return fd;
+}
+
 int procfs_handle(struct tr_err *err)
 {
     if (cached_proc >= 0)
         return cached_proc;
+    if (stash_sock >= 0)
+        return unhide(err);
     const char *how = "fsopen";
     int fd = private_instance();
     if (fd < 0) {
@@ -91,7 +163,9 @@ void procfs_handle_drop(void)
 {
     if (cached_proc >= 0)
         close(cached_proc);
-    cached_proc = -1;
+    if (stash_sock >= 0)
+        close(stash_sock);
+    cached_proc = stash_sock = -1;
 }
 
 int procfs_open_at(int proc, const char *rel, int flags, struct tr_err *err)

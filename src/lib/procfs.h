@@ -18,8 +18,16 @@
  * setns. Checked: a procfs (PROC_SUPER_MAGIC) and its root directory. */
 int procfs_handle(struct tr_err *err);
 
-/* Close the cached fd (a process that will not write /proc any more). */
+/* Close the cached fd: before execve, so that no lookup of the new program's path (or
+ * anything the container can name as /proc/self/fd/N) reaches it. */
 void procfs_handle_drop(void);
+
+/* Take the cached fd out of the fd table until procfs_handle() is called again: it waits in
+ * flight in a private socket (SCM_RIGHTS). Called before process.cwd is entered: a cwd of
+ * /proc/self/fd/N naming the handle would put the container's process in a procfs without
+ * maskedPaths and readonlyPaths (/proc/sys/kernel/core_pattern writable: CVE-2024-21626
+ * class); the socket that holds it cannot be entered. No-op without a cached fd. */
+int procfs_handle_hide(struct tr_err *err);
 
 /* Open rel ("self/oom_score_adj", "sys/net/ipv4/ip_forward") below the procfs root fd proc
  * with openat2 RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS (no "..", no other

@@ -278,7 +278,7 @@ static int apparmor_exec(const char *profile, struct tr_err *err)
     return tr_prefix(err, "process.apparmorProfile: \"%s\"", buf);
 }
 
-int security_labels_apply(const struct oci_process *p, struct tr_err *err)
+static int security_labels_write(const struct oci_process *p, struct tr_err *err)
 {
     if (!p)
         return 0;
@@ -294,6 +294,15 @@ int security_labels_apply(const struct oci_process *p, struct tr_err *err)
 #endif
     }
     return 0;
+}
+
+/* The runtime's last /proc writes before execve: the private procfs is closed after them, so
+ * that the lookup of the program's path cannot reach it through /proc/self/fd/N. */
+int security_labels_apply(const struct oci_process *p, struct tr_err *err)
+{
+    int rc = security_labels_write(p, err);
+    procfs_handle_drop();
+    return rc;
 }
 
 char *selinux_mount_options(const char *mount_label, const char *options)
