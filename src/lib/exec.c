@@ -215,6 +215,10 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     struct proc_ctx pc = { .proc = &j->proc, .caps = &j->caps, .seccomp = j->seccomp, .sock = j->sock[1],
                            .preserve_fds = j->o->preserve_fds, .rootless = j->rootless };
     _cleanup_free_ char *exe = NULL;
+    /* Before the user namespace: this non-dumpable process's /proc files belong to the host
+     * root, whom a container root is not (and as runc's nsexec does it, before the join). */
+    if (oom_score_adj_apply(&j->proc, err) < 0)
+        return -1;
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;
     if (chan_expect(j->sock[1], MSG_SETUP_DONE, &m, NULL, err) < 0)
@@ -239,8 +243,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(master);
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
-    if (proc_apply_rlimits(&j->proc, err) < 0 || oom_score_adj_apply(&j->proc, err) < 0 ||
-        procfs_handle_hide(err) < 0)
+    if (proc_apply_rlimits(&j->proc, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;

@@ -206,9 +206,20 @@ int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err)
         return 0;
     char buf[16];
     int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-    if (procfs_write("self/oom_score_adj", buf, (size_t) n, err) < 0) {
-        int e = err->code;
+    int proc = procfs_handle(err);
+    _cleanup_close_ int fd = proc < 0 ? -1 : procfs_open_at(proc, "self/oom_score_adj", O_WRONLY, err);
+    if (fd < 0) {
+        bool denied = err->code == EACCES;
         tr_prefix(err, "process.oomScoreAdj: set %s", buf);
+        /* non-dumpable (CVE-2019-5736), our /proc files belong to the host's root */
+        if (denied)
+            tr_hint(err, "in a new user namespace the runtime's init cannot open it (not the host's root)");
+        return -1;
+    }
+    ssize_t w = write(fd, buf, (size_t) n);
+    if (w != n) {
+        int e = w < 0 ? errno : EIO;
+        tr_fail(err, e, "process.oomScoreAdj: write %s to /proc/self/oom_score_adj", buf);
         if (e == EACCES)
             tr_hint(err, "lowering it below the current value needs CAP_SYS_RESOURCE");
         return -1;
