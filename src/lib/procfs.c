@@ -180,7 +180,7 @@ int procfs_open_at(int proc, const char *rel, int flags, struct tr_err *err)
         rel++;
     _cleanup_close_ int fd = (int) syscall(SYS_openat2, proc, rel, &h, sizeof h);
     if (fd < 0)
-        return tr_fail(err, errno, "open /proc/%s in the runtime's private procfs", rel);
+        return tr_fail(err, errno, "open /proc/%s", rel);
     if (!procfs_fd_is_proc(fd))
         return tr_failx(err, "/proc/%s: not a procfs file; refusing to write it", rel);
     return steal_fd(&fd);
@@ -198,10 +198,13 @@ int procfs_write(const char *rel, const char *buf, size_t len, struct tr_err *er
     do
         w = write(fd, buf, len);
     while (w < 0 && errno == EINTR);
+    /* the value up to a NUL (an LSM label is written with its NUL) */
+    int shown = (int) strnlen(buf, len);
     if (w < 0)
-        return tr_fail(err, errno, "write /proc/%s", rel);
+        return tr_fail(err, errno, "write \"%.*s\" to /proc/%s", shown, buf, rel);
     if ((size_t) w != len)
-        return tr_fail(err, EIO, "write /proc/%s: short write (%zd of %zu bytes)", rel, w, len);
+        return tr_fail(err, EIO, "write \"%.*s\" to /proc/%s: short write (%zd of %zu bytes)", shown, buf,
+                       rel, w, len);
     return 0;
 }
 

@@ -32,10 +32,12 @@ int procfs_handle_hide(struct tr_err *err);
 /* Open rel ("self/oom_score_adj", "sys/net/ipv4/ip_forward") below the procfs root fd proc
  * with openat2 RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS (no "..", no other
  * mount, no /proc/<pid>/fd style links), then fstatfs == PROC_SUPER_MAGIC. Returns the fd, or
- * -1 with err naming "/proc/<rel>". */
+ * -1 with err "open /proc/<rel>: <errno>". */
 int procfs_open_at(int proc, const char *rel, int flags, struct tr_err *err);
 
-/* Write buf (len bytes, one write as /proc files want) to rel of the trusted procfs. */
+/* Write buf (len bytes, one write as /proc files want) to rel of the trusted procfs. Errors
+ * "open /proc/<rel>: ..." or "write \"<buf>\" to /proc/<rel>: ...", for the caller to prefix
+ * with its JSON path. */
 int procfs_write(const char *rel, const char *buf, size_t len, struct tr_err *err);
 
 /* Reopen fd with new flags (an O_PATH fd to O_WRONLY, a FIFO end) through self/fd/<fd> of the

@@ -210,7 +210,7 @@ int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err)
     _cleanup_close_ int fd = proc < 0 ? -1 : procfs_open_at(proc, "self/oom_score_adj", O_WRONLY, err);
     if (fd < 0) {
         bool denied = err->code == EACCES;
-        tr_prefix(err, "process.oomScoreAdj: set %s", buf);
+        tr_prefix(err, "process.oomScoreAdj");
         /* non-dumpable (CVE-2019-5736), our /proc files belong to the host's root */
         if (denied)
             tr_hint(err, "in a new user namespace the runtime's init cannot open it (not the host's root)");
@@ -274,7 +274,7 @@ int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p
 /* The exec attribute of this thread, through the private procfs (see oom_score_adj_apply). */
 static int apparmor_exec(const char *profile, struct tr_err *err)
 {
-    static const char *const files[] = { "thread-self/attr/apparmor/exec", "thread-self/attr/exec" };
+    static const char *const files[] = { "thread-self/attr/apparmor/exec", "self/attr/exec" };
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "exec %s", profile);
     if (n < 0 || (size_t) n >= sizeof buf)
@@ -286,7 +286,7 @@ static int apparmor_exec(const char *profile, struct tr_err *err)
             break;
         tr_err_clear(err);
     }
-    return tr_prefix(err, "process.apparmorProfile: \"%s\"", buf);
+    return tr_prefix(err, "process.apparmorProfile");
 }
 
 static int security_labels_write(const struct oci_process *p, struct tr_err *err)
@@ -299,7 +299,7 @@ static int security_labels_write(const struct oci_process *p, struct tr_err *err
 #ifdef HAVE_SELINUX
         /* What setexeccon writes (the label and its NUL), but through the private procfs. */
         if (procfs_write("thread-self/attr/exec", p->selinux_label, strlen(p->selinux_label) + 1, err) < 0)
-            return tr_prefix(err, "process.selinuxLabel: \"%s\"", p->selinux_label);
+            return tr_prefix(err, "process.selinuxLabel");
 #else
         return tr_failx(err, "process.selinuxLabel: tinyrun was built without SELinux support");
 #endif

@@ -112,7 +112,7 @@ int sysctl_apply(const struct oci_spec *spec, struct tr_err *err)
         _cleanup_free_ char *file = xasprintf("sys/%s", rel);
         const char *val = kv->value ? kv->value : "";
         if (procfs_write(file, val, strlen(val), err) < 0)
-            return tr_prefix(err, "linux.sysctl[\"%s\"]: set \"%s\"", kv->key, val);
+            return tr_prefix(err, "linux.sysctl[\"%s\"]", kv->key);
     }
     return 0;
 }
