@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -149,35 +150,88 @@ int devices_setup(struct rootfs_run *r, struct tr_err *err)
     return dev_links(r, err);
 }
 
-/* /dev/console: the pty slave bound on an empty file. An existing node is covered, never
- * unlinked: with /dev bound from the host it would be the host's console. */
+/* The bind target for /dev/console in parent (the container's /dev): an existing regular file
+ * or character device is covered, never unlinked (with /dev bound from the host or the image
+ * it is theirs); a missing one is created empty. A symlink is refused, not followed: mount(2)
+ * on the path would put the pty wherever the container points it, over a masked /proc file
+ * for instance (CVE-2025-52565 class). Returns an O_PATH fd of the node itself. */
+static int console_target(int parent, struct tr_err *err)
+{
+    struct stat st;
+    if (fstatat(parent, "console", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT)
+            return tr_fail(err, errno, "/dev/console: stat");
+        int f = openat(parent, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (f < 0)
+            return tr_fail(err, errno, "/dev/console: create");
+        close(f);
+    } else if (S_ISLNK(st.st_mode)) {
+        return tr_failx(err, "/dev/console is a symlink in the container: refusing to bind the pty "
+                             "where it points (remove it from the image, or let the runtime mount /dev)");
+    } else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        return tr_failx(err, "/dev/console in the container is not a file or a character device: "
+                             "refusing to bind the pty on it");
+    }
+    int target = openat(parent, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0)
+        return tr_fail(err, errno, "/dev/console: open");
+    /* the same check on what was opened: the node may have been swapped since the stat */
+    if (fstat(target, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+        close(target);
+        return tr_failx(err, "/dev/console in the container changed into a non-file while being "
+                             "set up: refusing to bind the pty on it");
+    }
+    return target;
+}
+
+/* /dev/console at rootfs_prepare time, when the pty slave path is known then (console_slave). */
 int console_setup(struct rootfs_run *r, struct tr_err *err)
 {
     if (!r->c->console_slave)
         return 0;
     const char *base;
-    struct stat st;
     _cleanup_close_ int parent = open_parent_in_root(r->root, "/dev/console", &base, err);
     if (parent < 0)
         return tr_prefix(err, "/dev/console");
-    bool exists = fstatat(parent, "console", &st, AT_SYMLINK_NOFOLLOW) == 0;
-    if (exists && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))) {
-        if (!r->setup_dev || unlinkat(parent, "console", S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
-            return tr_fail(err, S_ISDIR(st.st_mode) ? EISDIR : ELOOP, "/dev/console: not a file");
-        exists = false;
-    }
-    if (!exists) {   /* never open an existing node: it may be a real console */
-        int f = openat(parent, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (f < 0)
-            return tr_fail(err, errno, "/dev/console: create");
-        close(f);
-    }
-    _cleanup_close_ int target = openat(parent, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int target = console_target(parent, err);
     if (target < 0)
-        return tr_fail(err, errno, "/dev/console: open");
+        return -1;
     struct bind_attrs a = { .idmap_userns_fd = -1 };
     _cleanup_close_ int tree = bind_on_fd(r->c->console_slave, -1, &a, r->root, target, "/dev/console", err);
     if (tree < 0)
         return tr_prefix(err, "/dev/console (pty %s)", r->c->console_slave);
+    return 0;
+}
+
+/* Unix98 pty slaves: majors 136..143 (UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT). */
+static bool is_pty_slave(const struct stat *st)
+{
+    return S_ISCHR(st->st_mode) && major(st->st_rdev) >= 136 && major(st->st_rdev) < 144;
+}
+
+int rootfs_console_bind(int master, struct tr_err *err)
+{
+    /* The slave from the master itself (TIOCGPTPEER), not by its /dev/pts/N name: nothing the
+     * container put at that path can be bound instead. */
+    _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (slave < 0)
+        return tr_fail(err, errno, "/dev/console: open the pty slave (ioctl TIOCGPTPEER)");
+    if (fstat(slave, &st) < 0 || !is_pty_slave(&st))
+        return tr_failx(err, "/dev/console: the pty slave is not a pty device");
+    _cleanup_close_ int root = root_dir_open("/", err);
+    if (root < 0)
+        return -1;
+    const char *base;
+    _cleanup_close_ int parent = open_parent_in_root(root, "/dev/console", &base, err);
+    if (parent < 0)
+        return tr_prefix(err, "/dev/console");
+    _cleanup_close_ int target = console_target(parent, err);
+    if (target < 0)
+        return -1;
+    struct bind_attrs a = { .idmap_userns_fd = -1 };
+    _cleanup_close_ int tree = bind_on_fd("", slave, &a, root, target, "/dev/console", err);
+    if (tree < 0)
+        return tr_prefix(err, "/dev/console (the pty)");
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "container-internal.h"
 #include "log.h"
 #include "namespaces.h"
+#include "procfs.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
@@ -217,6 +218,10 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     struct proc_ctx pc = { .proc = &j->proc, .caps = &j->caps, .seccomp = j->seccomp, .sock = j->sock[1],
                            .preserve_fds = j->o->preserve_fds, .rootless = j->rootless };
     _cleanup_free_ char *exe = NULL;
+    /* Before the user namespace: this non-dumpable process's /proc files belong to the host
+     * root, whom a container root is not (and as runc's nsexec does it, before the join). */
+    if (oom_score_adj_apply(&j->proc, err) < 0)
+        return -1;
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;
     if (chan_expect(j->sock[1], MSG_SETUP_DONE, &m, NULL, err) < 0)
@@ -240,7 +245,8 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
             return -1;
         close(master);
     }
-    if (proc_apply_rlimits(&j->proc, err) < 0 || oom_score_adj_apply(&j->proc, err) < 0)
+    /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
+    if (proc_apply_rlimits(&j->proc, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;
@@ -273,10 +279,15 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 {
     int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1, used = 0;
     struct spawn_req r = { .clone_flags = 0, .cgroup_fd = leaf, .pidfd = &j->pidfd };
+    /* Opened here, in the runtime's mount namespace, and inherited: the child is born in the
+     * container's, whose /proc must never take the runtime's writes (procfs.h). */
+    if (procfs_handle(err) < 0)
+        return tr_prefix(err, "exec: open the runtime's private procfs");
     if (ns_spawn(&j->ns, &r, &j->pid, &used, err) < 0)
         return -1;
     if (j->pid == 0)
         run_child(j);
+    procfs_handle_drop();   /* the child has it */
     close(j->sock[1]);
     j->sock[1] = -1;
     if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0) {

@@ -13,6 +13,7 @@
 #include "init.h"
 #include "log.h"
 #include "netdev.h"
+#include "procfs.h"
 #include "process.h"
 #include "rootfs.h"
 #include "security.h"
@@ -169,17 +170,21 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
     if (s->proc->has_console_size &&
         pty_set_size(master, s->proc->console_size.height, s->proc->console_size.width, err) < 0)
         return tr_prefix(err, "process.consoleSize");
-    if (s->a->ns->has[OCI_NS_MOUNT]) {
-        /* O_EXCL: never open a console node the image or linux.devices put there. */
-        int fd = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0)
-            close(fd);
-        if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
-            return tr_fail(err, errno, "process.terminal: bind %s on /dev/console", slave);
-    }
+    if (s->a->ns->has[OCI_NS_MOUNT] && rootfs_console_bind(master, err) < 0)
+        return tr_prefix(err, "process.terminal");
     if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, s->proc->user.uid, err) < 0)
         return tr_prefix(err, "process.terminal");
     return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
+}
+
+/* Before the rootfs exists, while /proc is still the runtime's: a private procfs for every
+ * /proc write (procfs.h), and oomScoreAdj written at once (as runc's nsexec does), so that
+ * nothing the image, the mounts or a hook put at the container's /proc can take the write. */
+static int step_private_procfs(struct init_state *s, struct tr_err *err)
+{
+    if (procfs_handle(err) < 0)
+        return tr_prefix(err, "open the runtime's private procfs");
+    return oom_score_adj_apply(s->proc, err);
 }
 
 /* Before any mount: /proc/sys entries resolve against the writer's own net, ipc and uts
@@ -191,12 +196,13 @@ static int step_sysctl(struct init_state *s, struct tr_err *err)
 
 static int step_process_attrs(struct init_state *s, struct tr_err *err)
 {
-    if (proc_apply_rlimits(s->proc, err) < 0 || oom_score_adj_apply(s->proc, err) < 0)
+    if (proc_apply_rlimits(s->proc, err) < 0)
         return -1;
     if (process_sched_apply(s->a->spec, s->proc, err) < 0)
         return -1;
     s->exe = proc_find_executable(s->proc, err);
-    return s->exe ? 0 : -1;
+    /* Out of the fd table before process.cwd is entered (procfs.h); back for exec.fifo. */
+    return s->exe ? procfs_handle_hide(err) : -1;
 }
 
 static int step_drop_privileges(struct init_state *s, struct tr_err *err)
@@ -278,7 +284,6 @@ static int step_ready(struct init_state *s, struct tr_err *err)
  * byte, then waits for that end of file before it runs poststart (runtime.md, start). */
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
-    char path[64];
     int fd, st;
     if (s->fifo_opener > 0) {
         while (waitpid(s->fifo_opener, &st, 0) < 0)
@@ -288,12 +293,10 @@ static int step_wait_start(struct init_state *s, struct tr_err *err)
             return tr_failx(err, "open exec.fifo for writing: the opener failed");
         fd = WEXITSTATUS(st);
     } else {
-        snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
-        do
-            fd = open(path, O_WRONLY | O_CLOEXEC);
-        while (fd < 0 && errno == EINTR);
+        /* Through the private procfs: the container's /proc/self/fd may be anything (procfs.h). */
+        fd = procfs_reopen(s->a->fifo_fd, O_WRONLY, err);
         if (fd < 0)
-            return tr_fail(err, errno, "open exec.fifo for writing");
+            return tr_prefix(err, "open exec.fifo for writing");
     }
     close(s->a->fifo_fd);
     s->start_fd = fd;
@@ -325,6 +328,7 @@ static const struct init_step init_steps[] = {
     { "bring up the loopback", step_loopback, false },
     { "start the exec.fifo opener", step_fifo_opener, false },
     { "set hostname", step_hostname, false },
+    { "open a private procfs", step_private_procfs, false },
     { "apply sysctl", step_sysctl, false },
     { "prepare the rootfs", step_rootfs_prepare, false },
     { "run prestart and createRuntime hooks", step_runtime_hooks, false },

@@ -265,8 +265,23 @@ static int mask_dir(int target, const char *path, const char *label, struct tr_e
     return 0;
 }
 
+/* The container's /dev/null, opened once and checked on the fd that is then bound: a masked
+ * path must get the null device and nothing else. A symlink (resolved inside the root), a
+ * file, a directory or another device planted by the image or a hook would otherwise be bound
+ * over the masked path, readable or writable there (CVE-2025-31133 class). */
+static int open_null_device(int root, size_t idx, const char *p, struct tr_err *err)
+{
+    _cleanup_close_ int null = resolve_in_root(root, "/dev/null", O_PATH, 0);
+    struct stat st;
+    if (null < 0 || fstat(null, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return tr_failx(err, "linux.maskedPaths[%zu] (%s): the container's /dev/null is missing or "
+                             "not the null device (char 1:3): refusing to mask with it", idx, p);
+    return steal_fd(&null);
+}
+
 static int mask_paths(int root, const struct oci_linux *lx, struct tr_err *err)
 {
+    _cleanup_close_ int null = -1;
     for (size_t i = 0; i < lx->masked_paths_len; i++) {
         const char *p = lx->masked_paths[i];
         _cleanup_close_ int fd = resolve_in_root(root, p, O_PATH, 0);
@@ -280,11 +295,8 @@ static int mask_paths(int root, const struct oci_linux *lx, struct tr_err *err)
                 return tr_prefix(err, "linux.maskedPaths[%zu] (%s)", i, p);
             continue;
         }
-        _cleanup_close_ int null = resolve_in_root(root, "/dev/null", O_PATH, 0);
-        struct stat ns;
-        if (null < 0 || fstat(null, &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3))
-            return tr_failx(err, "linux.maskedPaths[%zu] (%s): the container's /dev/null is missing or "
-                                 "not the null device", i, p);
+        if (null < 0 && (null = open_null_device(root, i, p, err)) < 0)
+            return -1;
         struct bind_attrs a = { .idmap_userns_fd = -1 };
         _cleanup_close_ int tree = bind_on_fd("", null, &a, root, fd, p, err);
         if (tree < 0)

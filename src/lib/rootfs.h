@@ -54,6 +54,10 @@ struct rootfs_ctx {
 
 int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err);
 int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err);
+/* After pivot_root: bind the pty slave of master (from the master, TIOCGPTPEER) on
+ * /dev/console, which must be absent, a file or a character device; a symlink is refused
+ * (CVE-2025-52565 class). */
+int rootfs_console_bind(int master, struct tr_err *err);
 /* Inside the root (after rootfs_finalize): maskedPaths, readonlyPaths, root.readonly, then
  * rootfsPropagation of "/". Called by rootfs_finalize unless c->defer_protect. */
 int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err);

@@ -13,6 +13,7 @@
 #include <selinux/selinux.h>
 #endif
 #include "log.h"
+#include "procfs.h"
 #include "security.h"
 #include "util.h"
 
@@ -220,22 +221,29 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err)
     return sysctl_validate(spec, err);
 }
 
+/* Through the runtime's private procfs, never the container's /proc: a file bound over
+ * /proc/self/oom_score_adj would take the write (CVE-2025-52881 class). */
 int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err)
 {
     if (!p || !p->has_oom_score_adj)
         return 0;
     char buf[16];
     int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tr_fail(err, errno, "process.oomScoreAdj: open /proc/self/oom_score_adj");
+    int proc = procfs_handle(err);
+    _cleanup_close_ int fd = proc < 0 ? -1 : procfs_open_at(proc, "self/oom_score_adj", O_WRONLY, err);
+    if (fd < 0) {
+        bool denied = err->code == EACCES;
+        tr_prefix(err, "process.oomScoreAdj");
+        /* non-dumpable (CVE-2019-5736), our /proc files belong to the host's root */
+        if (denied)
+            tr_hint(err, "in a new user namespace the runtime's init cannot open it (not the host's root)");
+        return -1;
+    }
     ssize_t w = write(fd, buf, (size_t) n);
-    int e = errno;
-    close(fd);
     if (w != n) {
-        tr_fail(err, w < 0 ? e : EIO, "process.oomScoreAdj: write %s to /proc/self/oom_score_adj",
-                buf);
-        if (w < 0 && e == EACCES)
+        int e = w < 0 ? errno : EIO;
+        tr_fail(err, e, "process.oomScoreAdj: write %s to /proc/self/oom_score_adj", buf);
+        if (e == EACCES)
             tr_hint(err, "lowering it below the current value needs CAP_SYS_RESOURCE");
         return -1;
     }
@@ -286,33 +294,25 @@ int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p
     return 0;
 }
 
+/* The exec attribute of this thread, through the private procfs (see oom_score_adj_apply). */
 static int apparmor_exec(const char *profile, struct tr_err *err)
 {
-    static const char *const files[] = { "/proc/thread-self/attr/apparmor/exec",
-                                         "/proc/self/attr/exec" };
+    static const char *const files[] = { "thread-self/attr/apparmor/exec", "self/attr/exec" };
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "exec %s", profile);
     if (n < 0 || (size_t) n >= sizeof buf)
         return tr_failx(err, "process.apparmorProfile: profile name too long");
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-        int fd = open(files[i], O_WRONLY | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT && i + 1 < ARRAY_SIZE(files))
-                continue;
-            return tr_fail(err, errno, "process.apparmorProfile: open %s", files[i]);
-        }
-        ssize_t w = write(fd, buf, (size_t) n);
-        int e = errno;
-        close(fd);
-        if (w != n)
-            return tr_fail(err, w < 0 ? e : EIO, "process.apparmorProfile: write \"%s\" to %s",
-                           buf, files[i]);
-        return 0;
+        if (procfs_write(files[i], buf, (size_t) n, err) == 0)
+            return 0;
+        if (err->code != ENOENT || i + 1 == ARRAY_SIZE(files))
+            break;
+        tr_err_clear(err);
     }
-    return 0;
+    return tr_prefix(err, "process.apparmorProfile");
 }
 
-int security_labels_apply(const struct oci_process *p, struct tr_err *err)
+static int security_labels_write(const struct oci_process *p, struct tr_err *err)
 {
     if (!p)
         return 0;
@@ -321,14 +321,23 @@ int security_labels_apply(const struct oci_process *p, struct tr_err *err)
     /* the parent logged it (selinux_label_check); the child only skips it */
     if (p->selinux_label && *p->selinux_label && selinux_enabled()) {
 #ifdef HAVE_SELINUX
-        if (setexeccon(p->selinux_label) < 0)
-            return tr_fail(err, errno, "process.selinuxLabel: setexeccon(\"%s\")",
-                           p->selinux_label);
+        /* What setexeccon writes (the label and its NUL), but through the private procfs. */
+        if (procfs_write("thread-self/attr/exec", p->selinux_label, strlen(p->selinux_label) + 1, err) < 0)
+            return tr_prefix(err, "process.selinuxLabel");
 #else
         return tr_failx(err, "process.selinuxLabel: tinyrun was built without SELinux support");
 #endif
     }
     return 0;
+}
+
+/* The runtime's last /proc writes before execve: the private procfs is closed after them, so
+ * that the lookup of the program's path cannot reach it through /proc/self/fd/N. */
+int security_labels_apply(const struct oci_process *p, struct tr_err *err)
+{
+    int rc = security_labels_write(p, err);
+    procfs_handle_drop();
+    return rc;
 }
 
 char *selinux_mount_options(const char *mount_label, const char *options)

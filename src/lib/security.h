@@ -10,9 +10,9 @@
  * but unavailable, selinux label without SELinux, personality domain, ioPriority class... */
 int security_validate(const struct oci_spec *spec, struct tr_err *err);
 
-/* Child, with /proc of the container mounted (after pivot_root): write linux.sysctl. */
+/* Child, before the rootfs: write linux.sysctl through the private procfs (procfs.h). */
 int sysctl_apply(const struct oci_spec *spec, struct tr_err *err);
-/* Child: oom_score_adj (done before dropping privileges). */
+/* Child: oom_score_adj through the private procfs (procfs.h), before the rootfs. */
 int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err);
 /* Child: personality, ioPriority, scheduler. */
 int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p, struct tr_err *err);

@@ -1,11 +1,13 @@
 /* linux.sysctl: only keys the kernel scopes to a namespace the container owns, so that a
- * config can never change the host; written through the container's /proc/sys. */
+ * config can never change the host. Written through the runtime's private procfs (procfs.h),
+ * never the container's /proc: a namespaced entry resolves against the writer's namespaces. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "procfs.h"
 #include "security.h"
 #include "util.h"
 
@@ -107,14 +109,10 @@ int sysctl_apply(const struct oci_spec *spec, struct tr_err *err)
         if (!rel)
             return tr_failx(err, "linux.sysctl[\"%s\"]: not a valid sysctl name",
                             kv->key ? kv->key : "");
-        _cleanup_free_ char *file = xasprintf("/proc/sys/%s", rel);
+        _cleanup_free_ char *file = xasprintf("sys/%s", rel);
         const char *val = kv->value ? kv->value : "";
-        _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-            return tr_fail(err, errno, "linux.sysctl[\"%s\"]: open %s", kv->key, file);
-        if (write_all(fd, val, strlen(val)) < 0)
-            return tr_fail(err, errno, "linux.sysctl[\"%s\"]: write \"%s\" to %s", kv->key, val,
-                           file);
+        if (procfs_write(file, val, strlen(val), err) < 0)
+            return tr_prefix(err, "linux.sysctl[\"%s\"]", kv->key);
     }
     return 0;
 }
