@@ -133,11 +133,35 @@ int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
     return 0;
 }
 
+/* cgroup v2 lets no process join a cgroup below one that holds processes of its own once
+ * controllers are enabled there (the no-internal-process rule: EBUSY, or EOPNOTSUPP when only
+ * threaded controllers could be enabled): name the parent that holds them. */
+static void hint_internal_processes(const struct cg_hier *h, struct tr_err *err)
+{
+    _cleanup_free_ char *dir = xstrdup(h->dir);
+    size_t root = strlen(h->mnt);
+    for (char *slash = strrchr(dir, '/'); slash && slash > dir + root; slash = strrchr(dir, '/')) {
+        *slash = '\0';
+        struct tr_err e;
+        _cleanup_free_ char *procs = cg_read(dir, "cgroup.procs", &e);
+        if (procs && *procs) {
+            tr_hint(err, "%s holds processes, and cgroup v2 lets no process join a cgroup below one "
+                    "that does (no-internal-process rule): use a linux.cgroupsPath whose parents hold no "
+                    "processes", dir);
+            return;
+        }
+    }
+}
+
 int cg_enter_pid(struct cg_hier *h, pid_t pid, struct tr_err *err)
 {
     char s[24];
     snprintf(s, sizeof s, "%d", (int) pid);
-    return cg_write(h->dir, "cgroup.procs", s, err);
+    if (cg_write(h->dir, "cgroup.procs", s, err) == 0)
+        return 0;
+    if (h->v2 && (err->code == EBUSY || err->code == EOPNOTSUPP))
+        hint_internal_processes(h, err);
+    return -1;
 }
 
 int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, struct tr_err *err)
