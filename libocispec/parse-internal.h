@@ -91,7 +91,13 @@ int oci_perr(struct oci_pctx *c, const char *fmt, ...) __attribute__((format(pri
 /* Fail with "origin: path.key: msg" (cross-field checks name the member they refer to). */
 int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Parse a JSON text into a yajl tree; NULL + "origin: invalid JSON at line L: ..." on error. */
+/* Hostile-input bounds (json-scan.c): real configs are a few KiB and nest 7 levels. */
+#define OCI_JSON_MAX_BYTES (4u << 20)
+#define OCI_JSON_MAX_DEPTH 64
+/* 0, or -1 + "origin: path: why" for: too large, too deep, a NUL in a string or key, a
+ * duplicated key, invalid UTF-8, a syntax error (with its line). */
+int oci_json_scan(const char *json, size_t len, const char *origin, struct tr_err *err);
+/* Parse a JSON text into a yajl tree (after oci_json_scan); NULL + "origin: invalid JSON at line L: ..." on error. */
 yajl_val oci_json_tree(const char *json, size_t len, const char *origin, struct tr_err *err);
 /* Fill obj (already zeroed, of t->size bytes) from the JSON object v. */
 int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, void *obj);

@@ -14,11 +14,12 @@
     int m_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; ok(m_, __VA_ARGS__); \
     if (!m_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } while (0)
 
-/* A valid base; a later duplicate key replaces a member (the last one wins), so each case
- * only spells out what it breaks. */
-#define CFG(x) "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}," \
-               "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," x "}"
-#define PROC(x) CFG("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," x "}")
+/* A valid base, so each case only spells out what it breaks. A duplicated key is refused
+ * (json-scan.c), so a case that sets process, or process.args/cwd, uses BASE or PROCX. */
+#define BASE(x) "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}," x "}"
+#define CFG(x) BASE("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," x)
+#define PROC(x) BASE("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," x "}")
+#define PROCX(x) BASE("\"process\":{" x "}")
 #define LINUX(x) CFG("\"linux\":{" x "}")
 #define RES(x) LINUX("\"resources\":{" x "}")
 
@@ -35,10 +36,10 @@ static const struct bad parse_cases[] = {
     { PROC("\"user\":{\"uid\":0}"), "config.json: process.user.gid: required" },
     { PROC("\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[1,\"2\"]}"),
       "config.json: process.user.additionalGids[1]: expected unsigned 32-bit integer, got string \"2\"" },
-    { CFG("\"process\":{\"cwd\":\"/\"}"), "config.json: process.args: required" },
-    { CFG("\"process\":{\"cwd\":\"/\",\"args\":null}"), "config.json: process.args: required" },
-    { PROC("\"args\":\"sh\""), "config.json: process.args: expected array of strings, got string \"sh\"" },
-    { PROC("\"args\":[\"sh\",2]"), "config.json: process.args[1]: expected string, got number 2" },
+    { BASE("\"process\":{\"cwd\":\"/\"}"), "config.json: process.args: required" },
+    { BASE("\"process\":{\"cwd\":\"/\",\"args\":null}"), "config.json: process.args: required" },
+    { PROCX("\"args\":\"sh\""), "config.json: process.args: expected array of strings, got string \"sh\"" },
+    { PROCX("\"args\":[\"sh\",2]"), "config.json: process.args[1]: expected string, got number 2" },
     { PROC("\"terminal\":\"yes\""), "config.json: process.terminal: expected boolean, got string \"yes\"" },
     { PROC("\"terminal\":1"), "config.json: process.terminal: expected boolean, got number 1" },
     { PROC("\"oomScoreAdj\":2147483648"),
@@ -70,7 +71,7 @@ static const struct bad parse_cases[] = {
     { CFG("\"hooks\":{\"createRuntime\":[{\"path\":\"/x\",\"timeout\":\"5\"}]}"),
       "config.json: hooks.createRuntime[0].timeout: expected 32-bit integer, got string \"5\"" },
     { CFG("\"annotations\":{\"a\":1}"), "config.json: annotations[\"a\"]: expected string, got number 1" },
-    { CFG("\"root\":{\"readonly\":true}"), "config.json: root.path: required" },
+    { "{\"ociVersion\":\"1.0.2\",\"root\":{\"readonly\":true}}", "config.json: root.path: required" },
     { CFG("\"linux\":\"x\""), "config.json: linux: expected object, got string \"x\"" },
     { LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"foo\"}]"),
       "config.json: linux.namespaces[2].type: unknown namespace type \"foo\" (expected one of pid, network, "
@@ -152,9 +153,9 @@ static const struct bad parse_cases[] = {
     { CFG("\"hostname\":{\"a\":1}"), "config.json: hostname: expected string, got object" },
     { PROC("\"apparmorProfile\":\"0123456789012345678901234567890123456789-long\",\"selinuxLabel\":false"),
       "config.json: process.selinuxLabel: expected string, got boolean false" },
-    { PROC("\"cwd\":\"0123456789012345678901234567890123456789-long\",\"env\":[\"0123456789012345678901234567890123456789-long\",3]"),
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"0123456789012345678901234567890123456789-long\",\"env\":[\"0123456789012345678901234567890123456789-long\",3]"),
       "config.json: process.env[1]: expected string, got number 3" },
-    { PROC("\"args\":[\"0123456789012345678901234567890123456789-too-long\",3],\"user\":{\"uid\":\"0123456789012345678901234567890123456789-too-long\",\"gid\":0}"),
+    { PROCX("\"args\":[\"0123456789012345678901234567890123456789-too-long\",3],\"user\":{\"uid\":\"0123456789012345678901234567890123456789-too-long\",\"gid\":0}"),
       "config.json: process.user.uid: expected unsigned 32-bit integer, got string "
       "\"0123456789012345678901234567890123456789\"..." },
     { "{\n  \"ociVersion\": \"1.0.2\",\n  \"root\": {\"path\": \"r\"}\n  \"x\": 1\n}",
@@ -172,10 +173,10 @@ static const struct bad validate_cases[] = {
       "config.json: ociVersion: unsupported version \"10.0\" (expected 1.x)" },
     { "{\"ociVersion\":\"1.0.2\"}", "config.json: root.path: required" },
     { "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"\"}}", "config.json: root.path: required" },
-    { PROC("\"cwd\":\"tmp\""), "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
-    { PROC("\"cwd\":\"\""), "config.json: process.cwd: must be an absolute path, got \"\"" },
-    { CFG("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
-    { PROC("\"args\":[]"), "config.json: process.args: must not be empty" },
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"tmp\""), "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"\""), "config.json: process.cwd: must be an absolute path, got \"\"" },
+    { BASE("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
+    { PROCX("\"args\":[],\"cwd\":\"/\""), "config.json: process.args: must not be empty" },
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":10,\"soft\":20}]"),
       "config.json: process.rlimits[0]: soft limit 20 exceeds hard limit 10" },
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,\"soft\":1},{\"type\":\"RLIMIT_NOFILE\",\"hard\":2,\"soft\":2}]"),
@@ -291,7 +292,7 @@ static void test_load(void)
         return;
     }
     _cleanup_free_ char *cfg = xasprintf("%s/config.json", dir);
-    const char *bad = PROC("\"cwd\":\"relative\"");
+    const char *bad = PROCX("\"args\":[\"sh\"],\"cwd\":\"relative\"");
     write_file(cfg, bad, strlen(bad), 0644, &err);
     ok(oci_load(dir, &err) == NULL, "oci_load validates");
     is_s(err.msg, "config.json: process.cwd: must be an absolute path, got \"relative\"", "oci_load message");
