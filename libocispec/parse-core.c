@@ -60,6 +60,20 @@ int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...)
     return -1;
 }
 
+int oci_range(struct oci_pctx *c, const char *key, int64_t v, int64_t lo, int64_t hi, const char *why)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return oci_perr_key(c, key, "%" PRId64 " is out of range %" PRId64 "..%" PRId64 " (%s)", v, lo, hi, why);
+}
+
+int oci_urange(struct oci_pctx *c, const char *key, uint64_t v, uint64_t hi, const char *why)
+{
+    if (v <= hi)
+        return 0;
+    return oci_perr_key(c, key, "%" PRIu64 " is out of range 0..%" PRIu64 " (%s)", v, hi, why);
+}
+
 /* "string \"zero\"", "number 1.5", "boolean true", "null", "object", "array" */
 static const char *describe(yajl_val v, char *buf, size_t len)
 {

@@ -91,6 +91,17 @@ int oci_perr(struct oci_pctx *c, const char *fmt, ...) __attribute__((format(pri
 /* Fail with "origin: path.key: msg" (cross-field checks name the member they refer to). */
 int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Range checks after parsing: "origin: path.key: V is out of range LO..HI (why)", -1 on failure.
+ * They stop values that fit the C type but would wrap or be reinterpreted where used
+ * (a device major beyond 12 bits, uid 4294967295 = "unchanged" for setresuid...). */
+int oci_range(struct oci_pctx *c, const char *key, int64_t v, int64_t lo, int64_t hi, const char *why);
+int oci_urange(struct oci_pctx *c, const char *key, uint64_t v, uint64_t hi, const char *why);
+/* The kernel's dev_t: 12-bit major, 20-bit minor (what mknod(2) and new_encode_dev keep). */
+#define OCI_MAJOR_MAX 4095
+#define OCI_MINOR_MAX 1048575
+/* uid_t/gid_t (uint32_t)-1 means "leave unchanged" to setresuid/setresgid/chown. */
+#define OCI_ID_MAX 4294967294u
+
 /* Hostile-input bounds (json-scan.c): real configs are a few KiB and nest 7 levels. */
 #define OCI_JSON_MAX_BYTES (4u << 20)
 #define OCI_JSON_MAX_DEPTH 64
