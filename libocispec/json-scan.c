@@ -7,7 +7,8 @@
  *    would silently become "a" (an argv, a mount destination, a hostname cut short).
  *  - a duplicated key: Go's encoding/json (runc) keeps the last, other readers the first; a
  *    config that means two things to two parsers is refused rather than guessed.
- *  - invalid UTF-8: yajl refuses it (runc would replace it with U+FFFD); the message says where.
+ *  - invalid UTF-8, overlong forms and surrogates included (yajl lets those through): runc
+ *    would replace it with U+FFFD; a "/" spelled in two bytes is refused instead.
  * The text was already bounded by OCI_JSON_MAX_BYTES, so the key lists stay small. */
 #include <config.h>
 #include <stdarg.h>
@@ -107,11 +108,42 @@ static int on_number(void *ctx, const char *n, size_t len)
     return on_scalar(ctx);
 }
 
+/* yajl checks the byte structure of UTF-8 only: overlong forms ("\xc0\xaf" for '/'), UTF-16
+ * surrogates and code points above U+10FFFF pass it. This is RFC 3629's well-formed table. */
+static bool utf8_valid(const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        size_t n = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+        if (n == 0 || i + n > len)
+            return false;
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+        else if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+        for (size_t k = 1; k < n; k++) {
+            unsigned char b = p[i + k];
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+                return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
 static int on_string(void *ctx, const unsigned char *str, size_t len)
 {
     struct scan *s = ctx;
     if (memchr(str, '\0', len))
         return scan_fail(s, s->depth, "%s", "string contains a NUL byte (\\u0000); NUL cannot be passed on, remove it");
+    if (!utf8_valid(str, len))
+        return scan_fail(s, s->depth, "%s", "invalid UTF-8 in a string (overlong or surrogate); the file must be UTF-8");
     value_done(s);
     return 1;
 }
@@ -122,6 +154,8 @@ static int on_key(void *ctx, const unsigned char *key, size_t len)
     struct scan_frame *f = &s->st[s->depth];
     if (memchr(key, '\0', len))
         return scan_fail(s, s->depth, "%s", "object key contains a NUL byte (\\u0000); remove it");
+    if (!utf8_valid(key, len))
+        return scan_fail(s, s->depth, "%s", "invalid UTF-8 in an object key (overlong or surrogate); the file must be UTF-8");
     if (f->nkeys == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 8;
         f->keys = xrealloc(f->keys, f->cap * sizeof *f->keys);

@@ -201,6 +201,10 @@ static const struct bad parse_cases[] = {
       "config.json: annotations[\"org.x\"]: string contains a NUL byte (\\u0000); NUL cannot be passed on, remove it" },
     { CFG("\"hostname\":\"a\",\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"type\":\"bind\"}]"),
       "config.json: mounts[0]: duplicate key \"type\" (refused: JSON readers disagree on which one wins)" },
+    { CFG("\"hostname\":\"\xc0\xaf\""),
+      "config.json: hostname: invalid UTF-8 in a string (overlong or surrogate); the file must be UTF-8" },
+    { CFG("\"annotations\":{\"\xed\xa0\x80\":\"x\"}"),
+      "config.json: annotations: invalid UTF-8 in an object key (overlong or surrogate); the file must be UTF-8" },
     { CFG("\"hostname\":\"\xff\""),
       "config.json: hostname: invalid UTF-8 in a string at line 1; the file must be UTF-8" },
     { CFG("\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
@@ -229,6 +233,12 @@ static const struct bad validate_cases[] = {
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,\"soft\":1},{\"type\":\"RLIMIT_NOFILE\",\"hard\":2,\"soft\":2}]"),
       "config.json: process.rlimits[1].type: duplicate \"RLIMIT_NOFILE\"" },
     { CFG("\"mounts\":[{\"destination\":\"\"}]"), "config.json: mounts[0].destination: must not be empty" },
+    { CFG("\"mounts\":[{\"destination\":\"/a..b\"},{\"destination\":\"/tmp/../etc\"}]"),
+      "config.json: mounts[1].destination: \"..\" components are refused, got \"/tmp/../etc\"; write the path inside "
+      "the container without them" },
+    { CFG("\"mounts\":[{\"destination\":\"..\"}]"),
+      "config.json: mounts[0].destination: \"..\" components are refused, got \"..\"; write the path inside the "
+      "container without them" },
     { CFG("\"hooks\":{\"createRuntime\":[{\"path\":\"/ok\"},{\"path\":\"nerdctl\"}]}"),
       "config.json: hooks.createRuntime[1].path: must be an absolute path, got \"nerdctl\"" },
     { CFG("\"hooks\":{\"poststop\":[{\"path\":\"/x\",\"timeout\":0}]}"),
