@@ -35,12 +35,25 @@ struct scan {
     struct scan_frame st[OCI_JSON_MAX_DEPTH + 1];
 };
 
+void oci_path_key(char *dst, size_t len, const char *key)
+{
+    size_t i = 0, n = 0;
+    for (const char *p = key; *p && n < 60 && i + 3 < len; p++, n++) {
+        if (*p == '"' || *p == '\\')
+            dst[i++] = '\\';
+        dst[i++] = (unsigned char) *p < 0x20 || *p == 0x7f ? '?' : *p;
+    }
+    dst[i] = '\0';
+}
+
 /* A key that is not a plain identifier is shown as ["key"], as the parser does for maps. */
 static size_t append_key(char *buf, size_t n, size_t len, const char *key)
 {
     bool plain = key[0] != '\0' && key[strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] == '\0';
-    int r = plain ? snprintf(buf + n, len - n, "%s%.60s", n ? "." : "", key)
-                  : snprintf(buf + n, len - n, "[\"%.60s\"]", key);
+    char shown[200];
+    oci_path_key(shown, sizeof shown, key);
+    int r = plain ? snprintf(buf + n, len - n, "%s%s", n ? "." : "", shown)
+                  : snprintf(buf + n, len - n, "[\"%s\"]", shown);
     return r < 0 ? n : n + (size_t) r >= len ? len - 1 : n + (size_t) r;
 }
 
@@ -204,12 +217,15 @@ static int on_end_map(void *ctx)
 {
     struct scan *s = ctx;
     struct scan_frame *f = &s->st[s->depth];
-    qsort(f->keys, f->nkeys, sizeof *f->keys, cmp_str);
+    if (f->nkeys > 1) /* qsort(NULL, 0) is undefined */
+        qsort(f->keys, f->nkeys, sizeof *f->keys, cmp_str);
     for (size_t i = 1; i < f->nkeys; i++)
         if (streq(f->keys[i - 1], f->keys[i])) {
             f->have_key = false;
-            return scan_fail(s, s->depth, "duplicate key \"%.60s\" (refused: JSON readers disagree on which one wins)",
-                             f->keys[i]);
+            char shown[200];
+            oci_path_key(shown, sizeof shown, f->keys[i]);
+            return scan_fail(s, s->depth, "duplicate key \"%s\" (refused: JSON readers disagree on which one wins)",
+                             shown);
         }
     free_frame(f);
     s->depth--;

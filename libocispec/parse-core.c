@@ -295,7 +295,9 @@ static int parse_map(struct oci_pctx *c, const struct oci_field *f, yajl_val v, 
         const char *key = v->u.object.keys[i];
         yajl_val item = v->u.object.values[i];
         char *elem = arr + i * sz;
-        size_t old = push_fmt(c, "[\"%s\"]", key);
+        char shown[200];
+        oci_path_key(shown, sizeof shown, key);
+        size_t old = push_fmt(c, "[\"%s\"]", shown);
         if (f->enumv && check_enum(c, f->enumv, f->what, key) < 0)
             return -1;
         if (f->kind == K_KV) {
@@ -399,17 +401,28 @@ int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, v
     return t->check ? t->check(c, obj) : 0;
 }
 
+int oci_err_one_line(struct tr_err *err)
+{
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return -1;
+}
+
 void *oci_parse_document(const struct oci_type *t, const char *json, size_t len, const char *origin,
                          struct tr_err *err)
 {
     yajl_val tree = oci_json_tree(json, len, origin, err);
-    if (!tree)
+    if (!tree) {
+        oci_err_one_line(err);
         return NULL;
+    }
     struct oci_pctx c = { .origin = origin, .err = err };
     void *obj = xzalloc(t->size);
     int r = oci_parse_object(&c, t, tree, obj);
     yajl_tree_free(tree);
     if (r < 0) {
+        oci_err_one_line(err);
         oci_free_object(t, obj);
         free(obj);
         return NULL;

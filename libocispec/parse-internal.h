@@ -102,6 +102,13 @@ int oci_urange(struct oci_pctx *c, const char *key, uint64_t v, uint64_t hi, con
 /* uid_t/gid_t (uint32_t)-1 means "leave unchanged" to setresuid/setresgid/chown. */
 #define OCI_ID_MAX 4294967294u
 
+/* A JSON object key as shown inside a path: at most 60 bytes, '"' and '\\' escaped, control
+ * characters as '?', so that an error message stays one line whatever the key holds. */
+void oci_path_key(char *dst, size_t len, const char *key);
+
+/* Control characters of a quoted value (a cwd with a newline) become '?': one line on stderr. */
+int oci_err_one_line(struct tr_err *err);
+
 /* Hostile-input bounds (json-scan.c): real configs are a few KiB and nest 7 levels. */
 #define OCI_JSON_MAX_BYTES (4u << 20)
 #define OCI_JSON_MAX_DEPTH 64

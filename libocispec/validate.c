@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "parse-internal.h"
 #include "spec.h"
 #include "util.h"
 
@@ -42,7 +43,7 @@ static int check_process(const struct oci_process *p, const char *origin, const 
 
 int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err)
 {
-    return check_process(p, origin, "", true, err);
+    return check_process(p, origin, "", true, err) < 0 ? oci_err_one_line(err) : 0;
 }
 
 static int check_hooks(const struct oci_hooks *h, const char *origin, struct tr_err *err)
@@ -100,7 +101,14 @@ static bool has_dotdot(const char *path)
     return false;
 }
 
+static int validate(const struct oci_spec *s, const char *origin, struct tr_err *err);
+
 int oci_validate(const struct oci_spec *s, const char *origin, struct tr_err *err)
+{
+    return validate(s, origin, err) < 0 ? oci_err_one_line(err) : 0;
+}
+
+static int validate(const struct oci_spec *s, const char *origin, struct tr_err *err)
 {
     if (check_version(s, origin, err) < 0)
         return -1;
