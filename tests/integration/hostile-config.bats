@@ -364,3 +364,22 @@ hostile_text() {
 	ln -s /dev/null "$BUNDLE/config.json"
 	hostile_fails "config.json: is a device, not a regular file"
 }
+
+# exec --process and update --resources read their file through the same reader (util.c).
+@test "file: exec --process FIFO and update --resources FIFO are refused, not waited on" {
+	known_difference runc "runc 1.1.5 blocks in open() on the FIFO"
+	known_difference crun "crun 1.8.1 blocks in open() on the FIFO"
+	ID=$(new_id)
+	start_detached "$ID"
+	mkfifo "$BATS_TEST_TMPDIR/p.json"
+	# the timeout only turns a hang into a failure; a fixed runtime returns at once
+	run --separate-stderr timeout 120 "$RUNTIME" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+	[ "$status" -ne 124 ] || fail "exec --process FIFO hung" || return 1
+	assert_failure
+	requires_tinyrun "message text"
+	assert_contains "$stderr" "p.json: is a FIFO, not a regular file"
+	run --separate-stderr timeout 120 "$RUNTIME" --root "$ROOT" update --resources "$BATS_TEST_TMPDIR/p.json" "$ID"
+	[ "$status" -ne 124 ] || fail "update --resources FIFO hung" || return 1
+	assert_failure
+	assert_contains "$stderr" "p.json: is a FIFO, not a regular file"
+}
