@@ -29,7 +29,7 @@ hostile_fails() {
 	output=$(cat "$BATS_TEST_TMPDIR/err")
 	# 124: timeout's TERM ended it; 137: it ignored TERM and got timeout's KILL
 	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "create hung (killed by timeout)" || return 1
-	[ "$status" -lt 128 ] || fail "create died of signal $((status - 128)): $output" || return 1
+	[ "$status" -le 128 ] || [ "$status" -ge 192 ] || fail "create died of signal $((status - 128)): $output" || return 1
 	assert_failure || return 1
 	[ -n "$output" ] || fail "nothing on stderr" || return 1
 	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $(head -c 2000 <<<"$output")" || return 1
@@ -162,6 +162,7 @@ hostile_text() {
 }
 
 @test "number: timeOffsets nanosecs 1e9 (a whole second)" {
+	known_difference crun "crun 1.8.1 fails in its child with \"write to sync socket\", at times with exit 255 and no message"
 	hostile '.linux.namespaces += [{type: "time"}] | .linux.timeOffsets = {monotonic: {secs: 1, nanosecs: 1000000000}}' \
 		"config.json: linux.timeOffsets[\"monotonic\"].nanosecs: 1000000000 is out of range"
 }
