@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every libFuzzer target for FUZZ_SECONDS (default 60) and print TAP: one test per target,
 # ok when it ran the whole time without a crash, a sanitizer report or a leak.
-#   tests/fuzz/run.sh BUILD_DIR CORPUS_DIR      (make fuzz passes tests/fuzz and the seeds)
+#   tests/fuzz/run.sh [BUILD_DIR [CORPUS_DIR]]   (defaults: tests/fuzz and the seeds next to it)
 # The seed corpus is only read: new inputs go to a scratch corpus, crashes to $FUZZ_OUT
 # (default: a temporary directory, named in the diagnostics) as crash-*/leak-*/timeout-*.
 bindir=${1:-tests/fuzz}
@@ -9,6 +9,12 @@ seeds=${2:-$(dirname "$0")/corpus}
 seconds=${FUZZ_SECONDS:-60}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/tinyrun-fuzz.XXXXXX)}
 targets="config state"
+# run by hand or from tests/run-all.sh in the build tree: build what is missing (make fuzz did)
+if [ -f Makefile ] && command -v clang >/dev/null 2>&1; then
+	for t in $targets; do
+		make -s "$bindir/fuzz-$t" >/dev/null 2>&1 || echo "# building $bindir/fuzz-$t failed"
+	done
+fi
 set -- $targets
 echo "1..$#"
 n=0
