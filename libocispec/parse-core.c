@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl_parse.h>
 #include "parse-internal.h"
 #include "util.h"
 
@@ -61,6 +60,20 @@ int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...)
     return -1;
 }
 
+int oci_range(struct oci_pctx *c, const char *key, int64_t v, int64_t lo, int64_t hi, const char *why)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return oci_perr_key(c, key, "%" PRId64 " is out of range %" PRId64 "..%" PRId64 " (%s)", v, lo, hi, why);
+}
+
+int oci_urange(struct oci_pctx *c, const char *key, uint64_t v, uint64_t hi, const char *why)
+{
+    if (v <= hi)
+        return 0;
+    return oci_perr_key(c, key, "%" PRIu64 " is out of range 0..%" PRIu64 " (%s)", v, hi, why);
+}
+
 /* "string \"zero\"", "number 1.5", "boolean true", "null", "object", "array" */
 static const char *describe(yajl_val v, char *buf, size_t len)
 {
@@ -97,52 +110,22 @@ static int expected(struct oci_pctx *c, const char *what, yajl_val v)
 
 /* ---- JSON text ------------------------------------------------------------------------- */
 
-/* yajl_tree reports what is wrong but not where; a second, callback-less pass over the text
- * (only on the error path) gives the byte offset and thus the line. */
-static void json_error(const char *text, size_t len, const char *origin, const char *tree_msg,
-                       struct tr_err *err)
-{
-    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
-    size_t off = len;
-    char detail[200];
-    snprintf(detail, sizeof detail, "%s", tree_msg);
-    if (h) {
-        yajl_config(h, yajl_allow_comments, 1);
-        yajl_status st = yajl_parse(h, (const unsigned char *) text, len);
-        if (st == yajl_status_ok)
-            st = yajl_complete_parse(h);
-        else
-            off = yajl_get_bytes_consumed(h);
-        if (st != yajl_status_ok) {
-            unsigned char *m = yajl_get_error(h, 0, (const unsigned char *) text, len);
-            if (m) {
-                snprintf(detail, sizeof detail, "%s", (const char *) m);
-                yajl_free_error(h, m);
-            }
-        }
-        yajl_free(h);
-    }
-    /* "parse error: premature EOF\n" -> "premature EOF" */
-    char *d = detail, *colon = strstr(d, "error: ");
-    if (colon && colon - d < 10)
-        d = colon + 7;
-    d[strcspn(d, "\n")] = '\0';
-    unsigned line = 1;
-    for (size_t i = 0; i < off && i < len; i++)
-        line += text[i] == '\n';
-    tr_failx(err, "%s: invalid JSON at line %u: %s", origin, line, d);
-}
-
 yajl_val oci_json_tree(const char *json, size_t len, const char *origin, struct tr_err *err)
 {
+    /* The scan refuses what the tree cannot be trusted with (depth, NUL, duplicates) and
+     * words syntax errors with their line; after it, the tree parse only fails on memory. */
+    if (oci_json_scan(json, len, origin, err) < 0)
+        return NULL;
     /* yajl_tree_parse wants a NUL-terminated string; callers pass (buf, len). */
     _cleanup_free_ char *text = xmalloc(len + 1);
     memcpy(text, json, len);
     text[len] = '\0';
     char ebuf[256] = "";
     yajl_val v = strlen(text) == len ? yajl_tree_parse(text, ebuf, sizeof ebuf) : NULL;
-    if (!v)
-        json_error(text, len, origin, ebuf[0] ? ebuf : "embedded NUL byte", err);
+    if (!v) {
+        ebuf[strcspn(ebuf, "\n")] = '\0';
+        tr_failx(err, "%s: invalid JSON: %s", origin, ebuf[0] ? ebuf : "embedded NUL byte");
+    }
     return v;
 }
 
@@ -312,7 +295,9 @@ static int parse_map(struct oci_pctx *c, const struct oci_field *f, yajl_val v, 
         const char *key = v->u.object.keys[i];
         yajl_val item = v->u.object.values[i];
         char *elem = arr + i * sz;
-        size_t old = push_fmt(c, "[\"%s\"]", key);
+        char shown[200];
+        oci_path_key(shown, sizeof shown, key);
+        size_t old = push_fmt(c, "[\"%s\"]", shown);
         if (f->enumv && check_enum(c, f->enumv, f->what, key) < 0)
             return -1;
         if (f->kind == K_KV) {
@@ -380,10 +365,10 @@ static int parse_field(struct oci_pctx *c, const struct oci_field *f, yajl_val v
     return oci_perr(c, "internal error: unknown field kind %d", (int) f->kind);
 }
 
-/* The last occurrence wins for a duplicated key, as with Go's encoding/json. */
+/* Duplicated keys never get here (oci_json_scan refuses them). */
 static yajl_val lookup(yajl_val obj, const char *key)
 {
-    for (size_t i = obj->u.object.len; i-- > 0;)
+    for (size_t i = 0; i < obj->u.object.len; i++)
         if (streq(obj->u.object.keys[i], key))
             return obj->u.object.values[i];
     return NULL;
@@ -416,17 +401,28 @@ int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, v
     return t->check ? t->check(c, obj) : 0;
 }
 
+int oci_err_one_line(struct tr_err *err)
+{
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return -1;
+}
+
 void *oci_parse_document(const struct oci_type *t, const char *json, size_t len, const char *origin,
                          struct tr_err *err)
 {
     yajl_val tree = oci_json_tree(json, len, origin, err);
-    if (!tree)
+    if (!tree) {
+        oci_err_one_line(err);
         return NULL;
+    }
     struct oci_pctx c = { .origin = origin, .err = err };
     void *obj = xzalloc(t->size);
     int r = oci_parse_object(&c, t, tree, obj);
     yajl_tree_free(tree);
     if (r < 0) {
+        oci_err_one_line(err);
         oci_free_object(t, obj);
         free(obj);
         return NULL;

@@ -91,7 +91,31 @@ int oci_perr(struct oci_pctx *c, const char *fmt, ...) __attribute__((format(pri
 /* Fail with "origin: path.key: msg" (cross-field checks name the member they refer to). */
 int oci_perr_key(struct oci_pctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Parse a JSON text into a yajl tree; NULL + "origin: invalid JSON at line L: ..." on error. */
+/* Range checks after parsing: "origin: path.key: V is out of range LO..HI (why)", -1 on failure.
+ * They stop values that fit the C type but would wrap or be reinterpreted where used
+ * (a device major beyond 12 bits, uid 4294967295 = "unchanged" for setresuid...). */
+int oci_range(struct oci_pctx *c, const char *key, int64_t v, int64_t lo, int64_t hi, const char *why);
+int oci_urange(struct oci_pctx *c, const char *key, uint64_t v, uint64_t hi, const char *why);
+/* The kernel's dev_t: 12-bit major, 20-bit minor (what mknod(2) and new_encode_dev keep). */
+#define OCI_MAJOR_MAX 4095
+#define OCI_MINOR_MAX 1048575
+/* uid_t/gid_t (uint32_t)-1 means "leave unchanged" to setresuid/setresgid/chown. */
+#define OCI_ID_MAX 4294967294u
+
+/* A JSON object key as shown inside a path: at most 60 bytes, '"' and '\\' escaped, control
+ * characters as '?', so that an error message stays one line whatever the key holds. */
+void oci_path_key(char *dst, size_t len, const char *key);
+
+/* Control characters of a quoted value (a cwd with a newline) become '?': one line on stderr. */
+int oci_err_one_line(struct tr_err *err);
+
+/* Hostile-input bounds (json-scan.c): real configs are a few KiB and nest 7 levels. */
+#define OCI_JSON_MAX_BYTES (4u << 20)
+#define OCI_JSON_MAX_DEPTH 64
+/* 0, or -1 + "origin: path: why" for: too large, too deep, a NUL in a string or key, a
+ * duplicated key, invalid UTF-8, a syntax error (with its line). */
+int oci_json_scan(const char *json, size_t len, const char *origin, struct tr_err *err);
+/* Parse a JSON text into a yajl tree (after oci_json_scan); NULL + "origin: invalid JSON at line L: ..." on error. */
 yajl_val oci_json_tree(const char *json, size_t len, const char *origin, struct tr_err *err);
 /* Fill obj (already zeroed, of t->size bytes) from the JSON object v. */
 int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, void *obj);

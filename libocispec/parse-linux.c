@@ -7,7 +7,18 @@ static const struct oci_field idmap_fields[] = {
     FN(struct oci_idmap, "hostID", K_U32, host_id, F_REQUIRED),
     FN(struct oci_idmap, "size", K_U32, size, F_REQUIRED),
 };
-TYPE(oci_idmap_type, struct oci_idmap, idmap_fields, NULL);
+/* The kernel refuses such a map line with a bare EINVAL; say which entry and why here. */
+static int idmap_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_idmap *m = obj;
+    uint64_t room = 1ull << 32;
+    if (m->size == 0)
+        return oci_perr_key(c, "size", "must be at least 1");
+    if (oci_urange(c, "size", m->size, room - m->container_id, "containerID + size must fit in 32 bits") < 0)
+        return -1;
+    return oci_urange(c, "size", m->size, room - m->host_id, "hostID + size must fit in 32 bits");
+}
+TYPE(oci_idmap_type, struct oci_idmap, idmap_fields, idmap_check);
 
 static const struct oci_field ns_fields[] = {
     FN(struct oci_namespace, "type", K_NSTYPE, type, F_REQUIRED),
@@ -20,11 +31,16 @@ static const struct oci_field time_offset_fields[] = {
     FN(struct oci_time_offset, "secs", K_I64, secs, 0),
     FN(struct oci_time_offset, "nanosecs", K_U32, nanosecs, 0),
 };
-static TYPE(time_offset_type, struct oci_time_offset, time_offset_fields, NULL);
+static int time_offset_check(struct oci_pctx *c, const void *obj)
+{
+    return oci_urange(c, "nanosecs", ((const struct oci_time_offset *) obj)->nanosecs, 999999999, "below one second");
+}
+static TYPE(time_offset_type, struct oci_time_offset, time_offset_fields, time_offset_check);
 
 static const char *const device_types[] = { "c", "b", "u", "p", NULL };
 
-/* The spec requires major/minor for every device type except fifos. */
+/* The spec requires major/minor for every device type except fifos. makedev() would take a
+ * larger number and the kernel would keep only its low bits: 2^40 became device 0:3. */
 static int device_check(struct oci_pctx *c, const void *obj)
 {
     const struct oci_device *d = obj;
@@ -32,6 +48,14 @@ static int device_check(struct oci_pctx *c, const void *obj)
         return oci_perr_key(c, "major", "required for device type \"%c\"", d->type);
     if (d->type != 'p' && !d->has_minor)
         return oci_perr_key(c, "minor", "required for device type \"%c\"", d->type);
+    if (d->has_major && oci_range(c, "major", d->major, 0, OCI_MAJOR_MAX, "a device major number has 12 bits") < 0)
+        return -1;
+    if (d->has_minor && oci_range(c, "minor", d->minor, 0, OCI_MINOR_MAX, "a device minor number has 20 bits") < 0)
+        return -1;
+    if (d->has_uid && oci_urange(c, "uid", d->uid, OCI_ID_MAX, "4294967295 means \"unchanged\" to chown") < 0)
+        return -1;
+    if (d->has_gid && oci_urange(c, "gid", d->gid, OCI_ID_MAX, "4294967295 means \"unchanged\" to chown") < 0)
+        return -1;
     return 0;
 }
 

@@ -10,13 +10,33 @@ static const struct oci_field user_fields[] = {
     FU32V(struct oci_user, "additionalGids", additional_gids),
     FS(struct oci_user, "username", username, 0),
 };
-static TYPE(user_type, struct oci_user, user_fields, NULL);
+/* (uid_t) -1 tells setresuid/setresgid "unchanged": the process would stay root (setgroups
+ * refuses -1 itself, so additionalGids need no check). umask() would keep only the low 9 bits. */
+static int user_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_user *u = obj;
+    static const char why[] = "4294967295 means \"unchanged\" to setresuid/setresgid";
+    if (oci_urange(c, "uid", u->uid, OCI_ID_MAX, why) < 0 || oci_urange(c, "gid", u->gid, OCI_ID_MAX, why) < 0)
+        return -1;
+    if (u->has_umask && oci_urange(c, "umask", u->umask, 0777, "permission bits, at most 0777 = 511") < 0)
+        return -1;
+    return 0;
+}
+static TYPE(user_type, struct oci_user, user_fields, user_check);
 
 static const struct oci_field console_fields[] = {
     FN(struct oci_console_size, "height", K_U32, height, F_REQUIRED),
     FN(struct oci_console_size, "width", K_U32, width, F_REQUIRED),
 };
-static TYPE(console_type, struct oci_console_size, console_fields, NULL);
+/* struct winsize has unsigned short rows and columns: 65536 would become 0. */
+static int console_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_console_size *s = obj;
+    if (oci_urange(c, "height", s->height, UINT16_MAX, "a terminal size is 16 bits") < 0)
+        return -1;
+    return oci_urange(c, "width", s->width, UINT16_MAX, "a terminal size is 16 bits");
+}
+static TYPE(console_type, struct oci_console_size, console_fields, console_check);
 
 static const struct oci_field caps_fields[] = {
     FV(struct oci_capabilities, "bounding", bounding),

@@ -11,6 +11,55 @@ static int devcg_check(struct oci_pctx *c, const void *obj)
     const struct oci_device_cgroup *d = obj;
     if (d->access && (d->access[strspn(d->access, "rwm")] != '\0'))
         return oci_perr_key(c, "access", "expected a combination of r, w and m, got \"%.20s\"", d->access);
+    /* -1 is "any" (as runc), like an absent number */
+    if (d->has_major && oci_range(c, "major", d->major, -1, OCI_MAJOR_MAX, "-1 for any, else 12 bits") < 0)
+        return -1;
+    if (d->has_minor && oci_range(c, "minor", d->minor, -1, OCI_MINOR_MAX, "-1 for any, else 20 bits") < 0)
+        return -1;
+    return 0;
+}
+
+/* blkio and io files take "major:minor": a wrapped or negative number names another disk. */
+static int devnum_check(struct oci_pctx *c, int64_t major, int64_t minor)
+{
+    if (oci_range(c, "major", major, 0, OCI_MAJOR_MAX, "a device major number has 12 bits") < 0)
+        return -1;
+    return oci_range(c, "minor", minor, 0, OCI_MINOR_MAX, "a device minor number has 20 bits");
+}
+static int weight_dev_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_weight_device *d = obj;
+    return devnum_check(c, d->major, d->minor);
+}
+static int throttle_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_throttle_device *d = obj;
+    return devnum_check(c, d->major, d->minor);
+}
+
+/* -1 is "unlimited"; any other negative size would be written as is and refused by the
+ * kernel with a bare EINVAL. (swappiness is checked where it is applied: cgroup-res.c.) */
+static int memory_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_memory *m = obj;
+    static const char why[] = "-1 for unlimited, else bytes";
+    if ((m->has_limit && oci_range(c, "limit", m->limit, -1, INT64_MAX, why) < 0) ||
+        (m->has_reservation && oci_range(c, "reservation", m->reservation, -1, INT64_MAX, why) < 0) ||
+        (m->has_swap && oci_range(c, "swap", m->swap, -1, INT64_MAX, why) < 0) ||
+        (m->has_kernel && oci_range(c, "kernel", m->kernel, -1, INT64_MAX, why) < 0) ||
+        (m->has_kernel_tcp && oci_range(c, "kernelTCP", m->kernel_tcp, -1, INT64_MAX, why) < 0))
+        return -1;
+    return 0;
+}
+
+static int cpu_check(struct oci_pctx *c, const void *obj)
+{
+    const struct oci_cpu *p = obj;
+    if (p->has_quota && oci_range(c, "quota", p->quota, -1, INT64_MAX, "-1 for unlimited, else microseconds") < 0)
+        return -1;
+    if (p->has_realtime_runtime &&
+        oci_range(c, "realtimeRuntime", p->realtime_runtime, -1, INT64_MAX, "-1 for unlimited, else microseconds") < 0)
+        return -1;
     return 0;
 }
 
@@ -34,7 +83,7 @@ static const struct oci_field memory_fields[] = {
     FBH(struct oci_memory, "useHierarchy", use_hierarchy),
     FBH(struct oci_memory, "checkBeforeUpdate", check_before_update),
 };
-static TYPE(memory_type, struct oci_memory, memory_fields, NULL);
+static TYPE(memory_type, struct oci_memory, memory_fields, memory_check);
 
 static const struct oci_field cpu_fields[] = {
     FNH(struct oci_cpu, "shares", K_U64, shares),
@@ -47,7 +96,7 @@ static const struct oci_field cpu_fields[] = {
     FS(struct oci_cpu, "mems", mems, 0),
     FNH(struct oci_cpu, "idle", K_I64, idle),
 };
-static TYPE(cpu_type, struct oci_cpu, cpu_fields, NULL);
+static TYPE(cpu_type, struct oci_cpu, cpu_fields, cpu_check);
 
 /* pids.limit is stored in oci_resources itself. */
 static const struct oci_field pids_fields[] = {
@@ -62,14 +111,14 @@ static const struct oci_field weight_dev_fields[] = {
     FNH(struct oci_weight_device, "weight", K_U16, weight),
     FNH(struct oci_weight_device, "leafWeight", K_U16, leaf_weight),
 };
-static TYPE(weight_dev_type, struct oci_weight_device, weight_dev_fields, NULL);
+static TYPE(weight_dev_type, struct oci_weight_device, weight_dev_fields, weight_dev_check);
 
 static const struct oci_field throttle_fields[] = {
     FN(struct oci_throttle_device, "major", K_I64, major, F_REQUIRED),
     FN(struct oci_throttle_device, "minor", K_I64, minor, F_REQUIRED),
     FN(struct oci_throttle_device, "rate", K_U64, rate, F_REQUIRED),
 };
-static TYPE(throttle_type, struct oci_throttle_device, throttle_fields, NULL);
+static TYPE(throttle_type, struct oci_throttle_device, throttle_fields, throttle_check);
 
 static const struct oci_field blkio_fields[] = {
     FNH(struct oci_blkio, "weight", K_U16, weight),

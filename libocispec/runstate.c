@@ -3,6 +3,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
+#include "parse-internal.h"
 #include "runstate.h"
 
 static void gen_str(yajl_gen g, const char *k, const char *v)
@@ -77,7 +78,15 @@ static bool get_bool(yajl_val root, const char *key)
 
 struct oci_runstate *oci_runstate_parse(const char *json, const char *origin, struct tr_err *err)
 {
-    char ebuf[256];
+    char ebuf[256] = "";
+    struct tr_err scan = { 0 };
+    /* The same gate as config.json: a deep or NUL-carrying file must not crash delete. */
+    if (oci_json_scan(json, strlen(json), origin, &scan) < 0) {
+        size_t skip = strlen(origin) + 2;
+        tr_failx(err, "%s: corrupt state file (%s); remove the container with delete --force", origin,
+                 strlen(scan.msg) > skip ? scan.msg + skip : scan.msg);
+        return NULL;
+    }
     yajl_val root = yajl_tree_parse(json, ebuf, sizeof ebuf);
     struct oci_runstate *s;
     if (!root || !YAJL_IS_OBJECT(root)) {

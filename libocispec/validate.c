@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "parse-internal.h"
 #include "spec.h"
 #include "util.h"
 
@@ -42,7 +43,7 @@ static int check_process(const struct oci_process *p, const char *origin, const 
 
 int oci_validate_process(const struct oci_process *p, const char *origin, struct tr_err *err)
 {
-    return check_process(p, origin, "", true, err);
+    return check_process(p, origin, "", true, err) < 0 ? oci_err_one_line(err) : 0;
 }
 
 static int check_hooks(const struct oci_hooks *h, const char *origin, struct tr_err *err)
@@ -90,7 +91,24 @@ static int check_linux(const struct oci_spec *s, const char *origin, struct tr_e
     return 0;
 }
 
+/* A ".." in a mount destination means nothing good: at best it is resolved inside the rootfs
+ * anyway (runc), at worst it climbs out. Refused, like a NUL byte, rather than guessed. */
+static bool has_dotdot(const char *path)
+{
+    for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+        if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+            return true;
+    return false;
+}
+
+static int validate(const struct oci_spec *s, const char *origin, struct tr_err *err);
+
 int oci_validate(const struct oci_spec *s, const char *origin, struct tr_err *err)
+{
+    return validate(s, origin, err) < 0 ? oci_err_one_line(err) : 0;
+}
+
+static int validate(const struct oci_spec *s, const char *origin, struct tr_err *err)
 {
     if (check_version(s, origin, err) < 0)
         return -1;
@@ -99,9 +117,13 @@ int oci_validate(const struct oci_spec *s, const char *origin, struct tr_err *er
     if (s->process && check_process(s->process, origin, "process.", false, err) < 0)
         return -1;
     /* Relative mount destinations are accepted (runc warns and resolves them against /). */
-    for (size_t i = 0; i < s->mounts_len; i++)
+    for (size_t i = 0; i < s->mounts_len; i++) {
         if (s->mounts[i].destination[0] == '\0')
             return tr_failx(err, "%s: mounts[%zu].destination: must not be empty", origin, i);
+        if (has_dotdot(s->mounts[i].destination))
+            return tr_failx(err, "%s: mounts[%zu].destination: \"..\" components are refused, got \"%.200s\"; "
+                            "write the path inside the container without them", origin, i, s->mounts[i].destination);
+    }
     if (check_hooks(&s->hooks, origin, err) < 0)
         return -1;
     if (s->linux_ && check_linux(s, origin, err) < 0)

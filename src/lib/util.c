@@ -75,15 +75,33 @@ ssize_t read_all(int fd, void *buf, size_t len)
     return (ssize_t) done;
 }
 
+#define READ_FILE_MAX (64 << 20)
+
+/* Every caller reads a small regular file (config, state, /proc, cgroup files). A FIFO would
+ * block open and read forever, a device never end: refuse them before the first read. */
+static int check_regular(int fd, const char *path, struct tr_err *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return tr_fail(err, errno, "fstat %s", path);
+    if (S_ISREG(st.st_mode))
+        return 0;
+    const char *what = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "special";
+    return tr_failx(err, "%s: is %s, not a regular file; give a regular file", path, what);
+}
+
 char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     size_t cap = 4096, n = 0;
     char *buf;
     if (fd < 0) {
         tr_fail(err, errno, "open %s", path);
         return NULL;
     }
+    if (check_regular(fd, path, err) < 0)
+        return NULL;
     buf = xmalloc(cap);
     for (;;) {
         ssize_t r;
@@ -100,6 +118,11 @@ char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
         if (r == 0)
             break;
         n += (size_t) r;
+        if (n > READ_FILE_MAX) { /* a sparse 100 GB file must not eat the memory */
+            free(buf);
+            tr_failx(err, "%s: larger than %d MiB, more than any file tinyrun reads", path, READ_FILE_MAX >> 20);
+            return NULL;
+        }
     }
     buf[n] = '\0';
     if (len)

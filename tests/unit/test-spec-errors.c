@@ -14,11 +14,12 @@
     int m_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; ok(m_, __VA_ARGS__); \
     if (!m_) printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } while (0)
 
-/* A valid base; a later duplicate key replaces a member (the last one wins), so each case
- * only spells out what it breaks. */
-#define CFG(x) "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}," \
-               "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," x "}"
-#define PROC(x) CFG("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," x "}")
+/* A valid base, so each case only spells out what it breaks. A duplicated key is refused
+ * (json-scan.c), so a case that sets process, or process.args/cwd, uses BASE or PROCX. */
+#define BASE(x) "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}," x "}"
+#define CFG(x) BASE("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}," x)
+#define PROC(x) BASE("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"," x "}")
+#define PROCX(x) BASE("\"process\":{" x "}")
 #define LINUX(x) CFG("\"linux\":{" x "}")
 #define RES(x) LINUX("\"resources\":{" x "}")
 
@@ -35,10 +36,10 @@ static const struct bad parse_cases[] = {
     { PROC("\"user\":{\"uid\":0}"), "config.json: process.user.gid: required" },
     { PROC("\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[1,\"2\"]}"),
       "config.json: process.user.additionalGids[1]: expected unsigned 32-bit integer, got string \"2\"" },
-    { CFG("\"process\":{\"cwd\":\"/\"}"), "config.json: process.args: required" },
-    { CFG("\"process\":{\"cwd\":\"/\",\"args\":null}"), "config.json: process.args: required" },
-    { PROC("\"args\":\"sh\""), "config.json: process.args: expected array of strings, got string \"sh\"" },
-    { PROC("\"args\":[\"sh\",2]"), "config.json: process.args[1]: expected string, got number 2" },
+    { BASE("\"process\":{\"cwd\":\"/\"}"), "config.json: process.args: required" },
+    { BASE("\"process\":{\"cwd\":\"/\",\"args\":null}"), "config.json: process.args: required" },
+    { PROCX("\"args\":\"sh\""), "config.json: process.args: expected array of strings, got string \"sh\"" },
+    { PROCX("\"args\":[\"sh\",2]"), "config.json: process.args[1]: expected string, got number 2" },
     { PROC("\"terminal\":\"yes\""), "config.json: process.terminal: expected boolean, got string \"yes\"" },
     { PROC("\"terminal\":1"), "config.json: process.terminal: expected boolean, got number 1" },
     { PROC("\"oomScoreAdj\":2147483648"),
@@ -70,7 +71,7 @@ static const struct bad parse_cases[] = {
     { CFG("\"hooks\":{\"createRuntime\":[{\"path\":\"/x\",\"timeout\":\"5\"}]}"),
       "config.json: hooks.createRuntime[0].timeout: expected 32-bit integer, got string \"5\"" },
     { CFG("\"annotations\":{\"a\":1}"), "config.json: annotations[\"a\"]: expected string, got number 1" },
-    { CFG("\"root\":{\"readonly\":true}"), "config.json: root.path: required" },
+    { "{\"ociVersion\":\"1.0.2\",\"root\":{\"readonly\":true}}", "config.json: root.path: required" },
     { CFG("\"linux\":\"x\""), "config.json: linux: expected object, got string \"x\"" },
     { LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"foo\"}]"),
       "config.json: linux.namespaces[2].type: unknown namespace type \"foo\" (expected one of pid, network, "
@@ -152,11 +153,65 @@ static const struct bad parse_cases[] = {
     { CFG("\"hostname\":{\"a\":1}"), "config.json: hostname: expected string, got object" },
     { PROC("\"apparmorProfile\":\"0123456789012345678901234567890123456789-long\",\"selinuxLabel\":false"),
       "config.json: process.selinuxLabel: expected string, got boolean false" },
-    { PROC("\"cwd\":\"0123456789012345678901234567890123456789-long\",\"env\":[\"0123456789012345678901234567890123456789-long\",3]"),
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"0123456789012345678901234567890123456789-long\",\"env\":[\"0123456789012345678901234567890123456789-long\",3]"),
       "config.json: process.env[1]: expected string, got number 3" },
-    { PROC("\"args\":[\"0123456789012345678901234567890123456789-too-long\",3],\"user\":{\"uid\":\"0123456789012345678901234567890123456789-too-long\",\"gid\":0}"),
+    { PROCX("\"args\":[\"0123456789012345678901234567890123456789-too-long\",3],\"user\":{\"uid\":\"0123456789012345678901234567890123456789-too-long\",\"gid\":0}"),
       "config.json: process.user.uid: expected unsigned 32-bit integer, got string "
       "\"0123456789012345678901234567890123456789\"..." },
+    /* numbers that fit the C type but would wrap or mean something else where used */
+    { LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1099511627776,\"minor\":3}]"),
+      "config.json: linux.devices[0].major: 1099511627776 is out of range 0..4095 (a device major number has 12 bits)" },
+    { LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"b\",\"major\":8,\"minor\":1048576}]"),
+      "config.json: linux.devices[0].minor: 1048576 is out of range 0..1048575 (a device minor number has 20 bits)" },
+    { LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":-3}]"),
+      "config.json: linux.devices[0].minor: -3 is out of range 0..1048575 (a device minor number has 20 bits)" },
+    { LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3,\"uid\":4294967295}]"),
+      "config.json: linux.devices[0].uid: 4294967295 is out of range 0..4294967294 (4294967295 means \"unchanged\" to chown)" },
+    { PROC("\"user\":{\"uid\":4294967295,\"gid\":0}"),
+      "config.json: process.user.uid: 4294967295 is out of range 0..4294967294 (4294967295 means \"unchanged\" to "
+      "setresuid/setresgid)" },
+    { PROC("\"user\":{\"uid\":0,\"gid\":0,\"umask\":512}"),
+      "config.json: process.user.umask: 512 is out of range 0..511 (permission bits, at most 0777 = 511)" },
+    { PROC("\"consoleSize\":{\"height\":65536,\"width\":80}"),
+      "config.json: process.consoleSize.height: 65536 is out of range 0..65535 (a terminal size is 16 bits)" },
+    { LINUX("\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":0}]"),
+      "config.json: linux.uidMappings[0].size: must be at least 1" },
+    { LINUX("\"gidMappings\":[{\"containerID\":4294967295,\"hostID\":1,\"size\":2}]"),
+      "config.json: linux.gidMappings[0].size: 2 is out of range 0..1 (containerID + size must fit in 32 bits)" },
+    { LINUX("\"timeOffsets\":{\"boottime\":{\"nanosecs\":1000000000}}"),
+      "config.json: linux.timeOffsets[\"boottime\"].nanosecs: 1000000000 is out of range 0..999999999 (below one second)" },
+    { RES("\"memory\":{\"limit\":-2}"),
+      "config.json: linux.resources.memory.limit: -2 is out of range -1..9223372036854775807 (-1 for unlimited, else bytes)" },
+    { RES("\"cpu\":{\"quota\":-5}"),
+      "config.json: linux.resources.cpu.quota: -5 is out of range -1..9223372036854775807 (-1 for unlimited, else "
+      "microseconds)" },
+    { RES("\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":-2,\"access\":\"r\"}]"),
+      "config.json: linux.resources.devices[0].major: -2 is out of range -1..4095 (-1 for any, else 12 bits)" },
+    { RES("\"blockIO\":{\"weightDevice\":[{\"major\":4294967304,\"minor\":0,\"weight\":10}]}"),
+      "config.json: linux.resources.blockIO.weightDevice[0].major: 4294967304 is out of range 0..4095 (a device major "
+      "number has 12 bits)" },
+    /* hostile text: json-scan.c */
+    { PROC("\"env\":[\"A=1\",\"B=x\\u0000y\"]"),
+      "config.json: process.env[1]: string contains a NUL byte (\\u0000); NUL cannot be passed on, remove it" },
+    { CFG("\"hostname\":\"a\\u0000b\""),
+      "config.json: hostname: string contains a NUL byte (\\u0000); NUL cannot be passed on, remove it" },
+    { CFG("\"annotations\":{\"a\\u0000b\":\"x\"}"),
+      "config.json: annotations: object key contains a NUL byte (\\u0000); remove it" },
+    { CFG("\"annotations\":{\"a\\nb\":1}"), "config.json: annotations[\"a?b\"]: expected string, got number 1" },
+    { CFG("\"annotations\":{\"x\":\"1\",\"x\":\"2\"}"),
+      "config.json: annotations: duplicate key \"x\" (refused: JSON readers disagree on which one wins)" },
+    { CFG("\"annotations\":{\"org.x\":\"\\u0000\"}"),
+      "config.json: annotations[\"org.x\"]: string contains a NUL byte (\\u0000); NUL cannot be passed on, remove it" },
+    { CFG("\"hostname\":\"a\",\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\",\"type\":\"bind\"}]"),
+      "config.json: mounts[0]: duplicate key \"type\" (refused: JSON readers disagree on which one wins)" },
+    { CFG("\"hostname\":\"\xc0\xaf\""),
+      "config.json: hostname: invalid UTF-8 in a string (overlong or surrogate); the file must be UTF-8" },
+    { CFG("\"annotations\":{\"\xed\xa0\x80\":\"x\"}"),
+      "config.json: annotations: invalid UTF-8 in an object key (overlong or surrogate); the file must be UTF-8" },
+    { CFG("\"hostname\":\"\xff\""),
+      "config.json: hostname: invalid UTF-8 in a string at line 1; the file must be UTF-8" },
+    { CFG("\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"),
+      "config.json: x[0][0][0][0][0][0][0]...: nested deeper than 64 levels of arrays and objects (the limit)" },
     { "{\n  \"ociVersion\": \"1.0.2\",\n  \"root\": {\"path\": \"r\"}\n  \"x\": 1\n}",
       "config.json: invalid JSON at line 4: after key and value, inside map, I expect ',' or '}'" },
     { "", "config.json: invalid JSON at line 1: premature EOF" },
@@ -172,15 +227,23 @@ static const struct bad validate_cases[] = {
       "config.json: ociVersion: unsupported version \"10.0\" (expected 1.x)" },
     { "{\"ociVersion\":\"1.0.2\"}", "config.json: root.path: required" },
     { "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"\"}}", "config.json: root.path: required" },
-    { PROC("\"cwd\":\"tmp\""), "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
-    { PROC("\"cwd\":\"\""), "config.json: process.cwd: must be an absolute path, got \"\"" },
-    { CFG("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
-    { PROC("\"args\":[]"), "config.json: process.args: must not be empty" },
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"tmp\""), "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"a\\nb\""),
+      "config.json: process.cwd: must be an absolute path, got \"a?b\"" },
+    { PROCX("\"args\":[\"sh\"],\"cwd\":\"\""), "config.json: process.cwd: must be an absolute path, got \"\"" },
+    { BASE("\"process\":{\"args\":[\"sh\"]}"), "config.json: process.cwd: required" },
+    { PROCX("\"args\":[],\"cwd\":\"/\""), "config.json: process.args: must not be empty" },
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":10,\"soft\":20}]"),
       "config.json: process.rlimits[0]: soft limit 20 exceeds hard limit 10" },
     { PROC("\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,\"soft\":1},{\"type\":\"RLIMIT_NOFILE\",\"hard\":2,\"soft\":2}]"),
       "config.json: process.rlimits[1].type: duplicate \"RLIMIT_NOFILE\"" },
     { CFG("\"mounts\":[{\"destination\":\"\"}]"), "config.json: mounts[0].destination: must not be empty" },
+    { CFG("\"mounts\":[{\"destination\":\"/a..b\"},{\"destination\":\"/tmp/../etc\"}]"),
+      "config.json: mounts[1].destination: \"..\" components are refused, got \"/tmp/../etc\"; write the path inside "
+      "the container without them" },
+    { CFG("\"mounts\":[{\"destination\":\"..\"}]"),
+      "config.json: mounts[0].destination: \"..\" components are refused, got \"..\"; write the path inside the "
+      "container without them" },
     { CFG("\"hooks\":{\"createRuntime\":[{\"path\":\"/ok\"},{\"path\":\"nerdctl\"}]}"),
       "config.json: hooks.createRuntime[1].path: must be an absolute path, got \"nerdctl\"" },
     { CFG("\"hooks\":{\"poststop\":[{\"path\":\"/x\",\"timeout\":0}]}"),
@@ -291,7 +354,7 @@ static void test_load(void)
         return;
     }
     _cleanup_free_ char *cfg = xasprintf("%s/config.json", dir);
-    const char *bad = PROC("\"cwd\":\"relative\"");
+    const char *bad = PROCX("\"args\":[\"sh\"],\"cwd\":\"relative\"");
     write_file(cfg, bad, strlen(bad), 0644, &err);
     ok(oci_load(dir, &err) == NULL, "oci_load validates");
     is_s(err.msg, "config.json: process.cwd: must be an absolute path, got \"relative\"", "oci_load message");
@@ -342,8 +405,49 @@ static void test_corruption(void)
        accepted);
 }
 
+/* The bounds of json-scan.c: 64 levels pass, a million fail without a crash, size limit. */
+static void test_limits(void)
+{
+    struct tr_err err = { 0 };
+    size_t n = 1000000, len = 0;
+    char *deep = xmalloc(2 * n + 64);
+    len += (size_t) sprintf(deep, "{\"x\":");
+    memset(deep + len, '[', n);
+    memset(deep + len + n, ']', n);
+    len += 2 * n;
+    deep[len++] = '}';
+    struct oci_spec *s = oci_parse(deep, len, "config.json", &err);
+    ok(s == NULL && strstr(err.msg, "nested deeper than 64 levels"), "a million nested arrays refused: %s", err.msg);
+    /* top-level object + 63 arrays = 64 levels */
+    len = (size_t) sprintf(deep, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"x\":");
+    memset(deep + len, '[', 63);
+    memset(deep + len + 63, ']', 63);
+    len += 126;
+    deep[len++] = '}';
+    s = oci_parse(deep, len, "config.json", &err);
+    ok(s != NULL, "64 levels accepted %s", s ? "" : err.msg);
+    oci_free(s);
+    free(deep);
+    size_t big = (4u << 20) + 1;
+    char *huge = xmalloc(big);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    s = oci_parse(huge, big, "config.json", &err);
+    is_s(err.msg, "config.json: 4194305 bytes, more than the 4 MiB limit for a JSON document; is it the right file?",
+         "4 MiB + 1 refused");
+    oci_free(s);
+    huge[big - 2] = '}';
+    err.msg[0] = '\0';
+    s = oci_parse(huge, big - 1, "config.json", &err);
+    ok(s != NULL || strstr(err.msg, "ociVersion") || strstr(err.msg, "root"), "exactly 4 MiB is read: %s", err.msg);
+    oci_free(s);
+    free(huge);
+}
+
 int main(void)
 {
+    test_limits();
     run_cases(parse_cases, ARRAY_SIZE(parse_cases), false);
     run_cases(validate_cases, ARRAY_SIZE(validate_cases), true);
     test_fixture("bad-types.json", "config.json: process.user.uid: expected unsigned 32-bit integer, got string \"zero\"");

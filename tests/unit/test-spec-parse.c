@@ -255,10 +255,13 @@ static void test_standalone(void)
 static void test_misc(void)
 {
     struct tr_err err = { 0 };
-    /* a duplicated key: the last one wins, as in Go's encoding/json */
+    /* a duplicated key is refused (Go's encoding/json keeps the last, others the first) */
     const char *dup = "{\"ociVersion\":\"1.0.0\",\"hostname\":\"a\",\"hostname\":\"b\",\"root\":{\"path\":\"r\"}}";
     struct oci_spec *s = oci_parse(dup, strlen(dup), "config.json", &err);
-    ok(s && streq(s->hostname, "b") && s->process == NULL && s->linux_ == NULL, "duplicate key: last wins");
+    ok(s == NULL && strstr(err.msg, "config.json: duplicate key \"hostname\""), "duplicate key refused: %s", err.msg);
+    const char *min = "{\"ociVersion\":\"1.0.0\",\"hostname\":\"b\",\"root\":{\"path\":\"r\"}}";
+    s = oci_parse(min, strlen(min), "config.json", &err);
+    ok(s && streq(s->hostname, "b") && s->process == NULL && s->linux_ == NULL, "minimal spec parses");
     ok(s && oci_validate(s, "config.json", &err) == 0, "a spec without process/linux validates");
     ok(s && oci_find_namespace(s, OCI_NS_PID) == NULL, "oci_find_namespace without linux");
     oci_free(s);
