@@ -22,11 +22,12 @@
 #
 # Environment: TINYRUN_VM_CACHE (default /var/cache/tinyrun-vm as root, else
 # $XDG_CACHE_HOME/tinyrun-vm), TINYRUN_VM_MEM (MiB, 1024), TINYRUN_VM_SMP (2),
-# TINYRUN_VM_TIMEOUT (per VM command, seconds, 540), RUNTIME; for debugging: TINYRUN_VM_CPU
+# TINYRUN_VM_TIMEOUT (per VM command, seconds, 900), RUNTIME; for debugging: TINYRUN_VM_CPU
 # (qemu -cpu, max), TINYRUN_VM_KARGS (extra kernel args, default mitigations=off),
 # TINYRUN_VM_SD_LOG (systemd.log_level, warning), TINYRUN_VM_TRACE=1 (set -x in the guest).
 # Measured on the 2-core dev host under load: kernel fetch 7 s once, initramfs 2 s once; boot to
-# the command ~15 s (v2) / ~22 s (systemd); bats costs ~10-15 s per test under TCG.
+# the command ~15 s (v2) / ~22 s (systemd); bats costs ~10-15 s per test under TCG. The v2
+# suite (cgroups.bats, ~50 tests) took 540+ s with other work on the host: hence 900 s.
 set -u
 set -o pipefail
 
@@ -34,7 +35,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VMDIR=$TOP/tests/vm
 variant=all
 RUNTIME=${RUNTIME:-$TOP/tinyrun}
-TIMEOUT=${TINYRUN_VM_TIMEOUT:-540}
+TIMEOUT=${TINYRUN_VM_TIMEOUT:-900}
 MEM=${TINYRUN_VM_MEM:-1024}
 SMP=${TINYRUN_VM_SMP:-2}
 CPU=${TINYRUN_VM_CPU:-max}
