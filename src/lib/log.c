@@ -20,8 +20,10 @@ int tr_log_init(const char *path, enum tr_log_format fmt, bool debug)
     log_format = fmt;
     log_debug = debug;
     if (path && *path) {
-        /* CLOEXEC: the init child inherits it by fork and loses it at its execve. */
-        log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        /* CLOEXEC: the init child inherits it by fork and loses it at its execve.
+         * NONBLOCK: a FIFO nobody reads fails the open (ENXIO) instead of blocking it, and a
+         * full one drops log lines instead of hanging the runtime in write. */
+        log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
         if (log_fd < 0)
             return -1;
     }

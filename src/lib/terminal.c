@@ -204,13 +204,19 @@ int console_socket_send(const char *socket_path, int master_fd, const char *name
         return tr_failx(err, "console socket %s: terminal name must be 1..%d bytes",
                         socket_path, CONSOLE_NAME_MAX - 1);
     memcpy(addr.sun_path, socket_path, plen + 1);
-    _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* NONBLOCK: a listener that never accepts, its backlog full, makes connect fail with
+     * EAGAIN at once (as runc) instead of blocking create forever. One small message then fits
+     * any socket buffer, so the send cannot block either. */
+    _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (sock < 0)
         return tr_fail(err, errno, "console socket %s: socket", socket_path);
     int r;
     do
         r = connect(sock, (struct sockaddr *) &addr, sizeof addr);
     while (r < 0 && errno == EINTR);
+    if (r < 0 && errno == EAGAIN)
+        return tr_fail(err, errno, "connect to console socket %s: its listener accepts no connection "
+                       "(backlog full); is the --console-socket receiver running and accepting?", socket_path);
     if (r < 0)
         return tr_fail(err, errno, "connect to console socket %s", socket_path);
     if (send_fd(sock, master_fd, name, nlen, err) < 0)
