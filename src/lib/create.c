@@ -11,9 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "caps.h"
 #include "cgroup.h"
@@ -364,16 +362,14 @@ static int init_wait_failed(void *ctx, uint32_t awaited, int timeout_ms, struct 
  * init that died anyway makes create fail rather than record a created container. */
 static int confirm_created(struct create_job *j, struct tr_err *err)
 {
-    struct chan_msg m;
     char cause[128];
-    if (chan_recv_wait(j->sp.sock[0], j->sp.pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, NULL, err) == 0)
-        return tr_failx(err, "spawn channel: unexpected %s from the container init after READY",
-                        chan_msg_name(m.type));
-    if (err->code == ETIMEDOUT)
+    if (spawn_session_wait_closed(&j->sp, SPAWN_STEP_TIMEOUT_S * 1000, err) < 0) {
+        if (err->code != ETIMEDOUT)
+            return -1;
         return tr_failx(err, "container init (pid %d) sent READY but did not close the spawn channel within %d s "
                         "and was killed: is its cgroup frozen, or does a seccomp notify agent not answer its close()?",
                         (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
-    tr_err_clear(err);
+    }
     if (j->sp.pidfd >= 0) {
         struct pollfd p = { .fd = j->sp.pidfd, .events = POLLIN };
         if (poll(&p, 1, 0) == 0)

@@ -197,44 +197,43 @@ static int step_process_attrs(struct init_state *s, struct tr_err *err)
     return s->exe ? procfs_handle_hide(err) : -1;
 }
 
-static void fill_proc_ctx(const struct init_state *s, struct proc_ctx *pc)
+/* The process-wide part of the last steps (process.h), shared by the init and exec. */
+static int with_proc_ctx(const struct init_state *s, int (*fn)(const struct proc_ctx *, struct tr_err *),
+                         struct tr_err *err)
 {
-    memset(pc, 0, sizeof *pc);
-    pc->proc = s->proc;
-    pc->caps = s->a->caps;
-    pc->preserve_fds = s->a->preserve_fds;
-    pc->rootless = s->a->rootless;
+    const struct proc_ctx pc = { .proc = s->proc, .caps = s->a->caps, .preserve_fds = s->a->preserve_fds,
+                                 .rootless = s->a->rootless };
+    return fn(&pc, err);
 }
 
 /* The seccomp filter, and its listener to the runtime (SECCOMP_FD, SECCOMP_DONE): before the
  * privileges are dropped when noNewPrivileges is false (loading needs CAP_SYS_ADMIN), after
  * PR_SET_NO_NEW_PRIVS when it is true. */
-static int step_seccomp_privileged(struct init_state *s, struct tr_err *err)
+static int load_seccomp(const struct init_state *s, bool after_nnp, struct tr_err *err)
 {
-    if (proc_seccomp_after_nnp(s->proc))
+    if (proc_seccomp_after_nnp(s->proc) != after_nnp)
         return 0;
     return spawn_child_seccomp(s->a->sock, s->a->seccomp, err);
+}
+
+static int step_seccomp_privileged(struct init_state *s, struct tr_err *err)
+{
+    return load_seccomp(s, false, err);
 }
 
 static int step_drop_privileges(struct init_state *s, struct tr_err *err)
 {
-    struct proc_ctx pc;
-    fill_proc_ctx(s, &pc);
-    return proc_drop_privileges(&pc, err);
+    return with_proc_ctx(s, proc_drop_privileges, err);
 }
 
 static int step_seccomp_nnp(struct init_state *s, struct tr_err *err)
 {
-    if (!proc_seccomp_after_nnp(s->proc))
-        return 0;
-    return spawn_child_seccomp(s->a->sock, s->a->seccomp, err);
+    return load_seccomp(s, true, err);
 }
 
 static int step_finish_process(struct init_state *s, struct tr_err *err)
 {
-    struct proc_ctx pc;
-    fill_proc_ctx(s, &pc);
-    return proc_finish(&pc, err);
+    return with_proc_ctx(s, proc_finish, err);
 }
 
 /* Tell the parent we are created; from here on nobody reads the channel. Before that, prove

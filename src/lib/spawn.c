@@ -715,6 +715,17 @@ int spawn_session_converse(struct spawn_session *s, const struct spawn_handlers 
     }
 }
 
+int spawn_session_wait_closed(struct spawn_session *s, int timeout_ms, struct tr_err *err)
+{
+    struct chan_msg m;
+    if (chan_recv_wait(s->sock[0], s->pidfd, timeout_ms, &m, NULL, err) == 0)
+        return tr_failx(err, "spawn channel: unexpected %s from the %s after READY", chan_msg_name(m.type), s->who);
+    if (err->code == ETIMEDOUT)
+        return -1;
+    tr_err_clear(err);
+    return 0;
+}
+
 void spawn_session_close(struct spawn_session *s)
 {
     for (int i = 0; i < 2; i++)

@@ -147,6 +147,9 @@ struct spawn_handlers {
 /* Answers the child's messages until READY (returns 0) or an ERROR, a failed handler, a
  * failed wait (-1). */
 int spawn_session_converse(struct spawn_session *s, const struct spawn_handlers *h, struct tr_err *err);
+/* After READY: wait for the channel's end of file (the child closed its end, or exited).
+ * -1 on another message, or with err->code ETIMEDOUT after timeout_ms. */
+int spawn_session_wait_closed(struct spawn_session *s, int timeout_ms, struct tr_err *err);
 /* Closes what is still open (the channel, the pidfd, a kept pty master). */
 void spawn_session_close(struct spawn_session *s);
 /* For a seccomp_listener handler: the listener with the container process state st to
