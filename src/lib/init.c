@@ -318,7 +318,7 @@ void init_main(const struct init_args *a)
 {
     struct init_state s = { .a = a, .proc = a->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
-    /* The spawn session set signals, the parent-death signal and non-dumpable (spawn.h). */
+    spawn_child_prologue();
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
         if (init_steps[i].run(&s, &err) == 0)
             continue;

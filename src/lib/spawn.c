@@ -577,7 +577,7 @@ int spawn_session_open(struct spawn_session *s, struct tr_err *err)
  * with none blocked; if the runtime dies before the child is set up, so does the child;
  * until execve nothing else may read its memory or /proc/<pid>/exe (the runtime binary): in a
  * shared pid namespace other container processes can see it (CVE-2019-5736 class). */
-static void child_prologue(void)
+void spawn_child_prologue(void)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -594,7 +594,6 @@ int spawn_session_clone(struct spawn_session *s, struct ns_plan *ns, int cgroup_
     if (clone_into(ns, &r, &s->pid, &used, err) < 0)
         return -1;
     if (s->pid == 0) {
-        child_prologue();
         close(s->sock[0]);
         s->sock[0] = -1;
         return 0;

@@ -99,6 +99,9 @@ int spawn_recv_seccomp_done(int sock, struct tr_err *err);
 struct seccomp_plan;
 int spawn_child_seccomp(int sock, const struct seccomp_plan *plan, struct tr_err *err);
 int spawn_send_ready(int sock, struct tr_err *err);
+/* What every child does first: no signal blocked (`run` blocks those it forwards), SIGKILL
+ * when the runtime dies, not dumpable until execve (CVE-2019-5736 class), stderr quiet. */
+void spawn_child_prologue(void);
 /* ERROR: report err to the runtime and _exit(1). */
 __attribute__((noreturn)) void spawn_die(int sock, const struct tr_err *err);
 
@@ -120,9 +123,9 @@ int spawn_session_open(struct spawn_session *s, struct tr_err *err);
  * extra_flags), into cgroup_fd when >= 0 and the kernel can. Joined namespaces are entered
  * around the clone by the runtime itself or, when it could not return from them, or a user
  * namespace is joined, by a short-lived join helper (CLONE_PARENT keeps the child ours; it
- * sends SPAWNED). Returns 0 with s->pid 0 in the child (signals unblocked, parent-death
- * signal, not dumpable, the runtime's end closed) and s->pid > 0 in the parent (the child's
- * end closed, s->pidfd open); -1 on failure, s->pid > 0 when a child exists to kill. */
+ * sends SPAWNED). Returns 0 with s->pid 0 in the child (the runtime's end closed; the child
+ * calls spawn_child_prologue first) and s->pid > 0 in the parent (the child's end closed,
+ * s->pidfd open); -1 on failure, s->pid > 0 when a child exists to kill. */
 int spawn_session_clone(struct spawn_session *s, struct ns_plan *ns, int cgroup_fd, struct tr_err *err);
 int spawn_send_mount_source(struct spawn_session *s, size_t index, int fd, struct tr_err *err);
 int spawn_send_setup_done(struct spawn_session *s, struct tr_err *err);
