@@ -1,5 +1,5 @@
-/* Host-side lifecycle: create (parent side of the spawn channel), start, state, kill, delete,
- * list. The child side of create is init.c; exec is exec.c; cgroup verbs are in ops.c. */
+/* Host-side lifecycle: start, state, kill, delete, list. create is create.c (handlers of the
+ * spawn session, spawn.c), its child side init.c; exec is exec.c; cgroup verbs are in ops.c. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>

@@ -11,9 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "caps.h"
 #include "cgroup.h"
@@ -42,9 +40,8 @@ struct create_job {
     struct cgroup_mount_entry *cgm;
     size_t cgm_len;
     struct mount_sources msrc;     /* bind sources the init's user namespace may not reach */
-    int fifo_fd, fifo_dirfd, sock[2];
-    pid_t pid;
-    int pidfd, pty_master;
+    int fifo_fd;
+    struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
     bool rootless, hooks_started;
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
@@ -128,19 +125,6 @@ static int check_without_mount_ns(const struct create_job *j, struct tr_err *err
                     what, what);
 }
 
-/* A procfs at /proc in the container's own mount namespace: the init reaches exec.fifo
- * through /proc/self/fd there (a bind of the host's /proc would do too, but proc is the rule). */
-static bool has_proc_mount(const struct oci_spec *s)
-{
-    if (!oci_find_namespace(s, OCI_NS_MOUNT))
-        return false;
-    for (size_t i = 0; i < s->mounts_len; i++)
-        if (s->mounts[i].type && streq(s->mounts[i].type, "proc") && s->mounts[i].destination &&
-            (streq(s->mounts[i].destination, "/proc") || streq(s->mounts[i].destination, "/proc/")))
-            return true;
-    return false;
-}
-
 static bool wants_cgroup_mount(const struct oci_spec *s)
 {
     for (size_t i = 0; i < s->mounts_len; i++)
@@ -210,9 +194,6 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
     if (j->fifo_fd < 0)
         return tr_fail(err, errno, "open %s", fifo);
-    /* Without /proc the init cannot reopen fifo_fd: its exec.fifo opener needs the dir (init.c). */
-    if (!has_proc_mount(j->spec) && (j->fifo_dirfd = open(j->c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return tr_fail(err, errno, "open %s", j->c->dir);
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     co.resources = j->resources;
@@ -221,16 +202,14 @@ static int prepare(struct create_job *j, struct tr_err *err)
         return -1;
     if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgm, &j->cgm_len, err) < 0)
         return -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
-        return tr_fail(err, errno, "socketpair for the spawn channel");
-    return 0;
+    return spawn_session_open(&j->sp, err);
 }
 
 static __attribute__((noreturn)) void run_child(struct create_job *j)
 {
     struct init_args a = {
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
-        .sock = j->sock[1], .fifo_fd = j->fifo_fd, .fifo_dirfd = j->fifo_dirfd, .ns = &j->ns, .caps = &j->caps,
+        .sock = j->sp.sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .mount_sources = &j->msrc,
         .no_pivot = j->o->no_pivot, .rootless = j->rootless,
@@ -239,11 +218,10 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
     };
     /* The state dir lock belongs to the runtime process, not to the container. */
     close(j->c->dirfd);
-    close(j->sock[0]);
     init_main(&a);
 }
 
-static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err);
+static int init_wait_failed(void *ctx, uint32_t awaited, int timeout_ms, struct tr_err *err);
 
 /* The init, in its new user namespace, may not reach every bind source: clone them for it
  * (mount-sources.c) and send them before SETUP_DONE. */
@@ -251,13 +229,13 @@ static int send_mount_sources(struct create_job *j, struct tr_err *err)
 {
     if (!j->ns.has[OCI_NS_USER] || !j->ns.has[OCI_NS_MOUNT])
         return 0;
-    if (mount_sources_open(j->pid, j->spec, &j->msrc, err) < 0)
+    if (mount_sources_open(j->sp.pid, j->spec, &j->msrc, err) < 0)
         return -1;
     for (size_t i = 0; i < j->msrc.len; i++) {
         int fd = mount_sources_take(&j->msrc, i);
         if (fd < 0)
             continue;
-        int rc = chan_send(j->sock[0], MSG_MOUNT_SOURCE, (int32_t) i, NULL, fd, err);
+        int rc = spawn_send_mount_source(&j->sp, i, fd, err);
         close(fd);
         if (rc < 0)
             return -1;
@@ -268,25 +246,19 @@ static int send_mount_sources(struct create_job *j, struct tr_err *err)
 
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
-    struct spawn_req r = { .clone_flags = j->ns.new_flags, .cgroup_fd = cgroup_leaf_fd(j->cg), .pidfd = &j->pidfd };
-    int used_cgroup_fd = 0;
-    if (ns_spawn(&j->ns, &r, &j->pid, &used_cgroup_fd, err) < 0)
+    if (spawn_session_clone(&j->sp, &j->ns, cgroup_leaf_fd(j->cg), err) < 0)
         return -1;
-    if (j->pid == 0)
+    if (j->sp.pid == 0)
         run_child(j);
-    close(j->sock[1]);
-    j->sock[1] = -1;
-    if (j->pidfd < 0)
-        j->pidfd = (int) syscall(SYS_pidfd_open, j->pid, 0);
-    if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->pid, j->spec, err) < 0)
+    if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->sp.pid, j->spec, err) < 0)
         return -1;
-    if (!used_cgroup_fd && cgroup_enter(j->cg, j->pid, err) < 0)
+    if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
     if (send_mount_sources(j, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
-    if (chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err) < 0)
+    if (spawn_send_setup_done(&j->sp, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     return 0;
 }
@@ -294,7 +266,7 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
 static char *creating_state(struct create_job *j, const char *status, struct tr_err *err)
 {
     struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c->id, .status = status, .pid = j->pid,
+        .oci_version = j->spec->oci_version, .id = j->c->id, .status = status, .pid = j->sp.pid,
         .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
     };
     return oci_state_to_json(&st, false, err);
@@ -318,45 +290,22 @@ static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
                      OCI_HOOK_CREATE_RUNTIME, json, err);
 }
 
-/* The child's listener fd is fetched by number with pidfd_getfd: the filtered process never
- * makes a possibly-notified syscall to pass it on (see seccomp.h). */
-static int hand_over_listener(struct create_job *j, int child_fd, struct tr_err *err)
+/* SECCOMP_FD: the listener goes to the agent with the state of the container process. */
+static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
-    const struct oci_seccomp *sc = j->spec->linux_->seccomp;
-    _cleanup_close_ int fd = (int) syscall(SYS_pidfd_getfd, j->pidfd, child_fd, 0);
-    _cleanup_free_ char *json = NULL;
+    struct create_job *j = ctx;
     struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->pid,
+        .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->sp.pid,
         .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
     };
-    if (fd < 0)
-        return tr_fail(err, errno, "pidfd_getfd of the seccomp listener");
-    if (!sc->listener_path)
-        return tr_failx(err, "config.json: linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
-    json = oci_process_state_to_json(&st, sc->listener_metadata, err);
-    if (!json || seccomp_send_to_listener(sc->listener_path, fd, json, err) < 0)
-        return tr_prefix(err, "linux.seccomp.listenerPath");
-    return chan_send(j->sock[0], MSG_SECCOMP_DONE, 0, NULL, -1, err);
-}
-
-static int take_pty(struct create_job *j, int master, const char *name, struct tr_err *err)
-{
-    if (!j->o->console_socket) {
-        j->pty_master = master;     /* `run` relays it */
-        return 0;
-    }
-    if (console_socket_send(j->o->console_socket, master, name, err) < 0) {
-        close(master);
-        return tr_prefix(err, "--console-socket %s", j->o->console_socket);
-    }
-    close(master);
-    return 0;
+    return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "config.json: ", err);
 }
 
 /* The createContainer hooks run in the init between HOOKS_DONE and READY: their timeouts
  * add to the wait; one without a timeout lifts the bound (only the init's exit ends it). */
-static int ready_timeout_ms(const struct create_job *j)
+static int ready_timeout_ms(void *ctx)
 {
+    const struct create_job *j = ctx;
     const struct oci_hooks *h = &j->spec->hooks;
     long long ms = SPAWN_STEP_TIMEOUT_S * 1000LL;
     for (size_t i = 0; i < h->len[OCI_HOOK_CREATE_CONTAINER]; i++) {
@@ -385,15 +334,16 @@ static void hint_signal(const struct create_job *j, int sig, struct tr_err *err)
 }
 
 /* The wait for `awaited` ended without it: name the cause (exit, signal, silence). */
-static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_ms, struct tr_err *err)
+static int init_wait_failed(void *ctx, uint32_t awaited, int timeout_ms, struct tr_err *err)
 {
+    struct create_job *j = ctx;
     char cause[128];
     struct tr_err e2;
     int sig;
     if (err->code == ETIMEDOUT) {
         int frozen = cgroup_is_frozen(j->cg, &e2);
-        char st = spawn_proc_state(j->pid);
-        tr_failx(err, "container init (pid %d) sent no %s within %d s and was killed: %s", (int) j->pid,
+        char st = spawn_proc_state(j->sp.pid);
+        tr_failx(err, "container init (pid %d) sent no %s within %d s and was killed: %s", (int) j->sp.pid,
                  chan_msg_name(awaited), timeout_ms / 1000,
                  frozen == 1 ? "its cgroup is frozen; check linux.cgroupsPath and who froze it" :
                  st == 'T' ? "it was stopped by a signal (SIGSTOP?); check who stopped it" :
@@ -401,9 +351,9 @@ static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_
         err->code = ETIMEDOUT;
         return -1;
     }
-    if (err->code != EPIPE || (sig = spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause)) < 0)
+    if (err->code != EPIPE || (sig = spawn_exit_cause(j->sp.pid, j->sp.pidfd, cause, sizeof cause)) < 0)
         return tr_prefix(err, "container init");
-    tr_failx(err, "container init (pid %d) %s before sending %s", (int) j->pid, cause, chan_msg_name(awaited));
+    tr_failx(err, "container init (pid %d) %s before sending %s", (int) j->sp.pid, cause, chan_msg_name(awaited));
     hint_signal(j, sig, err);
     return -1;
 }
@@ -412,62 +362,44 @@ static int init_wait_failed(struct create_job *j, uint32_t awaited, int timeout_
  * init that died anyway makes create fail rather than record a created container. */
 static int confirm_created(struct create_job *j, struct tr_err *err)
 {
-    struct chan_msg m;
     char cause[128];
-    if (chan_recv_wait(j->sock[0], j->pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, NULL, err) == 0)
-        return tr_failx(err, "spawn channel: unexpected %s from the container init after READY",
-                        chan_msg_name(m.type));
-    if (err->code == ETIMEDOUT)
+    if (spawn_session_wait_closed(&j->sp, SPAWN_STEP_TIMEOUT_S * 1000, err) < 0) {
+        if (err->code != ETIMEDOUT)
+            return -1;
         return tr_failx(err, "container init (pid %d) sent READY but did not close the spawn channel within %d s "
                         "and was killed: is its cgroup frozen, or does a seccomp notify agent not answer its close()?",
-                        (int) j->pid, SPAWN_STEP_TIMEOUT_S);
-    tr_err_clear(err);
-    if (j->pidfd >= 0) {
-        struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
+                        (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
+    }
+    if (j->sp.pidfd >= 0) {
+        struct pollfd p = { .fd = j->sp.pidfd, .events = POLLIN };
         if (poll(&p, 1, 0) == 0)
             return 0;
     }
-    if (spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause) < 0)
+    if (spawn_exit_cause(j->sp.pid, j->sp.pidfd, cause, sizeof cause) < 0)
         return 0;
-    return tr_failx(err, "container init (pid %d) %s after READY, before reaching created", (int) j->pid, cause);
+    return tr_failx(err, "container init (pid %d) %s after READY, before reaching created", (int) j->sp.pid, cause);
+}
+
+static int on_run_hooks(void *ctx, struct tr_err *err)
+{
+    return run_runtime_hooks(ctx, err);
+}
+
+/* A hook, the listener hand-off or the answer failed: an init gone meanwhile is named. */
+static int answer_failed(void *ctx, int timeout_ms, struct tr_err *err)
+{
+    return err->code == EPIPE ? init_wait_failed(ctx, MSG_READY, timeout_ms, err) : -1;
 }
 
 static int converse(struct create_job *j, struct tr_err *err)
 {
-    bool hooks_done = false;
-    for (;;) {
-        struct chan_msg m;
-        int fd = -1;
-        uint32_t awaited = hooks_done ? MSG_READY : MSG_RUN_HOOKS;
-        int timeout = hooks_done ? ready_timeout_ms(j) : SPAWN_STEP_TIMEOUT_S * 1000;
-        if (chan_recv_wait(j->sock[0], j->pidfd, timeout, &m, &fd, err) < 0)
-            return init_wait_failed(j, awaited, timeout, err);
-        switch (m.type) {
-        case MSG_RUN_HOOKS:
-            if (run_runtime_hooks(j, err) < 0 || chan_send(j->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, err) < 0)
-                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
-            hooks_done = true;
-            break;
-        case MSG_PTY_MASTER:
-            if (take_pty(j, fd, m.text, err) < 0)
-                return -1;
-            break;
-        case MSG_SECCOMP_FD:
-            if (hand_over_listener(j, m.value, err) < 0)
-                return err->code == EPIPE ? init_wait_failed(j, MSG_READY, timeout, err) : -1;
-            break;
-        case MSG_READY:
-            return confirm_created(j, err);
-        case MSG_ERROR:
-            err->code = m.value;
-            snprintf(err->msg, sizeof err->msg, "%s", m.text);
-            return -1;
-        default:
-            if (fd >= 0)
-                close(fd);
-            return tr_failx(err, "spawn channel: unexpected %s from the container init", chan_msg_name(m.type));
-        }
-    }
+    const struct spawn_handlers h = {
+        .ctx = j, .run_hooks = on_run_hooks, .seccomp_listener = on_seccomp_listener,
+        .ready_timeout_ms = ready_timeout_ms, .wait_failed = init_wait_failed, .answer_failed = answer_failed,
+    };
+    if (spawn_session_converse(&j->sp, &h, err) < 0)
+        return -1;
+    return confirm_created(j, err);
 }
 
 static int record(struct create_job *j, struct tr_err *err)
@@ -477,8 +409,8 @@ static int record(struct create_job *j, struct tr_err *err)
     struct oci_runstate *rs = xzalloc(sizeof *rs);
     rfc3339_now(created, sizeof created);
     rs->id = xstrdup(j->c->id);
-    rs->pid = j->pid;
-    rs->start_time = proc_start_time(j->pid);
+    rs->pid = j->sp.pid;
+    rs->start_time = proc_start_time(j->sp.pid);
     rs->bundle = xstrdup(j->bundle);
     rs->rootfs = xstrdup(j->rootfs);
     rs->created = xstrdup(created);
@@ -488,12 +420,12 @@ static int record(struct create_job *j, struct tr_err *err)
     rs->rootless = j->rootless;
     j->c->rs = rs;
     if (rs->start_time == 0)
-        return tr_failx(err, "the container init (pid %d) exited during create", (int) j->pid);
+        return tr_failx(err, "the container init (pid %d) exited during create", (int) j->sp.pid);
     if (state_save(j->c, err) < 0)
         return -1;
     if (j->o->pid_file) {
         char buf[32];
-        int n = snprintf(buf, sizeof buf, "%d", (int) j->pid);
+        int n = snprintf(buf, sizeof buf, "%d", (int) j->sp.pid);
         if (write_file_atomic(j->o->pid_file, buf, (size_t) n, 0644, err) < 0)
             return tr_prefix(err, "--pid-file");
     }
@@ -503,13 +435,13 @@ static int record(struct create_job *j, struct tr_err *err)
 static void undo(struct create_job *j)
 {
     struct tr_err e2;
-    if (j->pid > 0) {
+    if (j->sp.pid > 0) {
         /* A frozen task cannot die: thaw first, and never wait unboundedly. */
         if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
             tr_warn("cleanup after failed create: %s", e2.msg);
-        if (spawn_kill_and_reap(j->pid, j->pidfd) < 0)
+        if (spawn_kill_and_reap(j->sp.pid, j->sp.pidfd) < 0)
             tr_warn("cleanup after failed create: the container init (pid %d) did not die within %d s of SIGKILL",
-                    (int) j->pid, SPAWN_STEP_TIMEOUT_S);
+                    (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
     }
     if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
         tr_warn("cleanup after failed create: %s", e2.msg);
@@ -531,11 +463,7 @@ static void release(struct create_job *j)
 {
     if (j->fifo_fd >= 0)
         close(j->fifo_fd);
-    if (j->fifo_dirfd >= 0)
-        close(j->fifo_dirfd);
-    for (int i = 0; i < 2; i++)
-        if (j->sock[i] >= 0)
-            close(j->sock[i]);
+    spawn_session_close(&j->sp);
     ns_plan_close(&j->ns);
     seccomp_plan_free(j->seccomp);
     cgroup_mount_entries_free(j->cgm, j->cgm_len);
@@ -550,9 +478,11 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1, .fifo_dirfd = -1,
-                            .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1 };
     int rc;
+    spawn_session_init(&j.sp);
+    j.sp.who = "container init";
+    j.sp.console_socket = o->console_socket;
     for (int t = 0; t < OCI_NS__COUNT; t++)
         j.ns.join_fd[t] = j.ns.own_fd[t] = -1;
     j.rootless = tr_is_rootless(ctx);
@@ -572,18 +502,14 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     if (rc == 0)
         rc = record(&j, err);
     if (rc < 0) {
-        if (j.pty_master >= 0)
-            close(j.pty_master);
         undo(&j);
-        if (j.pidfd >= 0)
-            close(j.pidfd);
         release(&j);
         state_close(c);
         return -1;
     }
-    res->pid = j.pid;
-    res->pidfd = j.pidfd;
-    res->pty_master = j.pty_master;
+    res->pid = j.sp.pid;
+    res->pidfd = steal_fd(&j.sp.pidfd);
+    res->pty_master = steal_fd(&j.sp.pty_master);
     release(&j);
     return 0;
 }

@@ -6,13 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "caps.h"
 #include "cgroup.h"
@@ -45,9 +42,7 @@ struct exec_job {
     struct ns_plan ns;
     struct cgroup_mgr *cg;
     char *pid_file, *console_socket;   /* absolute: joining a mount ns moves our cwd */
-    int sock[2];
-    pid_t pid;
-    int pidfd, pty_master;
+    struct spawn_session sp;           /* the process: pid, pidfd, channel, pty */
     bool rootless;
     const char *root;                  /* state root */
 };
@@ -205,18 +200,20 @@ static int prepare(struct exec_job *j, struct tr_err *err)
         return -1;
     j->pid_file = absolute(j->o->pid_file);
     j->console_socket = absolute(j->o->console_socket);
+    j->sp.console_socket = j->console_socket;
+    j->sp.who = "exec process";
     if (open_container_namespaces(j, err) < 0)
         return -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
-        return tr_fail(err, errno, "socketpair");
-    return 0;
+    return spawn_session_open(&j->sp, err);
 }
 
 static int child_steps(struct exec_job *j, struct tr_err *err)
 {
-    struct chan_msg m;
-    struct proc_ctx pc = { .proc = &j->proc, .caps = &j->caps, .seccomp = j->seccomp, .sock = j->sock[1],
-                           .preserve_fds = j->o->preserve_fds, .rootless = j->rootless };
+    struct spawn_setup_msg m;
+    int sock = j->sp.sock[1];
+    struct proc_ctx pc = { .proc = &j->proc, .caps = &j->caps, .preserve_fds = j->o->preserve_fds,
+                           .rootless = j->rootless };
+    bool late = proc_seccomp_after_nnp(&j->proc);
     _cleanup_free_ char *exe = NULL;
     /* Before the user namespace: this non-dumpable process's /proc files belong to the host
      * root, whom a container root is not (and as runc's nsexec does it, before the join). */
@@ -224,8 +221,12 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return -1;
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;
-    if (chan_expect(j->sock[1], MSG_SETUP_DONE, &m, NULL, err) < 0)
+    if (spawn_recv_setup(sock, &m, err) < 0)
         return -1;
+    if (!m.setup_done) {
+        close(m.fd);
+        return tr_failx(err, "spawn channel: expected SETUP_DONE, got MOUNT_SOURCE");
+    }
     if (j->proc.terminal) {
         _cleanup_free_ char *slave = NULL;
         int master = pty_open(&slave, err);
@@ -241,7 +242,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
             pty_copy_caller_size(master);
         if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, j->proc.user.uid, err) < 0)
             return tr_prefix(err, "exec --tty");
-        if (chan_send(j->sock[1], MSG_PTY_MASTER, 0, slave, master, err) < 0)
+        if (spawn_send_pty_master(sock, master, slave, err) < 0)
             return -1;
         close(master);
     }
@@ -250,12 +251,15 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;
-    if (proc_drop_privileges(&pc, err) < 0 || security_labels_apply(&j->proc, err) < 0)
+    /* the same steps as the init's (init.c): seccomp before or after the privileges */
+    if ((!late && spawn_child_seccomp(sock, j->seccomp, err) < 0) || proc_drop_privileges(&pc, err) < 0 ||
+        (late && spawn_child_seccomp(sock, j->seccomp, err) < 0) || proc_finish(&pc, err) < 0 ||
+        security_labels_apply(&j->proc, err) < 0)
         return -1;
     /* With --detach the runtime exits right after READY: the process must outlive it. */
     if (prctl(PR_SET_PDEATHSIG, 0) < 0)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
-    if (chan_send(j->sock[1], MSG_READY, 0, NULL, -1, err) < 0)
+    if (spawn_send_ready(sock, err) < 0)
         return -1;
     proc_execve(exe, &j->proc);
 }
@@ -263,34 +267,25 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
 static __attribute__((noreturn)) void run_child(struct exec_job *j)
 {
     struct tr_err err = { 0 };
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_DUMPABLE, 0);
-    tr_log_quiet_stderr();
-    close(j->sock[0]);
+    spawn_child_prologue();
     close(j->c.dirfd);
     child_steps(j, &err);
-    chan_die(j->sock[1], &err);
+    spawn_die(j->sp.sock[1], &err);
 }
 
 static int spawn(struct exec_job *j, struct tr_err *err)
 {
-    int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1, used = 0;
-    struct spawn_req r = { .clone_flags = 0, .cgroup_fd = leaf, .pidfd = &j->pidfd };
+    int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1;
     /* Opened here, in the runtime's mount namespace, and inherited: the child is born in the
      * container's, whose /proc must never take the runtime's writes (procfs.h). */
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "exec: open the runtime's private procfs");
-    if (ns_spawn(&j->ns, &r, &j->pid, &used, err) < 0)
+    if (spawn_session_clone(&j->sp, &j->ns, leaf, err) < 0)
         return -1;
-    if (j->pid == 0)
+    if (j->sp.pid == 0)
         run_child(j);
     procfs_handle_drop();   /* the child has it */
-    close(j->sock[1]);
-    j->sock[1] = -1;
-    if (j->cg && !used && cgroup_enter(j->cg, j->pid, err) < 0) {
+    if (j->cg && !j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0) {
         /* Rootless on v2: moving a process needs write access to the common ancestor's
          * cgroup.procs, which a user session often lacks. The process still runs in every
          * namespace of the container, as with crun; only its accounting is elsewhere. */
@@ -299,96 +294,57 @@ static int spawn(struct exec_job *j, struct tr_err *err)
         tr_warn("exec: cannot join the container's cgroup (%s); the process stays in the caller's", err->msg);
         tr_err_clear(err);
     }
-    return chan_send(j->sock[0], MSG_SETUP_DONE, j->pid, NULL, -1, err);
+    return spawn_send_setup_done(&j->sp, err);
 }
 
-static int hand_over_listener(struct exec_job *j, int child_fd, struct tr_err *err)
+/* SECCOMP_FD: the listener goes to the agent with the state of the new process. */
+static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
-    const struct oci_seccomp *sc = j->spec->linux_->seccomp;
-    _cleanup_close_ int fd = (int) syscall(SYS_pidfd_getfd, j->pidfd, child_fd, 0);
-    _cleanup_free_ char *json = NULL;
+    struct exec_job *j = ctx;
     struct oci_state st = {
         .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->c.rs->pid,
-        .process_pid = j->pid,
+        .process_pid = j->sp.pid,
         .bundle = j->c.rs->bundle, .annotations = j->spec->annotations,
         .annotations_len = j->spec->annotations_len,
     };
-    if (fd < 0)
-        return tr_fail(err, errno, "pidfd_getfd of the seccomp listener");
-    if (!sc->listener_path)
-        return tr_failx(err, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
-    json = oci_process_state_to_json(&st, sc->listener_metadata, err);
-    if (!json || seccomp_send_to_listener(sc->listener_path, fd, json, err) < 0)
-        return tr_prefix(err, "linux.seccomp.listenerPath");
-    return chan_send(j->sock[0], MSG_SECCOMP_DONE, 0, NULL, -1, err);
+    return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "", err);
 }
 
 /* The wait for READY ended without it: name the cause (exit, signal, silence). */
-static int exec_wait_failed(struct exec_job *j, struct tr_err *err)
+static int exec_wait_failed(void *ctx, uint32_t awaited, int timeout_ms, struct tr_err *err)
 {
+    struct exec_job *j = ctx;
     char cause[128];
     if (err->code == ETIMEDOUT) {
-        tr_failx(err, "exec process (pid %d) sent no READY within %d s and was killed: %s", (int) j->pid,
-                 SPAWN_STEP_TIMEOUT_S, spawn_proc_state(j->pid) == 'T' ? "it was stopped by a signal"
+        tr_failx(err, "exec process (pid %d) sent no READY within %d s and was killed: %s", (int) j->sp.pid,
+                 SPAWN_STEP_TIMEOUT_S, spawn_proc_state(j->sp.pid) == 'T' ? "it was stopped by a signal"
                  : "is the container's cgroup frozen (paused by hand, freezer.state or cgroup.freeze)?");
         err->code = ETIMEDOUT;
         return -1;
     }
-    if (err->code == EPIPE && spawn_exit_cause(j->pid, j->pidfd, cause, sizeof cause) >= 0)
-        return tr_failx(err, "exec process (pid %d) %s before sending READY", (int) j->pid, cause);
+    if (err->code == EPIPE && spawn_exit_cause(j->sp.pid, j->sp.pidfd, cause, sizeof cause) >= 0)
+        return tr_failx(err, "exec process (pid %d) %s before sending READY", (int) j->sp.pid, cause);
     return tr_prefix(err, "exec process");
 }
 
 static int converse(struct exec_job *j, struct tr_err *err)
 {
-    for (;;) {
-        struct chan_msg m;
-        int fd = -1;
-        if (chan_recv_wait(j->sock[0], j->pidfd, SPAWN_STEP_TIMEOUT_S * 1000, &m, &fd, err) < 0)
-            return exec_wait_failed(j, err);
-        if (m.type == MSG_READY)
-            return 0;
-        if (m.type == MSG_ERROR) {
-            err->code = m.value;
-            snprintf(err->msg, sizeof err->msg, "%s", m.text);
-            return -1;
-        }
-        if (m.type == MSG_SECCOMP_FD) {
-            if (hand_over_listener(j, m.value, err) < 0)
-                return -1;
-        } else if (m.type == MSG_PTY_MASTER) {
-            if (!j->console_socket) {
-                j->pty_master = fd;
-            } else {
-                int rc = console_socket_send(j->console_socket, fd, m.text, err);
-                close(fd);
-                if (rc < 0)
-                    return tr_prefix(err, "--console-socket %s", j->console_socket);
-            }
-        } else {
-            if (fd >= 0)
-                close(fd);
-            return tr_failx(err, "spawn channel: unexpected %s from the exec process", chan_msg_name(m.type));
-        }
-    }
+    const struct spawn_handlers h = {
+        .ctx = j, .seccomp_listener = on_seccomp_listener, .wait_failed = exec_wait_failed,
+    };
+    return spawn_session_converse(&j->sp, &h, err);
 }
 
 static int wait_exit(struct exec_job *j, const sigset_t *set, int *exit_code, struct tr_err *err)
 {
-    if (j->pty_master >= 0 && tty_relay_forward(j->pty_master, j->pidfd, j->pidfd, set, err) < 0)
+    if (j->sp.pty_master >= 0 && tty_relay_forward(j->sp.pty_master, j->sp.pidfd, j->sp.pidfd, set, err) < 0)
         tr_warn("terminal relay: %s", err->msg);
-    return wait_forwarding(j->pid, j->pidfd, set, exit_code, err);
+    return wait_forwarding(j->sp.pid, j->sp.pidfd, set, exit_code, err);
 }
 
 static void release(struct exec_job *j)
 {
-    for (int i = 0; i < 2; i++)
-        if (j->sock[i] >= 0)
-            close(j->sock[i]);
-    if (j->pidfd >= 0)
-        close(j->pidfd);
-    if (j->pty_master >= 0)
-        close(j->pty_master);
+    spawn_session_close(&j->sp);
     ns_plan_close(&j->ns);
     seccomp_plan_free(j->seccomp);
     cgroup_free(j->cg);
@@ -405,11 +361,12 @@ static void release(struct exec_job *j)
 
 int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_code, struct tr_err *err)
 {
-    struct exec_job j = { .o = o, .sock = { -1, -1 }, .pidfd = -1, .pty_master = -1 };
+    struct exec_job j = { .o = o };
     sigset_t set, old;
     bool blocked = false;
     int rc;
     *exit_code = 0;
+    spawn_session_init(&j.sp);
     j.rootless = tr_is_rootless(ctx);
     j.root = tr_state_root(ctx);
     forwardable_signals(&set);
@@ -428,16 +385,16 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         rc = converse(&j, err);
     if (rc == 0 && j.pid_file) {
         char buf[32];
-        int n = snprintf(buf, sizeof buf, "%d", (int) j.pid);
+        int n = snprintf(buf, sizeof buf, "%d", (int) j.sp.pid);
         if ((rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err)) < 0)
             tr_prefix(err, "--pid-file");
     }
     /* a failed exec leaves no process behind: not even one whose pid file could not be
      * written (as runc), since the caller will never learn its pid */
-    if (rc < 0 && j.pid > 0 && spawn_kill_and_reap(j.pid, j.pidfd) < 0)
+    if (rc < 0 && j.sp.pid > 0 && spawn_kill_and_reap(j.sp.pid, j.sp.pidfd) < 0)
         /* In a frozen cgroup it dies when the container is thawed; never thaw it behind the
          * user's back. */
-        tr_warn("exec: the failed process (pid %d) did not die within %d s of SIGKILL", (int) j.pid,
+        tr_warn("exec: the failed process (pid %d) did not die within %d s of SIGKILL", (int) j.sp.pid,
                 SPAWN_STEP_TIMEOUT_S);
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);

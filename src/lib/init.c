@@ -7,8 +7,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
@@ -27,7 +25,6 @@ struct init_state {
     int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
     char *exe;                  /* resolved process.args[0] */
     int start_fd;               /* exec.fifo write end once `start` opened it; closes at execve */
-    pid_t fifo_opener;          /* > 0: the helper that opens exec.fifo (no /proc) */
 };
 
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
@@ -42,23 +39,19 @@ static char *state_json(struct init_state *s, const char *status, struct tr_err 
 
 static int step_wait_setup(struct init_state *s, struct tr_err *err)
 {
-    struct chan_msg m;
-    int fd;
+    struct spawn_setup_msg m;
     /* bind sources the runtime cloned for us (mount-sources.c) come first */
     if (s->a->ns->has[OCI_NS_USER] && s->a->mount_sources)
         mount_sources_expect(s->a->mount_sources, s->a->spec->mounts_len);
     for (;;) {
-        int type = chan_expect_either(s->a->sock, MSG_SETUP_DONE, MSG_MOUNT_SOURCE, &m, &fd, err);
-        if (type < 0)
+        if (spawn_recv_setup(s->a->sock, &m, err) < 0)
             return -1;
-        if (type == MSG_SETUP_DONE)
+        if (m.setup_done)
             break;
-        if (fd < 0 || m.value < 0 || mount_sources_put(s->a->mount_sources, (size_t) m.value, fd) < 0)
-            return tr_failx(err, "spawn channel: MOUNT_SOURCE for mounts[%d] without a usable fd", (int) m.value);
+        if (mount_sources_put(s->a->mount_sources, m.index, m.fd) < 0)
+            return tr_failx(err, "spawn channel: MOUNT_SOURCE for mounts[%d] without a usable fd", (int) m.index);
     }
-    if (fd >= 0)
-        close(fd);
-    s->host_pid = m.value;
+    s->host_pid = m.host_pid;
     /* Become root of a new user namespace now that the maps exist. */
     if (s->a->ns->new_flags & CLONE_NEWUSER) {
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -117,10 +110,9 @@ static int step_rootfs_prepare(struct init_state *s, struct tr_err *err)
 /* prestart and createRuntime run in the runtime's namespaces: the parent runs them. */
 static int step_runtime_hooks(struct init_state *s, struct tr_err *err)
 {
-    struct chan_msg m;
-    if (chan_send(s->a->sock, MSG_RUN_HOOKS, 0, NULL, -1, err) < 0)
+    if (spawn_send_run_hooks(s->a->sock, err) < 0)
         return -1;
-    return chan_expect(s->a->sock, MSG_HOOKS_DONE, &m, NULL, err);
+    return spawn_recv_hooks_done(s->a->sock, err);
 }
 
 static int run_child_hooks(struct init_state *s, enum oci_hook_kind kind, const char *status, struct tr_err *err)
@@ -174,7 +166,7 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
         return tr_prefix(err, "process.terminal");
     if (pty_make_controlling(slave, err) < 0 || pty_chown_slave(slave, s->proc->user.uid, err) < 0)
         return tr_prefix(err, "process.terminal");
-    return chan_send(s->a->sock, MSG_PTY_MASTER, 0, slave, master, err);
+    return spawn_send_pty_master(s->a->sock, master, slave, err);
 }
 
 /* Before the rootfs exists, while /proc is still the runtime's: a private procfs for every
@@ -205,55 +197,43 @@ static int step_process_attrs(struct init_state *s, struct tr_err *err)
     return s->exe ? procfs_handle_hide(err) : -1;
 }
 
+/* The process-wide part of the last steps (process.h), shared by the init and exec. */
+static int with_proc_ctx(const struct init_state *s, int (*fn)(const struct proc_ctx *, struct tr_err *),
+                         struct tr_err *err)
+{
+    const struct proc_ctx pc = { .proc = s->proc, .caps = s->a->caps, .preserve_fds = s->a->preserve_fds,
+                                 .rootless = s->a->rootless };
+    return fn(&pc, err);
+}
+
+/* The seccomp filter, and its listener to the runtime (SECCOMP_FD, SECCOMP_DONE): before the
+ * privileges are dropped when noNewPrivileges is false (loading needs CAP_SYS_ADMIN), after
+ * PR_SET_NO_NEW_PRIVS when it is true. */
+static int load_seccomp(const struct init_state *s, bool after_nnp, struct tr_err *err)
+{
+    if (proc_seccomp_after_nnp(s->proc) != after_nnp)
+        return 0;
+    return spawn_child_seccomp(s->a->sock, s->a->seccomp, err);
+}
+
+static int step_seccomp_privileged(struct init_state *s, struct tr_err *err)
+{
+    return load_seccomp(s, false, err);
+}
+
 static int step_drop_privileges(struct init_state *s, struct tr_err *err)
 {
-    const struct init_args *a = s->a;
-    struct proc_ctx pc = {
-        .proc = s->proc, .caps = a->caps, .seccomp = a->seccomp, .sock = a->sock,
-        .preserve_fds = a->preserve_fds, .rootless = a->rootless,
-    };
-    return proc_drop_privileges(&pc, err);
+    return with_proc_ctx(s, proc_drop_privileges, err);
 }
 
-/* Without /proc in the container the O_PATH fifo_fd cannot be reopened for writing, and no
- * fd of a directory outside the root may stay in the init while it resolves paths the config
- * names (process.cwd = /proc/self/fd/N: CVE-2024-21626). So a helper sharing the init's fd
- * table (CLONE_FILES, not CLONE_FS) takes the state dir as its cwd, closes the dir fd for
- * both, stops until the init saw that, then blocks opening exec.fifo for writing. The fd it
- * gets lands in the shared table; its exit status is that fd's number. */
-static __attribute__((noreturn)) void fifo_opener_main(int dirfd)
+static int step_seccomp_nnp(struct init_state *s, struct tr_err *err)
 {
-    int fd;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (fchdir(dirfd) < 0)
-        _exit(255);
-    close(dirfd);
-    raise(SIGSTOP);
-    do
-        fd = open("exec.fifo", O_WRONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    _exit(fd >= 0 && fd < 255 ? fd : 255);
+    return load_seccomp(s, true, err);
 }
 
-static int step_fifo_opener(struct init_state *s, struct tr_err *err)
+static int step_finish_process(struct init_state *s, struct tr_err *err)
 {
-    int st;
-    pid_t pid;
-    if (s->a->fifo_dirfd < 0)
-        return 0;
-    pid = (pid_t) syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
-    if (pid < 0)
-        return tr_fail(err, errno, "clone the exec.fifo opener");
-    if (pid == 0)
-        fifo_opener_main(s->a->fifo_dirfd);
-    s->fifo_opener = pid;
-    while (waitpid(pid, &st, WUNTRACED) < 0)
-        if (errno != EINTR)
-            return tr_fail(err, errno, "wait for the exec.fifo opener");
-    if (!WIFSTOPPED(st))
-        return tr_failx(err, "the exec.fifo opener could not enter the state dir");
-    kill(pid, SIGCONT);
-    return 0;
+    return with_proc_ctx(s, proc_finish, err);
 }
 
 /* Tell the parent we are created; from here on nobody reads the channel. Before that, prove
@@ -263,17 +243,16 @@ static int step_fifo_opener(struct init_state *s, struct tr_err *err)
  * whose init is already dead. */
 static int step_ready(struct init_state *s, struct tr_err *err)
 {
-    char path[64];
-    int fd;
-    snprintf(path, sizeof path, "/proc/self/fd/%d", s->a->fifo_fd);
-    fd = s->fifo_opener > 0 ? -2 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    /* Through the private procfs: the container's /proc/self/fd may be anything or nothing. */
+    int fd = procfs_reopen(s->a->fifo_fd, O_WRONLY | O_NONBLOCK, err);
     if (fd >= 0)
         close(fd);
-    else if (fd == -1 && errno != ENXIO)
-        return tr_fail(err, errno, "open exec.fifo for writing (through /proc/self/fd)");
+    else if (err->code != ENXIO)
+        return tr_prefix(err, "open exec.fifo for writing");
+    tr_err_clear(err);
     if (prctl(PR_SET_PDEATHSIG, 0) < 0)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
-    if (chan_send(s->a->sock, MSG_READY, 0, NULL, -1, err) < 0)
+    if (spawn_send_ready(s->a->sock, err) < 0)
         return -1;
     close(s->a->sock);
     return 0;
@@ -284,20 +263,10 @@ static int step_ready(struct init_state *s, struct tr_err *err)
  * byte, then waits for that end of file before it runs poststart (runtime.md, start). */
 static int step_wait_start(struct init_state *s, struct tr_err *err)
 {
-    int fd, st;
-    if (s->fifo_opener > 0) {
-        while (waitpid(s->fifo_opener, &st, 0) < 0)
-            if (errno != EINTR)
-                return tr_fail(err, errno, "wait for the exec.fifo opener");
-        if (!WIFEXITED(st) || WEXITSTATUS(st) == 255)
-            return tr_failx(err, "open exec.fifo for writing: the opener failed");
-        fd = WEXITSTATUS(st);
-    } else {
-        /* Through the private procfs: the container's /proc/self/fd may be anything (procfs.h). */
-        fd = procfs_reopen(s->a->fifo_fd, O_WRONLY, err);
-        if (fd < 0)
-            return tr_prefix(err, "open exec.fifo for writing");
-    }
+    /* Through the private procfs: the container's /proc/self/fd may be anything (procfs.h). */
+    int fd = procfs_reopen(s->a->fifo_fd, O_WRONLY, err);
+    if (fd < 0)
+        return tr_prefix(err, "open exec.fifo for writing");
     close(s->a->fifo_fd);
     s->start_fd = fd;
     return 0;
@@ -326,7 +295,6 @@ struct init_step {
 static const struct init_step init_steps[] = {
     { "wait for the runtime's setup", step_wait_setup, false },
     { "bring up the loopback", step_loopback, false },
-    { "start the exec.fifo opener", step_fifo_opener, false },
     { "set hostname", step_hostname, false },
     { "open a private procfs", step_private_procfs, false },
     { "apply sysctl", step_sysctl, false },
@@ -336,7 +304,10 @@ static const struct init_step init_steps[] = {
     { "enter the rootfs", step_rootfs_finalize, false },
     { "set up the terminal", step_terminal, false },
     { "apply process attributes", step_process_attrs, false },
+    { "load seccomp (before dropping privileges)", step_seccomp_privileged, false },
     { "drop privileges", step_drop_privileges, false },
+    { "load seccomp (after no_new_privs)", step_seccomp_nnp, false },
+    { "finish the process (umask, fds)", step_finish_process, false },
     { "report created", step_ready, false },
     { "wait for start", step_wait_start, true },
     { "run startContainer hooks", step_start_hooks, true },
@@ -347,21 +318,12 @@ void init_main(const struct init_args *a)
 {
     struct init_state s = { .a = a, .proc = a->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
-    sigset_t none;
-    /* `run` blocks the signals it forwards; the container starts with none blocked. */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    /* If the runtime dies before the container is created, so does the container. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* Until execve nothing else may read our memory or /proc/<pid>/exe (the runtime binary):
-     * in a shared pid namespace other container processes can see us (CVE-2019-5736 class). */
-    prctl(PR_SET_DUMPABLE, 0);
-    tr_log_quiet_stderr();
+    spawn_child_prologue();
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
         if (init_steps[i].run(&s, &err) == 0)
             continue;
         if (!init_steps[i].after_ready)
-            chan_die(a->sock, &err);
+            spawn_die(a->sock, &err);
         /* After ready nobody waits on the channel: `start` gets the error through exec.fifo
          * (anything but "0" is an error text), the container's stderr too. */
         if (s.start_fd >= 0)

@@ -1,5 +1,6 @@
 /* The container init: what the cloned child does, from clone to execve, as an ordered table
- * of named steps (init.c). The parent side of each message is in container.c. */
+ * of named steps (init.c). The messages are spawn.h's; the runtime's side is the spawn
+ * session (spawn.c) with create.c's handlers. */
 #ifndef TINYRUN_INIT_H
 #define TINYRUN_INIT_H
 #include <stdbool.h>
@@ -18,8 +19,6 @@ struct init_args {
     const char *rootfs;
     int sock;                   /* child end of the spawn channel */
     int fifo_fd;                /* O_PATH fd of <state>/exec.fifo */
-    int fifo_dirfd;             /* >= 0: no /proc in the container: O_PATH of the state dir,
-                                 * for the exec.fifo opener (init.c) */
     struct ns_plan *ns;
     const struct caps_plan *caps;
     const struct seccomp_plan *seccomp;

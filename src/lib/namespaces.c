@@ -5,11 +5,9 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "namespaces.h"
-#include "spawn.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -105,7 +103,7 @@ static const enum oci_ns_type join_order[] = {
 };
 
 /* Just before clone: enter every joined namespace except user. */
-static int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
+int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
 {
     for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
         enum oci_ns_type t = join_order[i];
@@ -126,7 +124,7 @@ static int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
 }
 
 /* Just after clone: back to our own namespaces. */
-static int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
+int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
 {
     int rc = 0;
     /* Mount first, so that the other own namespaces are restored from our own view. */
@@ -142,24 +140,9 @@ static int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
     return rc;
 }
 
-/* A runtime that joins namespaces it could not leave again (a rootless runtime cannot setns
- * back into its own namespaces once in ones owned by another user namespace), or a user
- * namespace (what the container creates, a pid namespace included, must belong to it), joins
- * in a short-lived helper instead; the helper's clone3 has CLONE_PARENT, so the container
- * process is still the runtime's child. Root in the initial user namespace joins in place. */
-static bool join_in_helper(const struct ns_plan *p)
-{
-    bool any = false;
-    if (p->join_fd[OCI_NS_USER] >= 0)
-        return true;
-    for (int t = 0; t < OCI_NS__COUNT; t++)
-        any |= p->join_fd[t] >= 0;
-    return any && (geteuid() != 0 || ns_in_child_userns());
-}
-
 /* Every namespace but user first, while our own user namespace's capabilities count; one
  * refused with EPERM (owned by the user namespace we join) is retried after the user one. */
-static int helper_join_all(struct ns_plan *p, struct tr_err *err)
+int ns_join_all(struct ns_plan *p, struct tr_err *err)
 {
     bool later[OCI_NS__COUNT] = { false };
     bool has_user = p->join_fd[OCI_NS_USER] >= 0;
@@ -179,67 +162,6 @@ static int helper_join_all(struct ns_plan *p, struct tr_err *err)
             return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace (after the user one)",
                            oci_ns_type_name(t));
     }
-    return 0;
-}
-
-/* In the helper process: joins, clones the container process, reports it and exits. Returns
- * only in the container process (0, as fork would). */
-static int run_join_helper(struct ns_plan *p, const struct spawn_req *r, int sock, pid_t *pid,
-                           int *used_cgroup_fd)
-{
-    struct spawn_req hr = *r;
-    struct tr_err e = { 0 };
-    int pidfd = -1, used = 0;
-    pid_t c;
-    hr.clone_flags |= CLONE_PARENT;
-    hr.pidfd = &pidfd;
-    if (helper_join_all(p, &e) < 0)
-        chan_die(sock, &e);
-    c = spawn_process(&hr, &used, &e);
-    if (c < 0)
-        chan_die(sock, &e);
-    if (c > 0) {
-        chan_send(sock, MSG_SPAWNED, c, used ? "cgroup" : "", pidfd, &e);
-        _exit(0);
-    }
-    close(sock);
-    p->joined_in_helper = true;
-    *pid = 0;
-    *used_cgroup_fd = used;
-    return 0;
-}
-
-static int spawn_via_helper(struct ns_plan *p, const struct spawn_req *r, pid_t *pid, int *used_cgroup_fd,
-                            struct tr_err *err)
-{
-    struct chan_msg m;
-    int hs[2], fd = -1, rc, status;
-    pid_t h;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
-        return tr_fail(err, errno, "socketpair for the namespace join helper");
-    h = fork();
-    if (h < 0) {
-        close(hs[0]);
-        close(hs[1]);
-        return tr_fail(err, errno, "fork the namespace join helper");
-    }
-    if (h == 0) {
-        close(hs[0]);
-        return run_join_helper(p, r, hs[1], pid, used_cgroup_fd);
-    }
-    close(hs[1]);
-    rc = chan_expect(hs[0], MSG_SPAWNED, &m, &fd, err);
-    close(hs[0]);
-    while (waitpid(h, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (rc < 0)
-        return -1;
-    *pid = m.value;
-    *used_cgroup_fd = strcmp(m.text, "cgroup") == 0;
-    if (r->pidfd)
-        *r->pidfd = fd;
-    else if (fd >= 0)
-        close(fd);
     return 0;
 }
 
@@ -339,23 +261,4 @@ bool ns_in_child_userns(void)
         initial = a == 0 && b == 0 && c == 4294967295UL;
     fclose(f);
     return !initial;
-}
-
-int ns_spawn(struct ns_plan *p, const struct spawn_req *r, pid_t *pid, int *used_cgroup_fd, struct tr_err *err)
-{
-    struct tr_err e2;
-    *pid = -1;
-    if (join_in_helper(p))
-        return spawn_via_helper(p, r, pid, used_cgroup_fd, err);
-    if (ns_parent_enter(p, err) < 0) {
-        ns_parent_restore(p, &e2);
-        return -1;
-    }
-    *pid = spawn_process(r, used_cgroup_fd, err);
-    if (*pid == 0)
-        return 0;
-    /* A failed return leaves *pid set: the caller kills that child. */
-    if (ns_parent_restore(p, *pid < 0 ? &e2 : err) < 0 && *pid > 0)
-        return -1;
-    return *pid < 0 ? -1 : 0;
 }

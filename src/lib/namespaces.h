@@ -1,7 +1,7 @@
 /* linux.namespaces -> what to create (clone flags) and what to join (fds opened from paths),
  * plus uid/gid maps. Joined namespaces are entered just around clone (the child inherits them)
  * and never by the runtime for good: createRuntime hooks must still run in the runtime's own
- * namespaces. See ns_spawn for who enters them. */
+ * namespaces. See spawn_session_clone (spawn.h) for who enters them. */
 #ifndef TINYRUN_NAMESPACES_H
 #define TINYRUN_NAMESPACES_H
 #include <stdbool.h>
@@ -24,13 +24,14 @@ unsigned long ns_clone_flag(enum oci_ns_type t);
  * namespace, not network`). */
 int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *err);
 void ns_plan_close(struct ns_plan *p);
-struct spawn_req;
-/* fork-like: clone the container process into the plan's namespaces, joined ones entered
- * around the clone by the runtime itself or, when it could not return from them, or a user
- * namespace is joined, by a short-lived helper (CLONE_PARENT keeps the child ours). Returns 0
- * with *pid 0 in the child and *pid > 0 in the parent; -1 on failure, *pid > 0 when a child
- * exists that the caller must kill. */
-int ns_spawn(struct ns_plan *p, const struct spawn_req *r, pid_t *pid, int *used_cgroup_fd, struct tr_err *err);
+/* Just before clone: enter every joined namespace except user (our own are kept in own_fd);
+ * just after: back to them. Used by the spawn session (spawn.c), which decides who joins. */
+int ns_parent_enter(struct ns_plan *p, struct tr_err *err);
+int ns_parent_restore(struct ns_plan *p, struct tr_err *err);
+/* The join helper's joins, for good: every namespace but user first, while our own user
+ * namespace's capabilities count; one refused with EPERM (owned by the user namespace we
+ * join) is retried after the user one. */
+int ns_join_all(struct ns_plan *p, struct tr_err *err);
 /* Child: become root in a user namespace joined by path; then, already placed in its cgroup,
  * a new cgroup namespace. */
 int ns_child_join_user(struct ns_plan *p, struct tr_err *err);

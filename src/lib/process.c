@@ -9,7 +9,6 @@
 #include "log.h"
 #include "process.h"
 #include "security.h"
-#include "spawn.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -86,21 +85,6 @@ int proc_apply_rlimits(const struct oci_process *p, struct tr_err *err)
     return 0;
 }
 
-/* Listener fd NUMBER to the parent, which takes it with pidfd_getfd and hands it to the agent:
- * the filtered process itself makes no notified syscall (close, fcntl, sendmsg, recvmsg...) before the
- * agent can answer. */
-static int load_seccomp(const struct proc_ctx *pc, struct tr_err *err)
-{
-    int fd = seccomp_load(pc->seccomp, err);
-    if (fd < 0)
-        return tr_prefix(err, "linux.seccomp");
-    if (fd == 0)
-        return 0;
-    if (chan_write_plain(pc->sock, MSG_SECCOMP_FD, fd, err) < 0)
-        return -1;
-    return chan_read_plain(pc->sock, MSG_SECCOMP_DONE, err);
-}
-
 static int switch_user(const struct proc_ctx *pc, struct tr_err *err)
 {
     const struct oci_user *u = &pc->proc->user;
@@ -136,8 +120,6 @@ int proc_drop_privileges(const struct proc_ctx *pc, struct tr_err *err)
 {
     const struct oci_process *p = pc->proc;
     bool nnp = p->no_new_privileges, chdir_again;
-    if (pc->seccomp && !nnp && load_seccomp(pc, err) < 0)
-        return -1;
     if (chdir_privileged(p, &chdir_again, err) < 0)
         return -1;
     if (caps_keep_on_setuid(err) < 0 || switch_user(pc, err) < 0)
@@ -148,9 +130,17 @@ int proc_drop_privileges(const struct proc_ctx *pc, struct tr_err *err)
         return tr_prefix(err, "process.capabilities");
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return tr_fail(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
-    if (pc->seccomp && nnp && load_seccomp(pc, err) < 0)
-        return -1;
-    umask(p->user.has_umask ? p->user.umask : 022);
+    return 0;
+}
+
+bool proc_seccomp_after_nnp(const struct oci_process *p)
+{
+    return p->no_new_privileges;
+}
+
+int proc_finish(const struct proc_ctx *pc, struct tr_err *err)
+{
+    umask(pc->proc->user.has_umask ? pc->proc->user.umask : 022);
     return cloexec_fds_from(3 + pc->preserve_fds, err);
 }
 
