@@ -10,39 +10,27 @@ static const char usage[] =
     "Where \"<container-id>\" is the name for the instance of the container.\n\n"
     "EXAMPLE:\n   If \"tinyrun list\" shows ubuntu01 as \"stopped\", the following removes it:\n\n"
     "       # tinyrun delete ubuntu01\n\n"
-    "OPTIONS:\n"
-    "   --force, -f  forcibly delete the container if it is still running (uses SIGKILL);\n"
-    "                a container that does not exist is then not an error\n";
+    "OPTIONS:\n";
 
-enum { OPT_FORCE = 1 };
-static const struct cli_opt opts[] = {
-    { "force", 'f', CLI_BOOL, OPT_FORCE },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct delete_opts { bool force; };
+static const struct cli_flag flags[] = {
+    CLI_BOOL_F("force", 'f', struct delete_opts, force,
+               "forcibly delete the container if it is still running (uses SIGKILL);\n"
+               "                a container that does not exist is then not an error"),
+    CLI_FLAGS_END,
 };
 
-int cmd_delete(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_delete(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    bool force = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_FORCE)
-            force = p.bool_val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 1, "container ID", "tinyrun delete [--force] <container-id>",
-                       err) < 0)
-        goto out;
-    rc = tr_delete(ctx, p.pos[0], force, err);
-out:
-    cli_parser_free(&p);
-    return rc;
+    struct delete_opts o = { 0 };
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_delete, &p, argc, argv, &o, err);
+    if (r != 0)
+        return r > 0 ? 0 : CMD_USAGE;
+    return tr_delete(ctx, p.pos[0], o.force, err);
 }
+
+const struct cli_verb cli_verb_delete = {
+    "delete", cmd_delete, "delete any resources held by the container", usage, flags,
+    CLI_PERMUTE, 1, 1, "container ID", "tinyrun delete [--force] <container-id>",
+};

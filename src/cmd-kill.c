@@ -12,40 +12,29 @@ static const char usage[] =
     "\"[signal]\" is the signal to be sent to the init process: a number (9) or a\n"
     "name with or without the SIG prefix, in any case (KILL, SIGTERM, rtmin+3).\n\n"
     "EXAMPLE:\n   tinyrun kill ubuntu01 KILL\n\n"
-    "OPTIONS:\n"
-    "   --all, -a  send the specified signal to all processes inside the container\n";
+    "OPTIONS:\n";
 
-enum { OPT_ALL = 1 };
-static const struct cli_opt opts[] = {
-    { "all", 'a', CLI_BOOL, OPT_ALL },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct kill_opts { bool all; };
+static const struct cli_flag flags[] = {
+    CLI_BOOL_F("all", 'a', struct kill_opts, all,
+               "send the specified signal to all processes inside the container"),
+    CLI_FLAGS_END,
 };
 
-int cmd_kill(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_kill(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    bool all = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE, sig = SIGTERM;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_ALL)
-            all = p.bool_val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 2, "container ID", "tinyrun kill [--all] <container-id> [signal]",
-                       err) < 0)
-        goto out;
+    struct kill_opts o = { 0 };
+    int sig = SIGTERM;
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_kill, &p, argc, argv, &o, err);
+    if (r != 0)
+        return r > 0 ? 0 : CMD_USAGE;
     if (p.npos == 2 && cli_parse_signal(p.pos[1], &sig, err) < 0)
-        goto out;
-    rc = tr_kill(ctx, p.pos[0], sig, all, err);
-out:
-    cli_parser_free(&p);
-    return rc;
+        return CMD_USAGE;
+    return tr_kill(ctx, p.pos[0], sig, o.all, err);
 }
+
+const struct cli_verb cli_verb_kill = {
+    "kill", cmd_kill, "send a signal (default: SIGTERM) to the container's init process", usage,
+    flags, CLI_PERMUTE, 1, 2, "container ID", "tinyrun kill [--all] <container-id> [signal]",
+};

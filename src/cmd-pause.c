@@ -15,11 +15,17 @@ static const char usage[] =
     "(cgroup freezer).\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun pause <container-id>", &id, err);
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_pause, &p, argc, argv, NULL, err);
     if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
+        return r > 0 ? 0 : CMD_USAGE;
+    const char *id = p.pos[0];
     return tr_pause(ctx, id, err);
 }
+
+const struct cli_verb cli_verb_pause = {
+    "pause", cmd_pause, "suspend all processes inside the container", usage, NULL, CLI_PERMUTE,
+    1, 1, "container ID", "tinyrun pause <container-id>",
+};

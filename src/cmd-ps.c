@@ -15,14 +15,13 @@ static const char usage[] =
     "USAGE:\n   tinyrun ps [command options] <container-id> [ps options]\n\n"
     "The table format runs ps(1) with [ps options] (default: -ef) and keeps the lines\n"
     "of the container's processes; the json format prints an array of their pids.\n\n"
-    "OPTIONS:\n"
-    "   --format value, -f value  select one of: table or json (default: \"table\")\n";
+    "OPTIONS:\n";
 
-enum { OPT_FORMAT = 1 };
-static const struct cli_opt opts[] = {
-    { "format", 'f', CLI_VALUE, OPT_FORMAT },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct ps_opts { const char *format; };
+static const struct cli_flag flags[] = {
+    CLI_STRING_F("format", 'f', struct ps_opts, format,
+                 "select one of: table or json (default: \"table\")"),
+    CLI_FLAGS_END,
 };
 
 /* Run ps with args and return its combined stdout+stderr (as runc does). */
@@ -123,44 +122,32 @@ static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n
     return 0;
 }
 
-int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    const char *format = "table";
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
+    struct ps_opts o = { .format = "table" };
+    _cleanup_cli_parser_ struct cli_parser p;
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-
-    cli_init(&p, argc, argv, opts, CLI_STOP_AT_ARG);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_FORMAT)
-            format = val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, (size_t) argc, "container ID",
-                       "tinyrun ps [--format table|json] <container-id> [ps options]", err) < 0)
-        goto out;
-    if (!streq(format, "table") && !streq(format, "json")) {
-        tr_failx(err, "invalid format option \"%s\": expected table or json", format);
-        goto out;
-    }
-    rc = tr_ps(ctx, p.pos[0], &pids, &n, err);
-    if (rc < 0)
-        goto out;
-    if (streq(format, "json")) {
-        fputc('[', stdout);
-        for (size_t i = 0; i < n; i++)
-            printf("%s%d", i ? "," : "", (int) pids[i]);
-        fputs("]\n", stdout);
-    } else {
-        rc = print_table(p.pos + 1, p.npos - 1, pids, n, err);
-    }
-out:
-    cli_parser_free(&p);
-    return rc;
+    int r = cli_verb_parse(&cli_verb_ps, &p, argc, argv, &o, err);
+    if (r != 0)
+        return r > 0 ? 0 : CMD_USAGE;
+    if (!streq(o.format, "table") && !streq(o.format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table or json", o.format),
+               CMD_USAGE;
+    r = tr_ps(ctx, p.pos[0], &pids, &n, err);
+    if (r < 0)
+        return r;
+    if (!streq(o.format, "json"))
+        return print_table(p.pos + 1, p.npos - 1, pids, n, err);
+    fputc('[', stdout);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%d", i ? "," : "", (int) pids[i]);
+    fputs("]\n", stdout);
+    return r;
 }
+
+const struct cli_verb cli_verb_ps = {
+    "ps", cmd_ps, "display the processes running inside a container", usage, flags,
+    CLI_STOP_AT_ARG, 1, SIZE_MAX, "container ID",
+    "tinyrun ps [--format table|json] <container-id> [ps options]",
+};

@@ -14,11 +14,17 @@ static const char usage[] =
     "DESCRIPTION:\n   The resume command resumes all processes in the instance of the container.\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-int cmd_resume(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_resume(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun resume <container-id>", &id, err);
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_resume, &p, argc, argv, NULL, err);
     if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
+        return r > 0 ? 0 : CMD_USAGE;
+    const char *id = p.pos[0];
     return tr_resume(ctx, id, err);
 }
+
+const struct cli_verb cli_verb_resume = {
+    "resume", cmd_resume, "resume all processes that have been previously paused", usage, NULL, CLI_PERMUTE,
+    1, 1, "container ID", "tinyrun resume <container-id>",
+};

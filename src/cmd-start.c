@@ -12,11 +12,17 @@ static const char usage[] =
     "Where \"<container-id>\" is the name of a container made by \"tinyrun create\".\n\n"
     "DESCRIPTION:\n   The start command executes the user defined process in a created container.\n";
 
-int cmd_start(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_start(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun start <container-id>", &id, err);
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_start, &p, argc, argv, NULL, err);
     if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
+        return r > 0 ? 0 : CMD_USAGE;
+    const char *id = p.pos[0];
     return tr_start(ctx, id, err);
 }
+
+const struct cli_verb cli_verb_start = {
+    "start", cmd_start, "execute the user defined process in a created container", usage, NULL, CLI_PERMUTE,
+    1, 1, "container ID", "tinyrun start <container-id>",
+};

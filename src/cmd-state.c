@@ -13,12 +13,13 @@ static const char usage[] =
     "DESCRIPTION:\n   The state command outputs current state information for the\n"
     "instance of a container, as JSON.\n";
 
-int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun state <container-id>", &id, err);
+    _cleanup_cli_parser_ struct cli_parser p;
+    int r = cli_verb_parse(&cli_verb_state, &p, argc, argv, NULL, err);
     if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
+        return r > 0 ? 0 : CMD_USAGE;
+    const char *id = p.pos[0];
     char *json = tr_state_json(ctx, id, err);
     if (!json)
         return -1;
@@ -29,3 +30,8 @@ int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *er
     free(json);
     return 0;
 }
+
+const struct cli_verb cli_verb_state = {
+    "state", cmd_state, "output the state of a container", usage, NULL, CLI_PERMUTE,
+    1, 1, "container ID", "tinyrun state <container-id>",
+};
