@@ -93,14 +93,20 @@ int cli_next(struct cli_parser *p, const char **value, struct tr_err *err)
     return CLI_END;
 }
 
+int cli_check_count(char *const *args, size_t nargs, size_t min, size_t max,
+                    const char *what_missing, const char *usage_line, struct tr_err *err)
+{
+    if (nargs < min)
+        return tr_failx(err, "missing %s; usage: %s", what_missing, usage_line);
+    if (nargs > max)
+        return tr_failx(err, "unexpected argument \"%s\"; usage: %s", args[max], usage_line);
+    return 0;
+}
+
 int cli_check_args(const struct cli_parser *p, size_t min, size_t max, const char *what_missing,
                    const char *usage_line, struct tr_err *err)
 {
-    if (p->npos < min)
-        return tr_failx(err, "missing %s; usage: %s", what_missing, usage_line);
-    if (p->npos > max)
-        return tr_failx(err, "unexpected argument \"%s\"; usage: %s", p->pos[max], usage_line);
-    return 0;
+    return cli_check_count(p->pos, p->npos, min, max, what_missing, usage_line, err);
 }
 
 /* ---- signals ---------------------------------------------------------------------------- */
@@ -556,6 +562,23 @@ int cli_verb_parse(const struct cli_verb *v, struct cli_parser *p, int argc, cha
                                 err) < 0)
         return -1;
     return 0;
+}
+
+int cli_verb_main(const struct cli_verb *v, int argc, char **argv, const struct tr_ctx *ctx,
+                  struct tr_err *err)
+{
+    _cleanup_cli_parser_ struct cli_parser p;
+    _cleanup_free_ void *opts = xzalloc(v->opts_size ? v->opts_size : 1);
+    if (v->defaults)
+        memcpy(opts, v->defaults, v->opts_size);
+    int r = cli_verb_parse(v, &p, argc, argv, opts, err);
+    if (r == 0)
+        r = v->run(ctx, opts, p.pos, p.npos, err);
+    else
+        r = r > 0 ? 0 : CMD_USAGE;
+    if (v->free_opts)
+        v->free_opts(opts);
+    return r;
 }
 
 /* "--bundle value, -b value" */

@@ -12,13 +12,12 @@
 #include "error.h"
 #include "spec.h"
 
-/* A verb returns its exit status (>= 0), -1 with err filled (printed as "tinyrun: msg"), or
+/* A verb's run returns its exit status (>= 0), -1 with err filled (printed as "tinyrun: msg"), or
  * CMD_USAGE with err filled (printed as "tinyrun <verb>: msg": a command-line mistake). */
 #define CMD_USAGE (-2)
 /* As -1, but the exit status is 255: exec's own failures, so that a caller can tell them from
  * the process's exit status 1 (runc exits 255 there too). */
 #define CMD_RUNTIME_FAILED (-3)
-typedef int (*cmd_fn)(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
 
 /* ---- flag parser ------------------------------------------------------------------------ */
 /* Accepted like runc: --name, -name, --name=value, --name value, -n value, -n=value; a bool flag
@@ -64,6 +63,8 @@ void cli_parser_free(struct cli_parser *p);
  * what_missing names the first missing argument ("container ID"). */
 int cli_check_args(const struct cli_parser *p, size_t min, size_t max, const char *what_missing,
                    const char *usage_line, struct tr_err *err);
+int cli_check_count(char *const *args, size_t nargs, size_t min, size_t max,
+                    const char *what_missing, const char *usage_line, struct tr_err *err);
 
 /* ---- option tables: one per verb ----------------------------------------------------------
  * A verb declares its flags as a table of struct cli_flag (name, type, target, help) and itself
@@ -107,7 +108,6 @@ struct cli_flag {
 
 struct cli_verb {
     const char *name;
-    cmd_fn fn;
     const char *summary;        /* one line in `tinyrun --help` */
     const char *help_head;      /* --help text before the flags ("NAME: ... OPTIONS:\n") */
     const struct cli_flag *flags;   /* NULL: none but --help */
@@ -115,13 +115,22 @@ struct cli_verb {
     size_t min_args, max_args;  /* positionals; max SIZE_MAX: any */
     const char *what_missing;   /* "container ID" */
     const char *usage_line;     /* named in count errors */
+    size_t opts_size;           /* the struct the flags' targets are in (0: none) */
+    const void *defaults;       /* its initial value (NULL: zeroes) */
+    /* The verb itself, on the parsed options and the positionals (nargs within the range). */
+    int (*run)(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+               struct tr_err *err);
+    void (*free_opts)(void *opts);  /* what the flags allocated in opts (NULL: nothing) */
 };
-
 /* The verbs (src/cmd-<verb>.c), listed in main.c. */
 extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_events, cli_verb_exec,
     cli_verb_features, cli_verb_kill, cli_verb_list, cli_verb_pause, cli_verb_ps, cli_verb_resume,
     cli_verb_run, cli_verb_spec, cli_verb_start, cli_verb_state, cli_verb_update;
 
+/* Run a verb on argv (argv[0] the verb): parse into a fresh option struct, run it, free it.
+ * The exit status, -1, CMD_USAGE or CMD_RUNTIME_FAILED as a verb returns; --help prints. */
+int cli_verb_main(const struct cli_verb *v, int argc, char **argv, const struct tr_ctx *ctx,
+                  struct tr_err *err);
 /* Parse argv (argv[0] the verb) into target by v->flags and check the positional count: 0 with
  * p holding the positionals, 1 when --help was printed, -1 with err filled (a usage error).
  * p is initialised here and must be freed (_cleanup_cli_parser_) on every return. */

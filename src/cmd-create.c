@@ -21,18 +21,20 @@ static const struct cli_flag flags[] = {
     CLI_FLAGS_END,
 };
 
-static int cmd_create(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct tr_create_opts defaults = { .bundle = "." };
+
+static int run_create(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    struct tr_create_opts o = { .bundle = "." };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_create, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    o.id = p.pos[0];
-    return tr_create(ctx, &o, err);
+    struct tr_create_opts *o = opts;
+    o->id = args[0];
+    return tr_create(ctx, o, err);
 }
 
 const struct cli_verb cli_verb_create = {
-    "create", cmd_create, "create a container", usage, flags, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun create [options] <container-id>",
+    .name = "create", .summary = "create a container",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun create [options] <container-id>",
+    .opts_size = sizeof(struct tr_create_opts), .defaults = &defaults, .run = run_create,
 };

@@ -20,17 +20,17 @@ static const struct cli_flag flags[] = {
     CLI_FLAGS_END,
 };
 
-static int cmd_delete(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_delete(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    struct delete_opts o = { 0 };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_delete, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    return tr_delete(ctx, p.pos[0], o.force, err);
+    const struct delete_opts *o = opts;
+    return tr_delete(ctx, args[0], o->force, err);
 }
 
 const struct cli_verb cli_verb_delete = {
-    "delete", cmd_delete, "delete any resources held by the container", usage, flags,
-    CLI_PERMUTE, 1, 1, "container ID", "tinyrun delete [--force] <container-id>",
+    .name = "delete", .summary = "delete any resources held by the container",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun delete [--force] <container-id>",
+    .opts_size = sizeof(struct delete_opts), .run = run_delete,
 };

@@ -33,18 +33,19 @@ static int print_event(const char *json_line, void *data)
     return fflush(stdout) != 0 || ferror(stdout);
 }
 
-static int cmd_events(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct events_opts defaults = { .interval = 5 };
+
+static int run_events(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    struct events_opts o = { .interval = 5 };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_events, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    return tr_events(ctx, p.pos[0], o.stats, o.interval, print_event, NULL, err);
+    const struct events_opts *o = opts;
+    return tr_events(ctx, args[0], o->stats, o->interval, print_event, NULL, err);
 }
 
 const struct cli_verb cli_verb_events = {
-    "events", cmd_events, "display container events and resource usage statistics", usage,
-    flags, CLI_PERMUTE, 1, 1, "container ID",
-    "tinyrun events [--stats] [--interval 5s] <container-id>",
+    .name = "events", .summary = "display container events and resource usage statistics",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun events [--stats] [--interval 5s] <container-id>",
+    .opts_size = sizeof(struct events_opts), .defaults = &defaults, .run = run_events,
 };

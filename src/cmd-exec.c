@@ -81,16 +81,17 @@ static const char usage_line[] =
     "tinyrun exec [options] <container-id> <command> [args...] || "
     "tinyrun exec [options] -p process.json <container-id>";
 
-static int exec_parsed(struct tr_exec_opts *o, const struct cli_parser *p,
-                       const struct tr_ctx *ctx, struct tr_err *err)
+static int run_exec(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
+    struct tr_exec_opts *o = opts;
     int exit_code = 0;
-    if (cli_check_args(p, o->process_file ? 1 : 2, o->process_file ? 1 : SIZE_MAX, "command",
-                       usage_line, err) < 0)
+    if (cli_check_count(args, nargs, o->process_file ? 1 : 2, o->process_file ? 1 : SIZE_MAX,
+                        "command", usage_line, err) < 0)
         return CMD_USAGE;
-    o->id = p->pos[0];
-    o->args = p->pos + 1;
-    o->args_len = p->npos - 1;
+    o->id = args[0];
+    o->args = args + 1;
+    o->args_len = nargs - 1;
     /* past the command line, a failure of tinyrun is 255, never a status the process could
      * have exited with itself (1 is common); the process's own status passes through as is */
     if (tr_exec(ctx, o, &exit_code, err) < 0)
@@ -98,22 +99,18 @@ static int exec_parsed(struct tr_exec_opts *o, const struct cli_parser *p,
     return o->detach ? 0 : exit_code;
 }
 
-static int cmd_exec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static void free_exec_opts(void *opts)
 {
-    struct tr_exec_opts o = { 0 };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_exec, &p, argc, argv, &o, err);
-    if (r == 0)
-        r = exec_parsed(&o, &p, ctx, err);
-    else
-        r = r > 0 ? 0 : CMD_USAGE;
-    free(o.env);
-    free(o.add_caps);
-    free(o.additional_gids);
-    return r;
+    struct tr_exec_opts *o = opts;
+    free(o->env);
+    free(o->add_caps);
+    free(o->additional_gids);
 }
 
 const struct cli_verb cli_verb_exec = {
-    "exec", cmd_exec, "execute a new process inside the container", usage, flags,
-    CLI_STOP_AT_ARG, 1, SIZE_MAX, "container ID", usage_line,
+    .name = "exec", .summary = "execute a new process inside the container",
+    .help_head = usage, .flags = flags, .mode = CLI_STOP_AT_ARG,
+    .min_args = 1, .max_args = SIZE_MAX, .what_missing = "container ID",
+    .usage_line = usage_line,
+    .opts_size = sizeof(struct tr_exec_opts), .run = run_exec, .free_opts = free_exec_opts,
 };

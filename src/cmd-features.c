@@ -13,12 +13,9 @@ static const char usage[] =
     "runtime-spec (features.md): supported spec versions, hooks, mount options,\n"
     "namespaces, capabilities, cgroup drivers, seccomp actions and architectures...\n";
 
-static int cmd_features(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_features(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                        struct tr_err *err)
 {
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_features, &p, argc, argv, NULL, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
     char *json = tr_features_json(err);
     if (!json)
         return -1;
@@ -28,6 +25,9 @@ static int cmd_features(int argc, char **argv, const struct tr_ctx *ctx, struct 
 }
 
 const struct cli_verb cli_verb_features = {
-    "features", cmd_features, "show the enabled features (JSON)", usage, NULL, CLI_PERMUTE,
-    0, 0, "", "tinyrun features",
+    .name = "features", .summary = "show the enabled features (JSON)",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun features",
+    .run = run_features,
 };

@@ -21,20 +21,20 @@ static const struct cli_flag flags[] = {
     CLI_FLAGS_END,
 };
 
-static int cmd_kill(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_kill(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    struct kill_opts o = { 0 };
+    const struct kill_opts *o = opts;
     int sig = SIGTERM;
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_kill, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    if (p.npos == 2 && cli_parse_signal(p.pos[1], &sig, err) < 0)
+    if (nargs == 2 && cli_parse_signal(args[1], &sig, err) < 0)
         return CMD_USAGE;
-    return tr_kill(ctx, p.pos[0], sig, o.all, err);
+    return tr_kill(ctx, args[0], sig, o->all, err);
 }
 
 const struct cli_verb cli_verb_kill = {
-    "kill", cmd_kill, "send a signal (default: SIGTERM) to the container's init process", usage,
-    flags, CLI_PERMUTE, 1, 2, "container ID", "tinyrun kill [--all] <container-id> [signal]",
+    .name = "kill", .summary = "send a signal (default: SIGTERM) to the container's init process",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 2, .what_missing = "container ID",
+    .usage_line = "tinyrun kill [--all] <container-id> [signal]",
+    .opts_size = sizeof(struct kill_opts), .run = run_kill,
 };

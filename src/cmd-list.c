@@ -61,25 +61,24 @@ static void print_table(const struct tr_list_entry *l, size_t n)
     cli_table_free(&t);
 }
 
-static int cmd_list(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct list_opts defaults = { .format = "table" };
+
+static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    struct list_opts o = { .format = "table" };
-    _cleanup_cli_parser_ struct cli_parser p;
+    const struct list_opts *o = opts;
     struct tr_list_entry *l = NULL;
     size_t n = 0;
-    int r = cli_verb_parse(&cli_verb_list, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    if (!streq(o.format, "table") && !streq(o.format, "json"))
-        return tr_failx(err, "invalid format option \"%s\": expected table or json", o.format),
+    if (!streq(o->format, "table") && !streq(o->format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table or json", o->format),
                CMD_USAGE;
-    r = tr_list(ctx, &l, &n, err);
+    int r = tr_list(ctx, &l, &n, err);
     if (r < 0)
         return r;
-    if (o.quiet) {
+    if (o->quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", l[i].id);
-    } else if (streq(o.format, "json")) {
+    } else if (streq(o->format, "json")) {
         print_json(l, n);
     } else {
         print_table(l, n);
@@ -89,6 +88,9 @@ static int cmd_list(int argc, char **argv, const struct tr_ctx *ctx, struct tr_e
 }
 
 const struct cli_verb cli_verb_list = {
-    "list", cmd_list, "list containers started by tinyrun with the given root", usage, flags,
-    CLI_PERMUTE, 0, 0, "", "tinyrun list [options]",
+    .name = "list", .summary = "list containers started by tinyrun with the given root",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun list [options]",
+    .opts_size = sizeof(struct list_opts), .defaults = &defaults, .run = run_list,
 };

@@ -15,17 +15,16 @@ static const char usage[] =
     "(cgroup freezer).\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-static int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_pause(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_pause, &p, argc, argv, NULL, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    const char *id = p.pos[0];
-    return tr_pause(ctx, id, err);
+    return tr_pause(ctx, args[0], err);
 }
 
 const struct cli_verb cli_verb_pause = {
-    "pause", cmd_pause, "suspend all processes inside the container", usage, NULL, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun pause <container-id>",
+    .name = "pause", .summary = "suspend all processes inside the container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun pause <container-id>",
+    .run = run_pause,
 };

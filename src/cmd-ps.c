@@ -25,7 +25,7 @@ static const struct cli_flag flags[] = {
 };
 
 /* Run ps with args and return its combined stdout+stderr (as runc does). */
-static char *run_ps(char **args, size_t nargs, struct tr_err *err)
+static char *capture_ps(char **args, size_t nargs, struct tr_err *err)
 {
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -108,7 +108,7 @@ static bool line_has_pid(const char *line, int col, const pid_t *pids, size_t n)
 static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n,
                        struct tr_err *err)
 {
-    _cleanup_free_ char *out = run_ps(ps_args, nargs, err);
+    _cleanup_free_ char *out = capture_ps(ps_args, nargs, err);
     if (!out)
         return -1;
     char *save = NULL, *line = strtok_r(out, "\n", &save);
@@ -122,23 +122,22 @@ static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n
     return 0;
 }
 
-static int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct ps_opts defaults = { .format = "table" };
+
+static int run_ps(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                  struct tr_err *err)
 {
-    struct ps_opts o = { .format = "table" };
-    _cleanup_cli_parser_ struct cli_parser p;
+    const struct ps_opts *o = opts;
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    int r = cli_verb_parse(&cli_verb_ps, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    if (!streq(o.format, "table") && !streq(o.format, "json"))
-        return tr_failx(err, "invalid format option \"%s\": expected table or json", o.format),
+    if (!streq(o->format, "table") && !streq(o->format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table or json", o->format),
                CMD_USAGE;
-    r = tr_ps(ctx, p.pos[0], &pids, &n, err);
+    int r = tr_ps(ctx, args[0], &pids, &n, err);
     if (r < 0)
         return r;
-    if (!streq(o.format, "json"))
-        return print_table(p.pos + 1, p.npos - 1, pids, n, err);
+    if (!streq(o->format, "json"))
+        return print_table(args + 1, nargs - 1, pids, n, err);
     fputc('[', stdout);
     for (size_t i = 0; i < n; i++)
         printf("%s%d", i ? "," : "", (int) pids[i]);
@@ -147,7 +146,9 @@ static int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err
 }
 
 const struct cli_verb cli_verb_ps = {
-    "ps", cmd_ps, "display the processes running inside a container", usage, flags,
-    CLI_STOP_AT_ARG, 1, SIZE_MAX, "container ID",
-    "tinyrun ps [--format table|json] <container-id> [ps options]",
+    .name = "ps", .summary = "display the processes running inside a container",
+    .help_head = usage, .flags = flags, .mode = CLI_STOP_AT_ARG,
+    .min_args = 1, .max_args = SIZE_MAX, .what_missing = "container ID",
+    .usage_line = "tinyrun ps [--format table|json] <container-id> [ps options]",
+    .opts_size = sizeof(struct ps_opts), .defaults = &defaults, .run = run_ps,
 };

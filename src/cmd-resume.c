@@ -14,17 +14,16 @@ static const char usage[] =
     "DESCRIPTION:\n   The resume command resumes all processes in the instance of the container.\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-static int cmd_resume(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_resume(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_resume, &p, argc, argv, NULL, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    const char *id = p.pos[0];
-    return tr_resume(ctx, id, err);
+    return tr_resume(ctx, args[0], err);
 }
 
 const struct cli_verb cli_verb_resume = {
-    "resume", cmd_resume, "resume all processes that have been previously paused", usage, NULL, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun resume <container-id>",
+    .name = "resume", .summary = "resume all processes that have been previously paused",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun resume <container-id>",
+    .run = run_resume,
 };

@@ -26,22 +26,24 @@ static const struct cli_flag flags[] = {
     CLI_FLAGS_END,
 };
 
-static int cmd_run(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct run_opts defaults = { .c.bundle = "." };
+
+static int run_run(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                   struct tr_err *err)
 {
-    struct run_opts o = { .c.bundle = "." };
-    _cleanup_cli_parser_ struct cli_parser p;
+    struct run_opts *o = opts;
     int exit_code = 0;
-    int r = cli_verb_parse(&cli_verb_run, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    o.c.id = p.pos[0];
-    r = tr_run(ctx, &o.c, o.detach, o.keep, &exit_code, err);
+    o->c.id = args[0];
+    int r = tr_run(ctx, &o->c, o->detach, o->keep, &exit_code, err);
     if (r >= 0)
-        r = o.detach ? 0 : exit_code;
+        r = o->detach ? 0 : exit_code;
     return r;
 }
 
 const struct cli_verb cli_verb_run = {
-    "run", cmd_run, "create and run a container", usage, flags, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun run [options] <container-id>",
+    .name = "run", .summary = "create and run a container",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun run [options] <container-id>",
+    .opts_size = sizeof(struct run_opts), .defaults = &defaults, .run = run_run,
 };

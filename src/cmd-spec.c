@@ -53,17 +53,17 @@ static int write_spec(const char *bundle, bool rootless, struct tr_err *err)
     return 0;
 }
 
-static int cmd_spec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_spec(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    struct spec_opts o = { 0 };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_spec, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    return write_spec(o.bundle, o.rootless, err);
+    const struct spec_opts *o = opts;
+    return write_spec(o->bundle, o->rootless, err);
 }
 
 const struct cli_verb cli_verb_spec = {
-    "spec", cmd_spec, "create a new specification file", usage, flags, CLI_PERMUTE,
-    0, 0, "", "tinyrun spec [--bundle DIR] [--rootless]",
+    .name = "spec", .summary = "create a new specification file",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun spec [--bundle DIR] [--rootless]",
+    .opts_size = sizeof(struct spec_opts), .run = run_spec,
 };

@@ -12,17 +12,16 @@ static const char usage[] =
     "Where \"<container-id>\" is the name of a container made by \"tinyrun create\".\n\n"
     "DESCRIPTION:\n   The start command executes the user defined process in a created container.\n";
 
-static int cmd_start(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_start(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_start, &p, argc, argv, NULL, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    const char *id = p.pos[0];
-    return tr_start(ctx, id, err);
+    return tr_start(ctx, args[0], err);
 }
 
 const struct cli_verb cli_verb_start = {
-    "start", cmd_start, "execute the user defined process in a created container", usage, NULL, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun start <container-id>",
+    .name = "start", .summary = "execute the user defined process in a created container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun start <container-id>",
+    .run = run_start,
 };

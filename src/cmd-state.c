@@ -13,14 +13,10 @@ static const char usage[] =
     "DESCRIPTION:\n   The state command outputs current state information for the\n"
     "instance of a container, as JSON.\n";
 
-static int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_state(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_state, &p, argc, argv, NULL, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
-    const char *id = p.pos[0];
-    char *json = tr_state_json(ctx, id, err);
+    char *json = tr_state_json(ctx, args[0], err);
     if (!json)
         return -1;
     size_t n = strlen(json);
@@ -32,6 +28,9 @@ static int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_
 }
 
 const struct cli_verb cli_verb_state = {
-    "state", cmd_state, "output the state of a container", usage, NULL, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun state <container-id>",
+    .name = "state", .summary = "output the state of a container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun state <container-id>",
+    .run = run_state,
 };

@@ -97,24 +97,24 @@ static struct oci_resources *load_resources(const char *file, struct tr_err *err
     return oci_parse_resources(json, len, is_stdin ? "resources (stdin)" : file, err);
 }
 
-static int cmd_update(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_update(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    struct update_opts o = { 0 };
-    _cleanup_cli_parser_ struct cli_parser p;
-    int r = cli_verb_parse(&cli_verb_update, &p, argc, argv, &o, err);
-    if (r != 0)
-        return r > 0 ? 0 : CMD_USAGE;
+    const struct update_opts *o = opts;
     /* As runc: a resources file wins over the per-field flags. */
-    struct oci_resources *res = o.file ? load_resources(o.file, err)
-                                       : cli_resources_from_flags(&o.f, err);
+    struct oci_resources *res = o->file ? load_resources(o->file, err)
+                                        : cli_resources_from_flags(&o->f, err);
     if (!res)
-        return o.file ? -1 : CMD_USAGE;
-    r = tr_update(ctx, p.pos[0], res, err);
+        return o->file ? -1 : CMD_USAGE;
+    int r = tr_update(ctx, args[0], res, err);
     oci_resources_free(res);
     return r;
 }
 
 const struct cli_verb cli_verb_update = {
-    "update", cmd_update, "update container resource constraints", usage, flags, CLI_PERMUTE,
-    1, 1, "container ID", "tinyrun update [options] <container-id>",
+    .name = "update", .summary = "update container resource constraints",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun update [options] <container-id>",
+    .opts_size = sizeof(struct update_opts), .run = run_update,
 };

@@ -118,7 +118,7 @@ static int run_help(struct globals *g, int argc, char **argv, struct tr_err *err
     if (!v)
         return tr_failx(err, "no help topic for \"%s\"; run tinyrun --help", argv[1]), CMD_USAGE;
     char *help_argv[] = { argv[1], (char *) "--help", NULL };
-    return v->fn(2, help_argv, &g->ctx, err);
+    return cli_verb_main(v, 2, help_argv, &g->ctx, err);
 }
 
 int main(int argc, char **argv)
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
             return 1;
         }
         tr_debug("%s: root %s", verb, g.ctx.root);
-        rc = v->fn((int) p.npos, p.pos, &g.ctx, &err);
+        rc = cli_verb_main(v, (int) p.npos, p.pos, &g.ctx, &err);
     }
     if (rc == CMD_USAGE) {
         report_usage_error(verb, err.msg);

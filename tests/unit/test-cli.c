@@ -314,14 +314,19 @@ static const struct cli_flag tt_flags[] = {
     CLI_FLAGS_END,
 };
 
-static int noop_verb(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int tt_run(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                  struct tr_err *err)
 {
-    return 0;
+    const struct tt_opts *o = opts;
+    return o->fds + (int) nargs;
 }
 
+static const struct tt_opts tt_defaults = { .fds = 40 };
 static const struct cli_verb tt_verb = {
-    "tt", noop_verb, "a test verb", "HEAD\n", tt_flags, CLI_PERMUTE, 1, 1, "container ID",
-    "tinyrun tt <id>",
+    .name = "tt", .summary = "a test verb", .help_head = "HEAD\n", .flags = tt_flags,
+    .mode = CLI_PERMUTE, .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun tt <id>", .opts_size = sizeof(struct tt_opts),
+    .defaults = &tt_defaults, .run = tt_run,
 };
 
 static int tt_parse(char **argv, struct tt_opts *o, struct cli_parser *p, struct tr_err *err)
@@ -405,6 +410,12 @@ static void test_tables(void)
         cli_init(&p, 2, ARGV("--text"), NULL, CLI_PERMUTE);
         ok(cli_flags_parse(tt_flags, &p, &o, &err) < 0, "a text entry is not a flag");
     }
+    ok(cli_verb_main(&tt_verb, 2, ARGV("id"), NULL, &err) == 41, "verb: defaults, then run");
+    ok(cli_verb_main(&tt_verb, 3, ARGV("--fds=1", "id"), NULL, &err) == 2, "verb: flags, run");
+    ok(cli_verb_main(&tt_verb, 3, ARGV("--fds=x", "id"), NULL, &err) == CMD_USAGE,
+       "verb: a flag error is a usage error");
+    ok(cli_verb_main(&tt_verb, 1, ARGV(NULL), NULL, &err) == CMD_USAGE,
+       "verb: a count error is a usage error");
     _cleanup_free_ char *help = captured(help_of_tt, &tt_verb);
     str_eq(help, "HEAD\n"
                  "   --name value, -n value  a name\n"
