@@ -284,6 +284,13 @@ int cli_parse_nonneg_int(const char *flag, const char *s, int *out, struct tr_er
     return 0;
 }
 
+int cli_check_format(const char *format, struct tr_err *err)
+{
+    if (!streq(format, "table") && !streq(format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table or json", format);
+    return 0;
+}
+
 /* ---- update flags ----------------------------------------------------------------------- */
 
 static int flag_u64(const char *flag, const char *s, uint64_t *out, struct tr_err *err)

@@ -174,6 +174,8 @@ int cli_parse_bytes(const char *s, int64_t *out, struct tr_err *err);
  * A bare number is taken as seconds. */
 int cli_parse_duration_sec(const char *s, int *sec, struct tr_err *err);
 int cli_parse_nonneg_int(const char *flag, const char *s, int *out, struct tr_err *err);
+/* list's and ps's --format: "table" or "json". */
+int cli_check_format(const char *format, struct tr_err *err);
 
 /* ---- update flags ----------------------------------------------------------------------- */
 struct cli_update_flags {   /* NULL = not given */

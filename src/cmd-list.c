@@ -69,9 +69,8 @@ static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     const struct list_opts *o = opts;
     struct tr_list_entry *l = NULL;
     size_t n = 0;
-    if (!streq(o->format, "table") && !streq(o->format, "json"))
-        return tr_failx(err, "invalid format option \"%s\": expected table or json", o->format),
-               CMD_USAGE;
+    if (cli_check_format(o->format, err) < 0)
+        return CMD_USAGE;
     int r = tr_list(ctx, &l, &n, err);
     if (r < 0)
         return r;

@@ -130,9 +130,8 @@ static int run_ps(const struct tr_ctx *ctx, void *opts, char **args, size_t narg
     const struct ps_opts *o = opts;
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    if (!streq(o->format, "table") && !streq(o->format, "json"))
-        return tr_failx(err, "invalid format option \"%s\": expected table or json", o->format),
-               CMD_USAGE;
+    if (cli_check_format(o->format, err) < 0)
+        return CMD_USAGE;
     int r = tr_ps(ctx, args[0], &pids, &n, err);
     if (r < 0)
         return r;

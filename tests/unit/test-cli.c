@@ -416,6 +416,10 @@ static void test_tables(void)
        "verb: a flag error is a usage error");
     ok(cli_verb_main(&tt_verb, 1, ARGV(NULL), NULL, &err) == CMD_USAGE,
        "verb: a count error is a usage error");
+    ok(cli_check_format("table", &err) == 0 && cli_check_format("json", &err) == 0,
+       "--format table|json");
+    ok(cli_check_format("yaml", &err) < 0, "--format yaml refused");
+    str_eq(err.msg, "invalid format option \"yaml\": expected table or json", "format message");
     _cleanup_free_ char *help = captured(help_of_tt, &tt_verb);
     str_eq(help, "HEAD\n"
                  "   --name value, -n value  a name\n"
