@@ -93,38 +93,20 @@ int cli_next(struct cli_parser *p, const char **value, struct tr_err *err)
     return CLI_END;
 }
 
-int cli_check_args(const struct cli_parser *p, size_t min, size_t max, const char *what_missing,
-                   const char *usage_line, struct tr_err *err)
+int cli_check_count(char *const *args, size_t nargs, size_t min, size_t max,
+                    const char *what_missing, const char *usage_line, struct tr_err *err)
 {
-    if (p->npos < min)
+    if (nargs < min)
         return tr_failx(err, "missing %s; usage: %s", what_missing, usage_line);
-    if (p->npos > max)
-        return tr_failx(err, "unexpected argument \"%s\"; usage: %s", p->pos[max], usage_line);
+    if (nargs > max)
+        return tr_failx(err, "unexpected argument \"%s\"; usage: %s", args[max], usage_line);
     return 0;
 }
 
-int cli_parse_id_only(int argc, char **argv, const char *help, const char *usage_line,
-                      const char **id, struct tr_err *err)
+int cli_check_args(const struct cli_parser *p, size_t min, size_t max, const char *what_missing,
+                   const char *usage_line, struct tr_err *err)
 {
-    static const struct cli_opt opts[] = { CLI_OPT_HELP, CLI_OPT_END };
-    struct cli_parser p;
-    const char *val;
-    int opt, rc = -1;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((opt = cli_next(&p, &val, err)) >= 0) {
-        if (opt == CLI_HELP) {
-            rc = cli_help(help) + 1;
-            goto out;
-        }
-    }
-    if (opt == CLI_ERROR || cli_check_args(&p, 1, 1, "container ID", usage_line, err) < 0)
-        goto out;
-    *id = p.pos[0];
-    rc = 0;
-out:
-    cli_parser_free(&p);
-    return rc;
+    return cli_check_count(p->pos, p->npos, min, max, what_missing, usage_line, err);
 }
 
 /* ---- signals ---------------------------------------------------------------------------- */
@@ -183,28 +165,7 @@ int cli_parse_signal(const char *s, int *sig, struct tr_err *err)
                     "RTMIN+3)", s);
 }
 
-/* ---- users, sizes, durations ------------------------------------------------------------ */
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-    uint64_t v;
-    if (!s[0] || !isdigit((unsigned char) s[0]) || parse_u64(s, &v) < 0 || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t) v;
-    return 0;
-}
-
-int cli_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, struct tr_err *err)
-{
-    _cleanup_free_ char *copy = xstrdup(s);
-    char *colon = strchr(copy, ':');
-    if (colon)
-        *colon = '\0';
-    *has_gid = colon != NULL;
-    if (parse_u32(copy, uid) < 0 || (colon && parse_u32(colon + 1, gid) < 0))
-        return tr_failx(err, "invalid user \"%s\": expected <uid>[:<gid>] in decimal", s);
-    return 0;
-}
+/* ---- sizes, durations ------------------------------------------------------------------- */
 
 /* The number part as go-units' RAMInBytes pattern has it: digits, optionally "." digits
  * (no signs, exponents or hex, which strtold alone would take). */
@@ -320,6 +281,13 @@ int cli_parse_nonneg_int(const char *flag, const char *s, int *out, struct tr_er
     if (!isdigit((unsigned char) s[0]) || parse_int(s, out) < 0 || *out < 0)
         return tr_failx(err, "invalid value \"%s\" for --%s: expected a non-negative integer",
                         s, flag);
+    return 0;
+}
+
+int cli_check_format(const char *format, struct tr_err *err)
+{
+    if (!streq(format, "table") && !streq(format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table or json", format);
     return 0;
 }
 
@@ -497,8 +465,265 @@ void cli_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-int cli_help(const char *text)
+/* ---- option tables ---------------------------------------------------------------------- */
+
+static bool flag_is_text(const struct cli_flag *fl)
 {
-    fputs(text, stdout);
+    return fl->type == CLI_T_TEXT;
+}
+
+bool cli_flag_takes_value(const struct cli_flag *fl)
+{
+    switch (fl->type) {
+    case CLI_T_STRING: case CLI_T_STRINGS: case CLI_T_NONNEG_INT: case CLI_T_DURATION:
+    case CLI_T_IGNORED_VALUE:
+        return true;
+    case CLI_T_FUNC:
+        return !fl->is_bool;
+    case CLI_T_BOOL: case CLI_T_IGNORED_BOOL: case CLI_T_TEXT:
+        return false;
+    }
+    return false;
+}
+
+static bool has_own_help(const struct cli_flag *flags)
+{
+    for (const struct cli_flag *fl = flags; fl && fl->name; fl++)
+        if (!flag_is_text(fl) && streq(fl->name, "help"))
+            return true;
+    return false;
+}
+
+/* The parser's view of a table: cli_opt ids are indexes into flags; --help/-h last (a table's
+ * own "help" entry comes first and wins). */
+static struct cli_opt *opts_of(const struct cli_flag *flags)
+{
+    size_t n = 0;
+    while (flags && flags[n].name)
+        n++;
+    struct cli_opt *o = xzalloc(sizeof *o * (n + 2)), *q = o;
+    for (size_t i = 0; i < n; i++)
+        if (!flag_is_text(&flags[i]))
+            *q++ = (struct cli_opt) { flags[i].name, flags[i].short_name,
+                                      cli_flag_takes_value(&flags[i]) ? CLI_VALUE : CLI_BOOL,
+                                      (int) i };
+    *q = (struct cli_opt) CLI_OPT_HELP;
+    return o;
+}
+
+static void push_string(char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, sizeof(char *) * (*n + 2));
+    (*v)[(*n)++] = (char *) s;
+    (*v)[*n] = NULL;
+}
+
+static int apply_flag(const struct cli_flag *fl, const char *val, bool bval, void *target,
+                      struct tr_err *err)
+{
+    char *t = target;
+    switch (fl->type) {
+    case CLI_T_BOOL: *(bool *) (void *) (t + fl->off) = bval; return 0;
+    case CLI_T_STRING: *(const char **) (void *) (t + fl->off) = val; return 0;
+    case CLI_T_STRINGS:
+        push_string((char ***) (void *) (t + fl->off), (size_t *) (void *) (t + fl->off2), val);
+        return 0;
+    case CLI_T_NONNEG_INT:
+        return cli_parse_nonneg_int(fl->name, val, (int *) (void *) (t + fl->off), err);
+    case CLI_T_DURATION: return cli_parse_duration_sec(val, (int *) (void *) (t + fl->off), err);
+    case CLI_T_FUNC: return fl->set(target, val, err);
+    case CLI_T_IGNORED_BOOL: case CLI_T_IGNORED_VALUE: case CLI_T_TEXT: return 0;
+    }
     return 0;
+}
+
+int cli_flags_parse(const struct cli_flag *flags, struct cli_parser *p, void *target,
+                    struct tr_err *err)
+{
+    _cleanup_free_ struct cli_opt *opts = opts_of(flags);
+    const char *val;
+    int id;
+    p->opts = opts;
+    while ((id = cli_next(p, &val, err)) >= 0) {
+        if (id == CLI_HELP)
+            break;
+        if (apply_flag(&flags[id], val, p->bool_val, target, err) < 0) {
+            id = CLI_ERROR;
+            break;
+        }
+    }
+    p->opts = NULL;
+    return id == CLI_HELP ? 1 : id == CLI_END ? 0 : -1;
+}
+
+int cli_verb_parse(const struct cli_verb *v, struct cli_parser *p, int argc, char **argv,
+                   void *target, struct tr_err *err)
+{
+    cli_init(p, argc, argv, NULL, v->mode);
+    int r = cli_flags_parse(v->flags, p, target, err);
+    if (r == 1) {
+        cli_verb_help(stdout, v);
+        return 1;
+    }
+    if (r < 0 || cli_check_args(p, v->min_args, v->max_args, v->what_missing, v->usage_line,
+                                err) < 0)
+        return -1;
+    return 0;
+}
+
+int cli_verb_main(const struct cli_verb *v, int argc, char **argv, const struct tr_ctx *ctx,
+                  struct tr_err *err)
+{
+    _cleanup_cli_parser_ struct cli_parser p;
+    _cleanup_free_ void *opts = xzalloc(v->opts_size ? v->opts_size : 1);
+    if (v->defaults)
+        memcpy(opts, v->defaults, v->opts_size);
+    int r = cli_verb_parse(v, &p, argc, argv, opts, err);
+    if (r == 0)
+        r = v->run(ctx, opts, p.pos, p.npos, err);
+    else
+        r = r > 0 ? 0 : CMD_USAGE;
+    if (v->free_opts)
+        v->free_opts(opts);
+    return r;
+}
+
+/* "--bundle value, -b value" */
+static size_t flag_label(const struct cli_flag *fl, char *buf, size_t cap)
+{
+    const char *arg = cli_flag_takes_value(fl) ? " value" : "";
+    int n = fl->short_name ? snprintf(buf, cap, "--%s%s, -%c%s", fl->name, arg, fl->short_name, arg)
+                           : snprintf(buf, cap, "--%s%s", fl->name, arg);
+    return n < 0 ? 0 : (size_t) n;
+}
+
+void cli_flags_help(FILE *f, const struct cli_flag *flags, const char *default_root)
+{
+    char label[128];
+    for (const struct cli_flag *g = flags; g && g->name;) {
+        if (flag_is_text(g)) {
+            fputs(g->help, f);
+            g++;
+            continue;
+        }
+        size_t width = 0;
+        const struct cli_flag *end = g;
+        for (; end->name && !flag_is_text(end); end++)
+            if (end->help && flag_label(end, label, sizeof label) > width)
+                width = flag_label(end, label, sizeof label);
+        for (; g < end; g++) {
+            if (!g->help)
+                continue;
+            flag_label(g, label, sizeof label);
+            fprintf(f, "   %-*s  %s", (int) width, label, g->help);
+            if (default_root && streq(g->name, "root"))
+                fprintf(f, " (default: \"%s\")", default_root);
+            fputc('\n', f);
+        }
+    }
+}
+
+void cli_verb_help(FILE *f, const struct cli_verb *v)
+{
+    fputs(v->help_head, f);
+    cli_flags_help(f, v->flags, NULL);
+}
+
+/* ---- completion ------------------------------------------------------------------------- */
+
+/* The words of a table: "--name" (and "-n" with with_short), --help/-h last unless the table
+ * has its own; each followed by term. */
+static void list_flags(FILE *f, const struct cli_flag *flags, bool with_short, const char *term)
+{
+    for (const struct cli_flag *fl = flags; fl && fl->name; fl++) {
+        if (flag_is_text(fl))
+            continue;
+        fprintf(f, "--%s%s", fl->name, term);
+        if (with_short && fl->short_name)
+            fprintf(f, "-%c%s", fl->short_name, term);
+    }
+    if (!has_own_help(flags))
+        fprintf(f, "--help%s%s%s", term, with_short ? "-h" : "", with_short ? term : "");
+}
+
+/* Value flags, "--a|-a|--b" for a case pattern (empty: none). */
+static void value_flags_pattern(FILE *f, const struct cli_flag *flags)
+{
+    const char *sep = "";
+    for (const struct cli_flag *fl = flags; fl && fl->name; fl++) {
+        if (flag_is_text(fl) || !cli_flag_takes_value(fl))
+            continue;
+        fprintf(f, "%s--%s", sep, fl->name);
+        sep = "|";
+        if (fl->short_name)
+            fprintf(f, "|-%c", fl->short_name);
+    }
+}
+
+static void print_bash(FILE *f, const struct cli_verb *const *verbs, size_t nverbs,
+                       const struct cli_flag *globals)
+{
+    fputs("# bash completion for tinyrun: generated by `tinyrun __complete bash` from the\n"
+          "# verbs' option tables (src/cmd-*.c, src/main.c); do not edit.\n"
+          "_tinyrun() {\n"
+          "    local cur=${COMP_WORDS[COMP_CWORD]} verb= i\n"
+          "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+          "        case ${COMP_WORDS[i]} in\n"
+          "        *=*) ;;\n        ", f);
+    value_flags_pattern(f, globals);
+    fputs(") i=$((i + 1)) ;;\n"  /* a global flag's value is not the verb */
+          "        -*) ;;\n"
+          "        *) verb=${COMP_WORDS[i]}; break ;;\n"
+          "        esac\n"
+          "    done\n"
+          "    local words\n"
+          "    case $verb in\n"
+          "    '') words=\"", f);
+    list_flags(f, globals, true, " ");
+    for (size_t i = 0; i < nverbs; i++)
+        fprintf(f, "%s ", verbs[i]->name);
+    fputs("help\" ;;\n", f);
+    for (size_t i = 0; i < nverbs; i++) {
+        fprintf(f, "    %s) words=\"", verbs[i]->name);
+        list_flags(f, verbs[i]->flags, true, " ");
+        fputs("\" ;;\n", f);
+    }
+    fputs("    *) words= ;;\n"
+          "    esac\n"
+          "    if [[ -z $verb || $cur == -* ]]; then\n"
+          "        COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+          "    else\n"
+          "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+          "    fi\n"
+          "}\n"
+          "complete -F _tinyrun tinyrun\n", f);
+}
+
+int cli_complete(int argc, char **argv, const struct cli_verb *const *verbs, size_t nverbs,
+                 const struct cli_flag *globals, FILE *f, struct tr_err *err)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    if (streq(what, "bash") && argc == 2) {
+        print_bash(f, verbs, nverbs, globals);
+        return 0;
+    }
+    if (streq(what, "verbs") && argc == 2) {
+        for (size_t i = 0; i < nverbs; i++)
+            fprintf(f, "%s\n", verbs[i]->name);
+        return 0;
+    }
+    if (streq(what, "flags") && argc <= 3) {
+        const struct cli_flag *flags = globals;
+        if (argc == 3) {
+            size_t i = 0;
+            while (i < nverbs && !streq(verbs[i]->name, argv[2]))
+                i++;
+            if (i == nverbs)
+                return tr_failx(err, "unknown command \"%s\"", argv[2]), CMD_USAGE;
+            flags = verbs[i]->flags;
+        }
+        list_flags(f, flags, false, "\n");
+        return 0;
+    }
+    return tr_failx(err, "usage: tinyrun __complete bash | verbs | flags [VERB]"), CMD_USAGE;
 }

@@ -1,6 +1,7 @@
 /* Shared helpers of the tinyrun command line (main.c and src/cmd-*.c): a flag parser with runc's
- * (Go flag / urfave-cli) conventions, signal/user/size/duration parsing, `update` flags to an
- * oci_resources, table and JSON string printing. Pure functions: unit-tested in test-cli.c. */
+ * (Go flag / urfave-cli) conventions driven by one option table per verb (which also makes
+ * --help and the bash completion), signal/size/duration parsing, `update` flags to an
+ * oci_resources, table and JSON string printing. Unit-tested in test-cli.c. */
 #ifndef TINYRUN_CLI_H
 #define TINYRUN_CLI_H
 #include <stdbool.h>
@@ -11,30 +12,12 @@
 #include "error.h"
 #include "spec.h"
 
-/* A verb returns its exit status (>= 0), -1 with err filled (printed as "tinyrun: msg"), or
+/* A verb's run returns its exit status (>= 0), -1 with err filled (printed as "tinyrun: msg"), or
  * CMD_USAGE with err filled (printed as "tinyrun <verb>: msg": a command-line mistake). */
 #define CMD_USAGE (-2)
 /* As -1, but the exit status is 255: exec's own failures, so that a caller can tell them from
  * the process's exit status 1 (runc exits 255 there too). */
 #define CMD_RUNTIME_FAILED (-3)
-typedef int (*cmd_fn)(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-
-/* ---- verbs (src/cmd-<verb>.c); argv[0] is the verb ------------------------------------ */
-int cmd_create(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_delete(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_events(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_exec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_features(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_kill(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_list(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_resume(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_run(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_spec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_start(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
-int cmd_update(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err);
 
 /* ---- flag parser ------------------------------------------------------------------------ */
 /* Accepted like runc: --name, -name, --name=value, --name value, -n value, -n=value; a bool flag
@@ -80,38 +63,110 @@ void cli_parser_free(struct cli_parser *p);
  * what_missing names the first missing argument ("container ID"). */
 int cli_check_args(const struct cli_parser *p, size_t min, size_t max, const char *what_missing,
                    const char *usage_line, struct tr_err *err);
+int cli_check_count(char *const *args, size_t nargs, size_t min, size_t max,
+                    const char *what_missing, const char *usage_line, struct tr_err *err);
+
+/* ---- option tables: one per verb ----------------------------------------------------------
+ * A verb declares its flags as a table of struct cli_flag (name, type, target, help) and itself
+ * as a struct cli_verb. One parser (cli_verb_parse) reads the table; so do the --help output
+ * (cli_verb_help), `tinyrun __complete` (bash completion, the flag lists the man-page check
+ * reads). --help/-h is implicit unless a table declares its own "help" entry. */
+enum cli_type {
+    CLI_T_BOOL,             /* bool at off; takes =true|false */
+    CLI_T_STRING,           /* const char * at off */
+    CLI_T_STRINGS,          /* repeatable: char ** at off (NULL-terminated), size_t count at off2 */
+    CLI_T_NONNEG_INT,       /* int at off, a non-negative decimal */
+    CLI_T_DURATION,         /* int at off, seconds (cli_parse_duration_sec) */
+    CLI_T_FUNC,             /* set(target, value, err) */
+    CLI_T_IGNORED_BOOL,     /* accepted for runc compatibility, no effect */
+    CLI_T_IGNORED_VALUE,
+    CLI_T_TEXT,             /* not a flag: help is printed verbatim between flag groups */
+};
+struct cli_flag {
+    const char *name;       /* long name; NULL ends the table */
+    char short_name;        /* 0 = none */
+    enum cli_type type;
+    size_t off, off2;       /* target fields: offsetof() into the verb's option struct */
+    int (*set)(void *target, const char *val, struct tr_err *err);   /* CLI_T_FUNC */
+    const char *help;       /* NULL: not listed in --help (still parsed, completed, man page) */
+    bool is_bool;           /* CLI_T_FUNC: a switch (set gets NULL), not a value flag */
+};
+#define CLI_F(type_, name, sh, T, field, help) \
+    { name, sh, type_, offsetof(T, field), 0, NULL, help, false }
+#define CLI_BOOL_F(name, sh, T, field, help) CLI_F(CLI_T_BOOL, name, sh, T, field, help)
+#define CLI_STRING_F(name, sh, T, field, help) CLI_F(CLI_T_STRING, name, sh, T, field, help)
+#define CLI_INT_F(name, sh, T, field, help) CLI_F(CLI_T_NONNEG_INT, name, sh, T, field, help)
+#define CLI_DURATION_F(name, sh, T, field, help) CLI_F(CLI_T_DURATION, name, sh, T, field, help)
+#define CLI_STRINGS_F(name, sh, T, field, count, help) \
+    { name, sh, CLI_T_STRINGS, offsetof(T, field), offsetof(T, count), NULL, help, false }
+#define CLI_FUNC_F(name, sh, fn, help) { name, sh, CLI_T_FUNC, 0, 0, fn, help, false }
+#define CLI_FUNC_BOOL_F(name, sh, fn, help) { name, sh, CLI_T_FUNC, 0, 0, fn, help, true }
+#define CLI_IGNORED_F(name, takes_value, help) \
+    { name, 0, (takes_value) ? CLI_T_IGNORED_VALUE : CLI_T_IGNORED_BOOL, 0, 0, NULL, help, false }
+#define CLI_TEXT_F(text) { "", 0, CLI_T_TEXT, 0, 0, NULL, text, false }
+#define CLI_FLAGS_END { NULL, 0, CLI_T_BOOL, 0, 0, NULL, NULL, false }
+
+struct cli_verb {
+    const char *name;
+    const char *summary;        /* one line in `tinyrun --help` */
+    const char *help_head;      /* --help text before the flags ("NAME: ... OPTIONS:\n") */
+    const struct cli_flag *flags;   /* NULL: none but --help */
+    enum cli_mode mode;
+    size_t min_args, max_args;  /* positionals; max SIZE_MAX: any */
+    const char *what_missing;   /* "container ID" */
+    const char *usage_line;     /* named in count errors */
+    size_t opts_size;           /* the struct the flags' targets are in (0: none) */
+    const void *defaults;       /* its initial value (NULL: zeroes) */
+    /* The verb itself, on the parsed options and the positionals (nargs within the range). */
+    int (*run)(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+               struct tr_err *err);
+    void (*free_opts)(void *opts);  /* what the flags allocated in opts (NULL: nothing) */
+};
+/* The verbs (src/cmd-<verb>.c), listed in main.c. */
+extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_events, cli_verb_exec,
+    cli_verb_features, cli_verb_kill, cli_verb_list, cli_verb_pause, cli_verb_ps, cli_verb_resume,
+    cli_verb_run, cli_verb_spec, cli_verb_start, cli_verb_state, cli_verb_update;
+
+/* Run a verb on argv (argv[0] the verb): parse into a fresh option struct, run it, free it.
+ * The exit status, -1, CMD_USAGE or CMD_RUNTIME_FAILED as a verb returns; --help prints. */
+int cli_verb_main(const struct cli_verb *v, int argc, char **argv, const struct tr_ctx *ctx,
+                  struct tr_err *err);
+/* Parse argv (argv[0] the verb) into target by v->flags and check the positional count: 0 with
+ * p holding the positionals, 1 when --help was printed, -1 with err filled (a usage error).
+ * p is initialised here and must be freed (_cleanup_cli_parser_) on every return. */
+int cli_verb_parse(const struct cli_verb *v, struct cli_parser *p, int argc, char **argv,
+                   void *target, struct tr_err *err);
+/* Parse the flags of p (cli_init'd, its opts unused) into target by the table, without the
+ * positional check (main's global flags): 0, 1 at --help (unless the table has its own "help"
+ * entry, as main's), -1 with err filled. */
+int cli_flags_parse(const struct cli_flag *flags, struct cli_parser *p, void *target,
+                    struct tr_err *err);
+/* The flag list as --help prints it: "   --name value, -n value  help", aligned per group
+ * (CLI_T_TEXT entries end a group). default_root, when set, is appended to the "root" flag's
+ * help as ` (default: "...")`. */
+void cli_flags_help(FILE *f, const struct cli_flag *flags, const char *default_root);
+void cli_verb_help(FILE *f, const struct cli_verb *v);
+bool cli_flag_takes_value(const struct cli_flag *fl);
+/* `tinyrun __complete bash | verbs | flags [VERB]` (argv[0] is "__complete"): the bash
+ * completion script, the verb names, or the long flag names of VERB (the global flags when
+ * none, "help" included), one a line, from the tables. 0, or CMD_USAGE with err filled. */
+int cli_complete(int argc, char **argv, const struct cli_verb *const *verbs, size_t nverbs,
+                 const struct cli_flag *globals, FILE *f, struct tr_err *err);
 
 /* ---- create flags, shared by create and run ------------------------------------------ */
-enum { CLI_CREATE_BUNDLE = 100, CLI_CREATE_PID_FILE, CLI_CREATE_CONSOLE_SOCKET, CLI_CREATE_NO_PIVOT,
-       CLI_CREATE_NO_NEW_KEYRING, CLI_CREATE_PRESERVE_FDS };
-#define CLI_CREATE_OPTS \
-    { "bundle", 'b', CLI_VALUE, CLI_CREATE_BUNDLE }, \
-    { "pid-file", 0, CLI_VALUE, CLI_CREATE_PID_FILE }, \
-    { "console-socket", 0, CLI_VALUE, CLI_CREATE_CONSOLE_SOCKET }, \
-    { "no-pivot", 0, CLI_BOOL, CLI_CREATE_NO_PIVOT }, \
-    { "no-new-keyring", 0, CLI_BOOL, CLI_CREATE_NO_NEW_KEYRING }, \
-    { "preserve-fds", 0, CLI_VALUE, CLI_CREATE_PRESERVE_FDS }
-#define CLI_CREATE_OPTIONS_HELP \
-    "   --bundle value, -b value  path to the root of the bundle directory, defaults to the current directory\n" \
-    "   --console-socket value    path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal\n" \
-    "   --pid-file value          specify the file to write the process id to\n" \
-    "   --no-pivot                do not use pivot root to jail process inside rootfs (for a rootfs on a ramdisk)\n" \
-    "   --no-new-keyring          do not create a new session keyring for the container\n" \
-    "   --preserve-fds value      pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)\n"
-/* Apply one create flag to o: 0 done, 1 not a create flag, -1 bad value (err filled). */
-int cli_create_flag(int id, const char *val, bool bval, struct tr_create_opts *o, struct tr_err *err);
-
-/* For verbs whose only argument is the container ID (start, state, pause, resume): 0 with *id
- * set, 1 when --help was printed, -1 with err filled (a usage error). */
-int cli_parse_id_only(int argc, char **argv, const char *help, const char *usage_line,
-                      const char **id, struct tr_err *err);
+/* T is the option struct, M the member path of its struct tr_create_opts ("c." or empty). */
+#define CLI_CREATE_FLAGS(T, M) \
+    CLI_STRING_F("bundle", 'b', T, M bundle, "path to the root of the bundle directory, defaults to the current directory"), \
+    CLI_STRING_F("console-socket", 0, T, M console_socket, "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"), \
+    CLI_STRING_F("pid-file", 0, T, M pid_file, "specify the file to write the process id to"), \
+    CLI_BOOL_F("no-pivot", 0, T, M no_pivot, "do not use pivot root to jail process inside rootfs (for a rootfs on a ramdisk)"), \
+    CLI_BOOL_F("no-new-keyring", 0, T, M no_new_keyring, "do not create a new session keyring for the container"), \
+    CLI_INT_F("preserve-fds", 0, T, M preserve_fds, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)")
 
 /* ---- value parsers (0 on success, -1 with err filled) ---------------------------------- */
 /* Signal as a number (0..SIGRTMAX) or a name: case-insensitive, with or without "SIG",
  * including RTMIN, RTMIN+N, RTMAX, RTMAX-N. */
 int cli_parse_signal(const char *s, int *sig, struct tr_err *err);
-/* "UID" or "UID:GID", decimal. has_gid tells whether GID was given. */
-int cli_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, struct tr_err *err);
 /* A size as runc's --memory accepts (docker/go-units RAMInBytes): "1048576", "512k", "512m",
  * "1.5g", "2GiB", "10 MB" (binary multiples); "-1" means unlimited. */
 int cli_parse_bytes(const char *s, int64_t *out, struct tr_err *err);
@@ -119,6 +174,8 @@ int cli_parse_bytes(const char *s, int64_t *out, struct tr_err *err);
  * A bare number is taken as seconds. */
 int cli_parse_duration_sec(const char *s, int *sec, struct tr_err *err);
 int cli_parse_nonneg_int(const char *flag, const char *s, int *out, struct tr_err *err);
+/* list's and ps's --format: "table" or "json". */
+int cli_check_format(const char *format, struct tr_err *err);
 
 /* ---- update flags ----------------------------------------------------------------------- */
 struct cli_update_flags {   /* NULL = not given */
@@ -141,7 +198,5 @@ void cli_table_free(struct cli_table *t);
 /* A JSON string literal with its quotes. */
 void cli_json_str(FILE *f, const char *s);
 
-/* Print text to stdout, return 0: --help of a verb. */
-int cli_help(const char *text);
 
 #endif

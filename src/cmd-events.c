@@ -12,16 +12,14 @@ static const char usage[] =
     "DESCRIPTION:\n   The events command displays information about the container, one JSON\n"
     "object per line. By default the statistics are displayed once every 5 seconds,\n"
     "until the container stops.\n\n"
-    "OPTIONS:\n"
-    "   --interval value  set the stats collection interval (default: 5s)\n"
-    "   --stats           display the container's stats then exit\n";
+    "OPTIONS:\n";
 
-enum { OPT_INTERVAL = 1, OPT_STATS };
-static const struct cli_opt opts[] = {
-    { "interval", 0, CLI_VALUE, OPT_INTERVAL },
-    { "stats", 0, CLI_BOOL, OPT_STATS },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct events_opts { int interval; bool stats; };
+static const struct cli_flag flags[] = {
+    CLI_DURATION_F("interval", 0, struct events_opts, interval,
+                   "set the stats collection interval (default: 5s)"),
+    CLI_BOOL_F("stats", 0, struct events_opts, stats, "display the container's stats then exit"),
+    CLI_FLAGS_END,
 };
 
 /* One event per line, flushed at once so that a reader on a pipe sees it. A write error
@@ -35,31 +33,19 @@ static int print_event(const char *json_line, void *data)
     return fflush(stdout) != 0 || ferror(stdout);
 }
 
-int cmd_events(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
-{
-    bool stats = false;
-    int interval = 5;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
+static const struct events_opts defaults = { .interval = 5 };
 
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_STATS)
-            stats = p.bool_val;
-        else if (id == OPT_INTERVAL && cli_parse_duration_sec(val, &interval, err) < 0)
-            goto out;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 1, "container ID",
-                       "tinyrun events [--stats] [--interval 5s] <container-id>", err) < 0)
-        goto out;
-    rc = tr_events(ctx, p.pos[0], stats, interval, print_event, NULL, err);
-out:
-    cli_parser_free(&p);
-    return rc;
+static int run_events(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
+{
+    const struct events_opts *o = opts;
+    return tr_events(ctx, args[0], o->stats, o->interval, print_event, NULL, err);
 }
+
+const struct cli_verb cli_verb_events = {
+    .name = "events", .summary = "display container events and resource usage statistics",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun events [--stats] [--interval 5s] <container-id>",
+    .opts_size = sizeof(struct events_opts), .defaults = &defaults, .run = run_events,
+};

@@ -13,31 +13,21 @@ static const char usage[] =
     "runtime-spec (features.md): supported spec versions, hooks, mount options,\n"
     "namespaces, capabilities, cgroup drivers, seccomp actions and architectures...\n";
 
-static const struct cli_opt opts[] = { CLI_OPT_HELP, CLI_OPT_END };
-
-int cmd_features(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_features(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                        struct tr_err *err)
 {
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-    }
-    if (id == CLI_ERROR || cli_check_args(&p, 0, 0, "", "tinyrun features", err) < 0)
-        goto out;
     char *json = tr_features_json(err);
-    rc = -1;
-    if (json) {
-        puts(json);
-        free(json);
-        rc = 0;
-    }
-out:
-    cli_parser_free(&p);
-    return rc;
+    if (!json)
+        return -1;
+    puts(json);
+    free(json);
+    return 0;
 }
+
+const struct cli_verb cli_verb_features = {
+    .name = "features", .summary = "show the enabled features (JSON)",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun features",
+    .run = run_features,
+};

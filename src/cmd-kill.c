@@ -12,40 +12,29 @@ static const char usage[] =
     "\"[signal]\" is the signal to be sent to the init process: a number (9) or a\n"
     "name with or without the SIG prefix, in any case (KILL, SIGTERM, rtmin+3).\n\n"
     "EXAMPLE:\n   tinyrun kill ubuntu01 KILL\n\n"
-    "OPTIONS:\n"
-    "   --all, -a  send the specified signal to all processes inside the container\n";
+    "OPTIONS:\n";
 
-enum { OPT_ALL = 1 };
-static const struct cli_opt opts[] = {
-    { "all", 'a', CLI_BOOL, OPT_ALL },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct kill_opts { bool all; };
+static const struct cli_flag flags[] = {
+    CLI_BOOL_F("all", 'a', struct kill_opts, all,
+               "send the specified signal to all processes inside the container"),
+    CLI_FLAGS_END,
 };
 
-int cmd_kill(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_kill(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    bool all = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE, sig = SIGTERM;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_ALL)
-            all = p.bool_val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 2, "container ID", "tinyrun kill [--all] <container-id> [signal]",
-                       err) < 0)
-        goto out;
-    if (p.npos == 2 && cli_parse_signal(p.pos[1], &sig, err) < 0)
-        goto out;
-    rc = tr_kill(ctx, p.pos[0], sig, all, err);
-out:
-    cli_parser_free(&p);
-    return rc;
+    const struct kill_opts *o = opts;
+    int sig = SIGTERM;
+    if (nargs == 2 && cli_parse_signal(args[1], &sig, err) < 0)
+        return CMD_USAGE;
+    return tr_kill(ctx, args[0], sig, o->all, err);
 }
+
+const struct cli_verb cli_verb_kill = {
+    .name = "kill", .summary = "send a signal (default: SIGTERM) to the container's init process",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 2, .what_missing = "container ID",
+    .usage_line = "tinyrun kill [--all] <container-id> [signal]",
+    .opts_size = sizeof(struct kill_opts), .run = run_kill,
+};

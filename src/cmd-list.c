@@ -10,16 +10,14 @@ static const char usage[] =
     "USAGE:\n   tinyrun list [command options]\n\n"
     "Where the given root is specified via the global option \"--root\".\n\n"
     "EXAMPLE:\n   tinyrun --root /run/containerd/runc/default list --format json\n\n"
-    "OPTIONS:\n"
-    "   --format value, -f value  select one of: table or json (default: \"table\")\n"
-    "   --quiet, -q               display only container IDs\n";
+    "OPTIONS:\n";
 
-enum { OPT_FORMAT = 1, OPT_QUIET };
-static const struct cli_opt opts[] = {
-    { "format", 'f', CLI_VALUE, OPT_FORMAT },
-    { "quiet", 'q', CLI_BOOL, OPT_QUIET },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct list_opts { const char *format; bool quiet; };
+static const struct cli_flag flags[] = {
+    CLI_STRING_F("format", 'f', struct list_opts, format,
+                 "select one of: table or json (default: \"table\")"),
+    CLI_BOOL_F("quiet", 'q', struct list_opts, quiet, "display only container IDs"),
+    CLI_FLAGS_END,
 };
 
 /* runc's JSON: one compact array of {ociVersion,id,pid,status,bundle,rootfs,created,owner}.
@@ -63,47 +61,35 @@ static void print_table(const struct tr_list_entry *l, size_t n)
     cli_table_free(&t);
 }
 
-int cmd_list(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct list_opts defaults = { .format = "table" };
+
+static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    const char *format = "table";
-    bool quiet = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
+    const struct list_opts *o = opts;
     struct tr_list_entry *l = NULL;
     size_t n = 0;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_FORMAT)
-            format = val;
-        else if (id == OPT_QUIET)
-            quiet = p.bool_val;
-    }
-    if (id == CLI_ERROR || cli_check_args(&p, 0, 0, "", "tinyrun list [options]", err) < 0)
-        goto out;
-    if (!streq(format, "table") && !streq(format, "json")) {
-        tr_failx(err, "invalid format option \"%s\": expected table or json", format);
-        goto out;
-    }
-    rc = tr_list(ctx, &l, &n, err);
-    if (rc < 0)
-        goto out;
-    if (quiet) {
+    if (cli_check_format(o->format, err) < 0)
+        return CMD_USAGE;
+    int r = tr_list(ctx, &l, &n, err);
+    if (r < 0)
+        return r;
+    if (o->quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", l[i].id);
-    } else if (streq(format, "json")) {
+    } else if (streq(o->format, "json")) {
         print_json(l, n);
     } else {
         print_table(l, n);
     }
     tr_list_free(l, n);
-    rc = 0;
-out:
-    cli_parser_free(&p);
-    return rc;
+    return 0;
 }
+
+const struct cli_verb cli_verb_list = {
+    .name = "list", .summary = "list containers started by tinyrun with the given root",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun list [options]",
+    .opts_size = sizeof(struct list_opts), .defaults = &defaults, .run = run_list,
+};

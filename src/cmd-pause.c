@@ -15,11 +15,16 @@ static const char usage[] =
     "(cgroup freezer).\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-int cmd_pause(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_pause(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun pause <container-id>", &id, err);
-    if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
-    return tr_pause(ctx, id, err);
+    return tr_pause(ctx, args[0], err);
 }
+
+const struct cli_verb cli_verb_pause = {
+    .name = "pause", .summary = "suspend all processes inside the container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun pause <container-id>",
+    .run = run_pause,
+};

@@ -15,18 +15,17 @@ static const char usage[] =
     "USAGE:\n   tinyrun ps [command options] <container-id> [ps options]\n\n"
     "The table format runs ps(1) with [ps options] (default: -ef) and keeps the lines\n"
     "of the container's processes; the json format prints an array of their pids.\n\n"
-    "OPTIONS:\n"
-    "   --format value, -f value  select one of: table or json (default: \"table\")\n";
+    "OPTIONS:\n";
 
-enum { OPT_FORMAT = 1 };
-static const struct cli_opt opts[] = {
-    { "format", 'f', CLI_VALUE, OPT_FORMAT },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct ps_opts { const char *format; };
+static const struct cli_flag flags[] = {
+    CLI_STRING_F("format", 'f', struct ps_opts, format,
+                 "select one of: table or json (default: \"table\")"),
+    CLI_FLAGS_END,
 };
 
 /* Run ps with args and return its combined stdout+stderr (as runc does). */
-static char *run_ps(char **args, size_t nargs, struct tr_err *err)
+static char *capture_ps(char **args, size_t nargs, struct tr_err *err)
 {
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -109,7 +108,7 @@ static bool line_has_pid(const char *line, int col, const pid_t *pids, size_t n)
 static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n,
                        struct tr_err *err)
 {
-    _cleanup_free_ char *out = run_ps(ps_args, nargs, err);
+    _cleanup_free_ char *out = capture_ps(ps_args, nargs, err);
     if (!out)
         return -1;
     char *save = NULL, *line = strtok_r(out, "\n", &save);
@@ -123,44 +122,32 @@ static int print_table(char **ps_args, size_t nargs, const pid_t *pids, size_t n
     return 0;
 }
 
-int cmd_ps(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static const struct ps_opts defaults = { .format = "table" };
+
+static int run_ps(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                  struct tr_err *err)
 {
-    const char *format = "table";
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
+    const struct ps_opts *o = opts;
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-
-    cli_init(&p, argc, argv, opts, CLI_STOP_AT_ARG);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_FORMAT)
-            format = val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, (size_t) argc, "container ID",
-                       "tinyrun ps [--format table|json] <container-id> [ps options]", err) < 0)
-        goto out;
-    if (!streq(format, "table") && !streq(format, "json")) {
-        tr_failx(err, "invalid format option \"%s\": expected table or json", format);
-        goto out;
-    }
-    rc = tr_ps(ctx, p.pos[0], &pids, &n, err);
-    if (rc < 0)
-        goto out;
-    if (streq(format, "json")) {
-        fputc('[', stdout);
-        for (size_t i = 0; i < n; i++)
-            printf("%s%d", i ? "," : "", (int) pids[i]);
-        fputs("]\n", stdout);
-    } else {
-        rc = print_table(p.pos + 1, p.npos - 1, pids, n, err);
-    }
-out:
-    cli_parser_free(&p);
-    return rc;
+    if (cli_check_format(o->format, err) < 0)
+        return CMD_USAGE;
+    int r = tr_ps(ctx, args[0], &pids, &n, err);
+    if (r < 0)
+        return r;
+    if (!streq(o->format, "json"))
+        return print_table(args + 1, nargs - 1, pids, n, err);
+    fputc('[', stdout);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%d", i ? "," : "", (int) pids[i]);
+    fputs("]\n", stdout);
+    return r;
 }
+
+const struct cli_verb cli_verb_ps = {
+    .name = "ps", .summary = "display the processes running inside a container",
+    .help_head = usage, .flags = flags, .mode = CLI_STOP_AT_ARG,
+    .min_args = 1, .max_args = SIZE_MAX, .what_missing = "container ID",
+    .usage_line = "tinyrun ps [--format table|json] <container-id> [ps options]",
+    .opts_size = sizeof(struct ps_opts), .defaults = &defaults, .run = run_ps,
+};

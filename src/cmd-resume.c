@@ -14,11 +14,16 @@ static const char usage[] =
     "DESCRIPTION:\n   The resume command resumes all processes in the instance of the container.\n\n"
     "Use tinyrun list to identify instances of containers and their current status.\n";
 
-int cmd_resume(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_resume(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun resume <container-id>", &id, err);
-    if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
-    return tr_resume(ctx, id, err);
+    return tr_resume(ctx, args[0], err);
 }
+
+const struct cli_verb cli_verb_resume = {
+    .name = "resume", .summary = "resume all processes that have been previously paused",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun resume <container-id>",
+    .run = run_resume,
+};

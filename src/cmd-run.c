@@ -14,51 +14,36 @@ static const char usage[] =
     "Unless --detach is given, tinyrun waits for the container's process, forwards\n"
     "signals to it, deletes the container (unless --keep) and exits with its exit\n"
     "status (128+N when killed by signal N).\n\n"
-    "OPTIONS:\n"
-    CLI_CREATE_OPTIONS_HELP
-    "   --detach, -d              detach from the container's process\n"
-    "   --keep                    do not delete the container after it exits\n"
-    "   --no-subreaper            accepted for compatibility (tinyrun waits for its direct child)\n";
+    "OPTIONS:\n";
 
-enum { OPT_DETACH = 1, OPT_KEEP, OPT_NO_SUBREAPER };
-static const struct cli_opt opts[] = {
-    CLI_CREATE_OPTS,
-    { "detach", 'd', CLI_BOOL, OPT_DETACH },
-    { "keep", 0, CLI_BOOL, OPT_KEEP },
-    { "no-subreaper", 0, CLI_BOOL, OPT_NO_SUBREAPER },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct run_opts { struct tr_create_opts c; bool detach, keep; };
+static const struct cli_flag flags[] = {
+    CLI_CREATE_FLAGS(struct run_opts, c.),
+    CLI_BOOL_F("detach", 'd', struct run_opts, detach, "detach from the container's process"),
+    CLI_BOOL_F("keep", 0, struct run_opts, keep, "do not delete the container after it exits"),
+    CLI_IGNORED_F("no-subreaper", false,
+                  "accepted for compatibility (tinyrun waits for its direct child)"),
+    CLI_FLAGS_END,
 };
 
-int cmd_run(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
-{
-    struct tr_create_opts o = { .bundle = "." };
-    bool detach = false, keep = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE, exit_code = 0;
+static const struct run_opts defaults = { .c.bundle = "." };
 
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_DETACH)
-            detach = p.bool_val;
-        else if (id == OPT_KEEP)
-            keep = p.bool_val;
-        else if (cli_create_flag(id, val, p.bool_val, &o, err) < 0)
-            goto out;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 1, "container ID", "tinyrun run [options] <container-id>", err) < 0)
-        goto out;
-    o.id = p.pos[0];
-    rc = tr_run(ctx, &o, detach, keep, &exit_code, err);
-    if (rc >= 0)
-        rc = detach ? 0 : exit_code;
-out:
-    cli_parser_free(&p);
-    return rc;
+static int run_run(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                   struct tr_err *err)
+{
+    struct run_opts *o = opts;
+    int exit_code = 0;
+    o->c.id = args[0];
+    int r = tr_run(ctx, &o->c, o->detach, o->keep, &exit_code, err);
+    if (r >= 0)
+        r = o->detach ? 0 : exit_code;
+    return r;
 }
+
+const struct cli_verb cli_verb_run = {
+    .name = "run", .summary = "create and run a container",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun run [options] <container-id>",
+    .opts_size = sizeof(struct run_opts), .defaults = &defaults, .run = run_run,
+};

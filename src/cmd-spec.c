@@ -22,16 +22,14 @@ static const char usage[] =
     "With --rootless the spec maps your uid and gid to root in a new user namespace,\n"
     "so that an unprivileged user can run it. It is not needed when tinyrun runs as\n"
     "root in a user namespace created by an unprivileged user.\n\n"
-    "OPTIONS:\n"
-    "   --bundle value, -b value  path to the root of the bundle directory\n"
-    "   --rootless                generate a configuration for a rootless container\n";
+    "OPTIONS:\n";
 
-enum { OPT_BUNDLE = 1, OPT_ROOTLESS };
-static const struct cli_opt opts[] = {
-    { "bundle", 'b', CLI_VALUE, OPT_BUNDLE },
-    { "rootless", 0, CLI_BOOL, OPT_ROOTLESS },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+struct spec_opts { const char *bundle; bool rootless; };
+static const struct cli_flag flags[] = {
+    CLI_STRING_F("bundle", 'b', struct spec_opts, bundle, "path to the root of the bundle directory"),
+    CLI_BOOL_F("rootless", 0, struct spec_opts, rootless,
+               "generate a configuration for a rootless container"),
+    CLI_FLAGS_END,
 };
 
 static int write_spec(const char *bundle, bool rootless, struct tr_err *err)
@@ -55,30 +53,17 @@ static int write_spec(const char *bundle, bool rootless, struct tr_err *err)
     return 0;
 }
 
-int cmd_spec(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_spec(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                    struct tr_err *err)
 {
-    const char *bundle = NULL;
-    bool rootless = false;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (id == OPT_BUNDLE)
-            bundle = val;
-        else if (id == OPT_ROOTLESS)
-            rootless = p.bool_val;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 0, 0, "", "tinyrun spec [--bundle DIR] [--rootless]", err) < 0)
-        goto out;
-    rc = write_spec(bundle, rootless, err);
-out:
-    cli_parser_free(&p);
-    return rc;
+    const struct spec_opts *o = opts;
+    return write_spec(o->bundle, o->rootless, err);
 }
+
+const struct cli_verb cli_verb_spec = {
+    .name = "spec", .summary = "create a new specification file",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 0, .max_args = 0, .what_missing = "",
+    .usage_line = "tinyrun spec [--bundle DIR] [--rootless]",
+    .opts_size = sizeof(struct spec_opts), .run = run_spec,
+};

@@ -12,11 +12,16 @@ static const char usage[] =
     "Where \"<container-id>\" is the name of a container made by \"tinyrun create\".\n\n"
     "DESCRIPTION:\n   The start command executes the user defined process in a created container.\n";
 
-int cmd_start(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_start(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun start <container-id>", &id, err);
-    if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
-    return tr_start(ctx, id, err);
+    return tr_start(ctx, args[0], err);
 }
+
+const struct cli_verb cli_verb_start = {
+    .name = "start", .summary = "execute the user defined process in a created container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun start <container-id>",
+    .run = run_start,
+};

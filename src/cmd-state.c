@@ -13,13 +13,10 @@ static const char usage[] =
     "DESCRIPTION:\n   The state command outputs current state information for the\n"
     "instance of a container, as JSON.\n";
 
-int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_state(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                     struct tr_err *err)
 {
-    const char *id = NULL;
-    int r = cli_parse_id_only(argc, argv, usage, "tinyrun state <container-id>", &id, err);
-    if (r != 0)
-        return r < 0 ? CMD_USAGE : 0;
-    char *json = tr_state_json(ctx, id, err);
+    char *json = tr_state_json(ctx, args[0], err);
     if (!json)
         return -1;
     size_t n = strlen(json);
@@ -29,3 +26,11 @@ int cmd_state(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *er
     free(json);
     return 0;
 }
+
+const struct cli_verb cli_verb_state = {
+    .name = "state", .summary = "output the state of a container",
+    .help_head = usage, .flags = NULL, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun state <container-id>",
+    .run = run_state,
+};

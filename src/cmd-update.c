@@ -10,8 +10,19 @@
 static const char usage[] =
     "NAME:\n   tinyrun update - update container resource constraints\n\n"
     "USAGE:\n   tinyrun update [command options] <container-id>\n\n"
-    "OPTIONS:\n"
-    "   --resources value, -r value  path to the file containing the resources to update or '-' to read from the standard input\n\n"
+    "OPTIONS:\n";
+
+struct update_opts { const char *file; struct cli_update_flags f; };
+
+static int refuse_rdt(void *target, const char *val, struct tr_err *err)
+{
+    return tr_failx(err, "Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
+}
+
+static const struct cli_flag flags[] = {
+    CLI_STRING_F("resources", 'r', struct update_opts, file,
+                 "path to the file containing the resources to update or '-' to read from the standard input"),
+    CLI_TEXT_F("\n"
     "The accepted format is the runtime-spec linux.resources object (unchanged values can\n"
     "be omitted):\n\n"
     "{\n  \"memory\": {\n    \"limit\": 0,\n    \"reservation\": 0,\n    \"swap\": 0\n  },\n"
@@ -19,73 +30,41 @@ static const char usage[] =
     "    \"realtimeRuntime\": 0,\n    \"realtimePeriod\": 0,\n    \"cpus\": \"\",\n    \"mems\": \"\"\n  },\n"
     "  \"blockIO\": {\n    \"weight\": 0\n  }\n}\n\n"
     "Note: if data is to be read from a file or the standard input, all\n"
-    "other options are ignored.\n"
-    "   --blkio-weight value        Specifies per cgroup weight, range is from 10 to 1000\n"
-    "   --cpu-period value          CPU CFS period to be used for hardcapping (in usecs). 0 to use system default\n"
-    "   --cpu-quota value           CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period\n"
-    "   --cpu-share value           CPU shares (relative weight vs. other containers); also --cpu-shares\n"
-    "   --cpu-rt-period value       CPU realtime period to be used for hardcapping (in usecs). 0 to use system default\n"
-    "   --cpu-rt-runtime value      CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period\n"
-    "   --cpuset-cpus value         CPU(s) to use\n"
-    "   --cpuset-mems value         Memory node(s) to use\n"
-    "   --memory value              Memory limit (in bytes, or with a unit: 512m, 1g)\n"
-    "   --memory-reservation value  Memory reservation or soft_limit (in bytes, or with a unit)\n"
-    "   --memory-swap value         Total memory usage (memory + swap); set '-1' to enable unlimited swap\n"
-    "   --kernel-memory value       Kernel memory limit (cgroup v1 only; deprecated)\n"
-    "   --kernel-memory-tcp value   Kernel memory limit for tcp buffers (cgroup v1 only)\n"
-    "   --pids-limit value          Maximum number of pids allowed in the container\n";
-
-enum { OPT_RESOURCES = 1, OPT_MEMORY, OPT_MEMORY_RES, OPT_MEMORY_SWAP, OPT_KMEM, OPT_KMEM_TCP,
-       OPT_CPU_SHARES, OPT_CPU_QUOTA, OPT_CPU_PERIOD, OPT_RT_RUNTIME, OPT_RT_PERIOD,
-       OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_PIDS, OPT_BLKIO, OPT_L3, OPT_MEMBW };
-static const struct cli_opt opts[] = {
-    { "resources", 'r', CLI_VALUE, OPT_RESOURCES },
-    { "memory", 0, CLI_VALUE, OPT_MEMORY },
-    { "memory-reservation", 0, CLI_VALUE, OPT_MEMORY_RES },
-    { "memory-swap", 0, CLI_VALUE, OPT_MEMORY_SWAP },
-    { "kernel-memory", 0, CLI_VALUE, OPT_KMEM },
-    { "kernel-memory-tcp", 0, CLI_VALUE, OPT_KMEM_TCP },
-    { "cpu-share", 0, CLI_VALUE, OPT_CPU_SHARES },
-    { "cpu-shares", 0, CLI_VALUE, OPT_CPU_SHARES },
-    { "cpu-quota", 0, CLI_VALUE, OPT_CPU_QUOTA },
-    { "cpu-period", 0, CLI_VALUE, OPT_CPU_PERIOD },
-    { "cpu-rt-runtime", 0, CLI_VALUE, OPT_RT_RUNTIME },
-    { "cpu-rt-period", 0, CLI_VALUE, OPT_RT_PERIOD },
-    { "cpuset-cpus", 0, CLI_VALUE, OPT_CPUSET_CPUS },
-    { "cpuset-mems", 0, CLI_VALUE, OPT_CPUSET_MEMS },
-    { "pids-limit", 0, CLI_VALUE, OPT_PIDS },
-    { "blkio-weight", 0, CLI_VALUE, OPT_BLKIO },
-    { "l3-cache-schema", 0, CLI_VALUE, OPT_L3 },
-    { "mem-bw-schema", 0, CLI_VALUE, OPT_MEMBW },
-    CLI_OPT_HELP,
-    CLI_OPT_END,
+    "other options are ignored.\n"),
+    CLI_STRING_F("blkio-weight", 0, struct update_opts, f.blkio_weight,
+                 "Specifies per cgroup weight, range is from 10 to 1000"),
+    CLI_STRING_F("cpu-period", 0, struct update_opts, f.cpu_period,
+                 "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),
+    CLI_STRING_F("cpu-quota", 0, struct update_opts, f.cpu_quota,
+                 "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
+    CLI_STRING_F("cpu-share", 0, struct update_opts, f.cpu_shares,
+                 "CPU shares (relative weight vs. other containers); also --cpu-shares"),
+    CLI_STRING_F("cpu-shares", 0, struct update_opts, f.cpu_shares,
+                 NULL),
+    CLI_STRING_F("cpu-rt-period", 0, struct update_opts, f.cpu_rt_period,
+                 "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"),
+    CLI_STRING_F("cpu-rt-runtime", 0, struct update_opts, f.cpu_rt_runtime,
+                 "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"),
+    CLI_STRING_F("cpuset-cpus", 0, struct update_opts, f.cpuset_cpus,
+                 "CPU(s) to use"),
+    CLI_STRING_F("cpuset-mems", 0, struct update_opts, f.cpuset_mems,
+                 "Memory node(s) to use"),
+    CLI_STRING_F("memory", 0, struct update_opts, f.memory,
+                 "Memory limit (in bytes, or with a unit: 512m, 1g)"),
+    CLI_STRING_F("memory-reservation", 0, struct update_opts, f.memory_reservation,
+                 "Memory reservation or soft_limit (in bytes, or with a unit)"),
+    CLI_STRING_F("memory-swap", 0, struct update_opts, f.memory_swap,
+                 "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
+    CLI_STRING_F("kernel-memory", 0, struct update_opts, f.kernel_memory,
+                 "Kernel memory limit (cgroup v1 only; deprecated)"),
+    CLI_STRING_F("kernel-memory-tcp", 0, struct update_opts, f.kernel_memory_tcp,
+                 "Kernel memory limit for tcp buffers (cgroup v1 only)"),
+    CLI_STRING_F("pids-limit", 0, struct update_opts, f.pids_limit,
+                 "Maximum number of pids allowed in the container"),
+    CLI_FUNC_F("l3-cache-schema", 0, refuse_rdt, NULL),
+    CLI_FUNC_F("mem-bw-schema", 0, refuse_rdt, NULL),
+    CLI_FLAGS_END,
 };
-
-static int update_flag(int id, const char *val, struct cli_update_flags *f, const char **file,
-                       struct tr_err *err)
-{
-    switch (id) {
-    case OPT_RESOURCES: *file = val; break;
-    case OPT_MEMORY: f->memory = val; break;
-    case OPT_MEMORY_RES: f->memory_reservation = val; break;
-    case OPT_MEMORY_SWAP: f->memory_swap = val; break;
-    case OPT_KMEM: f->kernel_memory = val; break;
-    case OPT_KMEM_TCP: f->kernel_memory_tcp = val; break;
-    case OPT_CPU_SHARES: f->cpu_shares = val; break;
-    case OPT_CPU_QUOTA: f->cpu_quota = val; break;
-    case OPT_CPU_PERIOD: f->cpu_period = val; break;
-    case OPT_RT_RUNTIME: f->cpu_rt_runtime = val; break;
-    case OPT_RT_PERIOD: f->cpu_rt_period = val; break;
-    case OPT_CPUSET_CPUS: f->cpuset_cpus = val; break;
-    case OPT_CPUSET_MEMS: f->cpuset_mems = val; break;
-    case OPT_PIDS: f->pids_limit = val; break;
-    case OPT_BLKIO: f->blkio_weight = val; break;
-    case OPT_L3:
-    case OPT_MEMBW:
-        return tr_failx(err, "Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
-    }
-    return 0;
-}
 
 static char *read_stdin(size_t *len, struct tr_err *err)
 {
@@ -118,38 +97,24 @@ static struct oci_resources *load_resources(const char *file, struct tr_err *err
     return oci_parse_resources(json, len, is_stdin ? "resources (stdin)" : file, err);
 }
 
-int cmd_update(int argc, char **argv, const struct tr_ctx *ctx, struct tr_err *err)
+static int run_update(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                      struct tr_err *err)
 {
-    struct cli_update_flags f = { 0 };
-    const char *file = NULL;
-    struct oci_resources *res = NULL;
-    struct cli_parser p;
-    const char *val;
-    int id, rc = CMD_USAGE;
-
-    cli_init(&p, argc, argv, opts, CLI_PERMUTE);
-    while ((id = cli_next(&p, &val, err)) >= 0) {
-        if (id == CLI_HELP) {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (update_flag(id, val, &f, &file, err) < 0)
-            goto out;
-    }
-    if (id == CLI_ERROR ||
-        cli_check_args(&p, 1, 1, "container ID", "tinyrun update [options] <container-id>",
-                       err) < 0)
-        goto out;
+    const struct update_opts *o = opts;
     /* As runc: a resources file wins over the per-field flags. */
-    res = file ? load_resources(file, err) : cli_resources_from_flags(&f, err);
-    if (!res) {
-        rc = file ? -1 : CMD_USAGE;
-        goto out;
-    }
-    rc = tr_update(ctx, p.pos[0], res, err);
-out:
-    if (res)
-        oci_resources_free(res);
-    cli_parser_free(&p);
-    return rc;
+    struct oci_resources *res = o->file ? load_resources(o->file, err)
+                                        : cli_resources_from_flags(&o->f, err);
+    if (!res)
+        return o->file ? -1 : CMD_USAGE;
+    int r = tr_update(ctx, args[0], res, err);
+    oci_resources_free(res);
+    return r;
 }
+
+const struct cli_verb cli_verb_update = {
+    .name = "update", .summary = "update container resource constraints",
+    .help_head = usage, .flags = flags, .mode = CLI_PERMUTE,
+    .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun update [options] <container-id>",
+    .opts_size = sizeof(struct update_opts), .run = run_update,
+};

@@ -61,6 +61,9 @@ struct tr_exec_opts {
     const char *console_socket;
     int preserve_fds;
 };
+/* --user: "UID" or "UID:GID", decimal (has_gid tells whether GID was given). 0, or -1 with
+ * err filled. The CLI checks --user with it; tr_exec applies it. */
+int tr_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, struct tr_err *err);
 int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_code, struct tr_err *err);
 
 int tr_ps(const struct tr_ctx *ctx, const char *id, pid_t **pids, size_t *n, struct tr_err *err);

@@ -3,6 +3,7 @@
  * non-dumpable until execve so that nothing in the container can reach the runtime through
  * /proc/<pid>/exe or its memory (CVE-2019-5736 class). */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -77,20 +78,38 @@ static char **add_caps(char **set, size_t n, char **add, size_t m, size_t *out_l
     return v;
 }
 
+/* A decimal uint32: digits only (no sign, no space). */
+static int parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!s[0] || !isdigit((unsigned char) s[0]) || parse_u64(s, &v) < 0 || v > UINT32_MAX)
+        return -1;
+    *out = (uint32_t) v;
+    return 0;
+}
+
+int tr_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid, struct tr_err *err)
+{
+    _cleanup_free_ char *copy = xstrdup(s);
+    char *colon = strchr(copy, ':');
+    if (colon)
+        *colon = '\0';
+    *has_gid = colon != NULL;
+    if (parse_u32(copy, uid) < 0 || (colon && parse_u32(colon + 1, gid) < 0))
+        return tr_failx(err, "invalid user \"%s\": expected <uid>[:<gid>] in decimal", s);
+    return 0;
+}
+
 static int parse_user(const char *s, struct oci_user *u, struct tr_err *err)
 {
-    unsigned uid, gid;
-    int n = 0;
-    if (sscanf(s, "%u%n", &uid, &n) == 1 && s[n] == '\0') {
-        u->uid = uid;
-        return 0;
-    }
-    if (sscanf(s, "%u:%u%n", &uid, &gid, &n) == 2 && s[n] == '\0') {
-        u->uid = uid;
+    uint32_t uid, gid;
+    bool has_gid;
+    if (tr_parse_user(s, &uid, &gid, &has_gid, err) < 0)
+        return -1;
+    u->uid = uid;
+    if (has_gid)
         u->gid = gid;
-        return 0;
-    }
-    return tr_failx(err, "--user %s: expected UID or UID:GID (numbers)", s);
+    return 0;
 }
 
 static int build_process(struct exec_job *j, struct tr_err *err)

@@ -1,14 +1,17 @@
 #!/bin/sh
-# TAP: every flag in the CLI's option tables (src/main.c, src/cmd-*.c, CLI_CREATE_OPTS in
+# TAP: every flag in the CLI's option tables (src/main.c, src/cmd-*.c, CLI_CREATE_FLAGS in
 # src/cli.h) is documented in its man page (docs/tinyrun.8, docs/tinyrun-<verb>.8), and every
 # flag a man page lists under OPTIONS exists in the code. Keeps the docs true to the CLI.
+# The tables are read through the built binary (`tinyrun __complete verbs|flags [VERB]`), the
+# same tables the parser, --help and the bash completion use.
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+TINYRUN=${TINYRUN:-./tinyrun}
 n=0
 failed=0
 
-# Long flag names of an option table: lines like `{ "bundle", 'b', CLI_VALUE, ... }`.
+# Long flag names of a verb's table (the global flags without a verb), "help" included.
 code_flags() {
-	sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)", [^,]*, CLI_\(VALUE\|BOOL\).*/\1/p' "$@" | sort -u
+	"$TINYRUN" __complete flags "$@" | sed 's/^--//' | sort -u
 }
 # Long flags a man page lists in .TP tags under OPTIONS (roff: \fB\-\-name\fR).
 man_flags() {
@@ -44,19 +47,27 @@ check() { # check NAME CODE_FLAGS MAN_PAGE
 	done
 }
 
-if [ ! -f "$srcdir/src/main.c" ]; then
-	echo "1..0 # SKIP no src/main.c"
+if [ ! -x "$TINYRUN" ]; then
+	echo "1..0 # SKIP no $TINYRUN (build it first, or set TINYRUN)"
 	exit 0
 fi
 # Global flags.
-check tinyrun "$(code_flags "$srcdir/src/main.c" | grep -v '^help$')" "$srcdir/docs/tinyrun.8"
-create_flags=$(code_flags "$srcdir/src/cli.h")
+check tinyrun "$(code_flags | grep -v '^help$')" "$srcdir/docs/tinyrun.8"
+verbs=$("$TINYRUN" __complete verbs) || { echo "1..0 # tinyrun __complete verbs failed"; exit 1; }
+# Every verb has its page, and every src/cmd-<verb>.c is a verb the binary lists.
 for c in "$srcdir"/src/cmd-*.c; do
 	verb=$(basename "$c" .c)
 	verb=${verb#cmd-}
-	flags=$(code_flags "$c")
-	grep -q 'CLI_CREATE_OPTS,' "$c" && flags="$flags $create_flags"
-	check "$verb" "$(printf '%s\n' $flags | grep -v '^help$' | sort -u)" "$srcdir/docs/tinyrun-$verb.8"
+	n=$((n + 1))
+	if printf '%s\n' $verbs | grep -qx -- "$verb"; then
+		echo "ok $n - $verb: listed by tinyrun __complete verbs"
+	else
+		failed=1
+		echo "not ok $n - $verb: listed by tinyrun __complete verbs"
+	fi
+done
+for verb in $verbs; do
+	check "$verb" "$(code_flags "$verb" | grep -v '^help$')" "$srcdir/docs/tinyrun-$verb.8"
 done
 echo "1..$n"
 exit $failed

@@ -1,4 +1,5 @@
-/* Unit tests of the pure command-line helpers (src/cli.c): flag parser, signals, --user,
+/* Unit tests of the command-line helpers (src/cli.c): flag parser, option tables (parse, --help,
+ * completion), signals, --user (tr_parse_user),
  * sizes, durations, update flags -> oci_resources, table output. */
 #include "config.h"
 #include <signal.h>
@@ -54,20 +55,20 @@ static void test_user(void)
     struct tr_err err;
     uint32_t uid = 7, gid = 7;
     bool has_gid = true;
-    ok(cli_parse_user("1000", &uid, &gid, &has_gid, &err) == 0 && uid == 1000 && !has_gid,
+    ok(tr_parse_user("1000", &uid, &gid, &has_gid, &err) == 0 && uid == 1000 && !has_gid,
        "user 1000: uid only");
-    ok(cli_parse_user("1000:100", &uid, &gid, &has_gid, &err) == 0 && uid == 1000 && gid == 100 &&
+    ok(tr_parse_user("1000:100", &uid, &gid, &has_gid, &err) == 0 && uid == 1000 && gid == 100 &&
        has_gid, "user 1000:100");
-    ok(cli_parse_user("0:0", &uid, &gid, &has_gid, &err) == 0 && uid == 0 && gid == 0,
+    ok(tr_parse_user("0:0", &uid, &gid, &has_gid, &err) == 0 && uid == 0 && gid == 0,
        "user 0:0");
-    ok(cli_parse_user("4294967295", &uid, &gid, &has_gid, &err) == 0 && uid == UINT32_MAX,
+    ok(tr_parse_user("4294967295", &uid, &gid, &has_gid, &err) == 0 && uid == UINT32_MAX,
        "user 2^32-1");
     static const char *const bad[] = {
         "", "root", "1000:", ":100", "-1", "4294967296", "1:2:3", "1000:users", " 1", "+5",
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         tr_err_clear(&err);
-        ok(cli_parse_user(bad[i], &uid, &gid, &has_gid, &err) < 0 &&
+        ok(tr_parse_user(bad[i], &uid, &gid, &has_gid, &err) < 0 &&
            strstr(err.msg, "<uid>[:<gid>]"), "user \"%s\" refused: %s", bad[i], err.msg);
     }
 }
@@ -286,6 +287,160 @@ static void test_output(void)
     free(buf);
 }
 
+/* ---- option tables ---- */
+
+struct tt_opts {
+    bool debug; const char *name; char **env; size_t env_len; int fds, secs; const char *seen;
+};
+
+static int tt_set(void *target, const char *val, struct tr_err *err)
+{
+    if (streq(val, "bad"))
+        return tr_failx(err, "--fn: bad value");
+    ((struct tt_opts *) target)->seen = val;
+    return 0;
+}
+
+static const struct cli_flag tt_flags[] = {
+    CLI_STRING_F("name", 'n', struct tt_opts, name, "a name"),
+    CLI_BOOL_F("debug", 0, struct tt_opts, debug, "debug it\n"
+               "                   (two lines)"),
+    CLI_STRINGS_F("env", 'e', struct tt_opts, env, env_len, "repeatable"),
+    CLI_TEXT_F("\nMore:\n"),
+    CLI_INT_F("fds", 0, struct tt_opts, fds, "a count"),
+    CLI_DURATION_F("every", 0, struct tt_opts, secs, "a duration"),
+    CLI_FUNC_F("fn", 0, tt_set, NULL),
+    CLI_IGNORED_F("old", true, "accepted"),
+    CLI_FLAGS_END,
+};
+
+static int tt_run(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
+                  struct tr_err *err)
+{
+    const struct tt_opts *o = opts;
+    return o->fds + (int) nargs;
+}
+
+static const struct tt_opts tt_defaults = { .fds = 40 };
+static const struct cli_verb tt_verb = {
+    .name = "tt", .summary = "a test verb", .help_head = "HEAD\n", .flags = tt_flags,
+    .mode = CLI_PERMUTE, .min_args = 1, .max_args = 1, .what_missing = "container ID",
+    .usage_line = "tinyrun tt <id>", .opts_size = sizeof(struct tt_opts),
+    .defaults = &tt_defaults, .run = tt_run,
+};
+
+static int tt_parse(char **argv, struct tt_opts *o, struct cli_parser *p, struct tr_err *err)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    *o = (struct tt_opts) { .fds = -1 };
+    tr_err_clear(err);
+    return cli_verb_parse(&tt_verb, p, argc, argv, o, err);
+}
+
+static char *captured(void (*fn)(FILE *, const void *), const void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fn(f, arg);
+    fclose(f);
+    return buf;
+}
+
+static void help_of_tt(FILE *f, const void *arg)
+{
+    cli_verb_help(f, arg);
+}
+
+static void complete_tt(FILE *f, const void *arg)
+{
+    static const struct cli_verb *const vs[] = { &tt_verb };
+    struct tr_err err;
+    char *argv[] = { (char *) "__complete", (char *) arg, (char *) "tt", NULL };
+    cli_complete(streq(arg, "flags") ? 3 : 2, argv, vs, 1, tt_flags, f, &err);
+}
+
+static void test_tables(void)
+{
+    struct tt_opts o;
+    struct tr_err err;
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("-n", "x", "--debug", "-e", "A=1", "id", "--env=B=2", "--fds", "3",
+                         "--every=1m", "--fn", "v", "--old", "o"), &o, &p, &err) == 0,
+           "table parse: %s", err.msg);
+        ok(o.name && streq(o.name, "x") && o.debug && o.env_len == 2 && streq(o.env[1], "B=2") &&
+           !o.env[2] && o.fds == 3 && o.secs == 60 && o.seen && streq(o.seen, "v") &&
+           p.npos == 1 && streq(p.pos[0], "id"), "every flag type lands in its target");
+        free(o.env);
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("--debug=false", "id"), &o, &p, &err) == 0 && !o.debug, "--debug=false");
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("--fds", "-1", "id"), &o, &p, &err) < 0 &&
+           strstr(err.msg, "--fds"), "bad int names the flag: %s", err.msg);
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("--fn", "bad", "id"), &o, &p, &err) < 0 &&
+           streq(err.msg, "--fn: bad value"), "a setter's error stops the parse");
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("--bogus", "id"), &o, &p, &err) < 0, "unknown flag refused");
+        str_eq(err.msg, "unknown flag --bogus; run tinyrun verb --help", "unknown-flag message");
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        ok(tt_parse(ARGV("--debug"), &o, &p, &err) < 0, "positional count checked");
+        str_eq(err.msg, "missing container ID; usage: tinyrun tt <id>", "count message");
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        cli_init(&p, 3, ARGV("--debug", "--help"), NULL, CLI_PERMUTE);
+        ok(cli_flags_parse(tt_flags, &p, &o, &err) == 1, "--help: 1 (implicit entry)");
+    }
+    {
+        _cleanup_cli_parser_ struct cli_parser p;
+        cli_init(&p, 2, ARGV("--text"), NULL, CLI_PERMUTE);
+        ok(cli_flags_parse(tt_flags, &p, &o, &err) < 0, "a text entry is not a flag");
+    }
+    ok(cli_verb_main(&tt_verb, 2, ARGV("id"), NULL, &err) == 41, "verb: defaults, then run");
+    ok(cli_verb_main(&tt_verb, 3, ARGV("--fds=1", "id"), NULL, &err) == 2, "verb: flags, run");
+    ok(cli_verb_main(&tt_verb, 3, ARGV("--fds=x", "id"), NULL, &err) == CMD_USAGE,
+       "verb: a flag error is a usage error");
+    ok(cli_verb_main(&tt_verb, 1, ARGV(NULL), NULL, &err) == CMD_USAGE,
+       "verb: a count error is a usage error");
+    ok(cli_check_format("table", &err) == 0 && cli_check_format("json", &err) == 0,
+       "--format table|json");
+    ok(cli_check_format("yaml", &err) < 0, "--format yaml refused");
+    str_eq(err.msg, "invalid format option \"yaml\": expected table or json", "format message");
+    _cleanup_free_ char *help = captured(help_of_tt, &tt_verb);
+    str_eq(help, "HEAD\n"
+                 "   --name value, -n value  a name\n"
+                 "   --debug                 debug it\n"
+                 "                   (two lines)\n"
+                 "   --env value, -e value   repeatable\n"
+                 "\nMore:\n"
+                 "   --fds value    a count\n"
+                 "   --every value  a duration\n"
+                 "   --old value    accepted\n",
+           "help: head, then flags aligned per group, hidden ones left out");
+    _cleanup_free_ char *flags = captured(complete_tt, "flags");
+    str_eq(flags, "--name\n--debug\n--env\n--fds\n--every\n--fn\n--old\n--help\n",
+           "__complete flags: every long flag, hidden ones and --help included");
+    _cleanup_free_ char *bash = captured(complete_tt, "bash");
+    ok(bash && strstr(bash, "    tt) words=\"--name -n --debug --env -e --fds --every --fn --old --help -h \" ;;"),
+       "__complete bash: the verb's words");
+    ok(bash && strstr(bash, "--name|-n|--env|-e|--fds|--every|--fn|--old) i=$((i + 1))"),
+       "__complete bash: value flags skip their value");
+}
+
 int main(void)
 {
     test_signals();
@@ -295,5 +450,6 @@ int main(void)
     test_parser();
     test_update_flags();
     test_output();
+    test_tables();
     return done_testing();
 }
