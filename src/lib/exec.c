@@ -286,7 +286,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
 static __attribute__((noreturn)) void run_child(struct exec_job *j)
 {
     struct tr_err err = { 0 };
-    spawn_child_prologue();
+    spawn_child_prologue(false);
     close(j->c.dirfd);
     child_steps(j, &err);
     spawn_die(j->sp.sock[1], &err);

@@ -52,6 +52,7 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
             return tr_failx(err, "spawn channel: MOUNT_SOURCE for mounts[%d] without a usable fd", (int) m.index);
     }
     s->host_pid = m.host_pid;
+    spawn_child_setup_done();
     /* Become root of a new user namespace now that the maps exist. */
     if (s->a->ns->new_flags & CLONE_NEWUSER) {
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -318,7 +319,7 @@ void init_main(const struct init_args *a)
 {
     struct init_state s = { .a = a, .proc = a->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
-    spawn_child_prologue();
+    spawn_child_prologue((a->ns->new_flags & CLONE_NEWUSER) != 0);
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
         if (init_steps[i].run(&s, &err) == 0)
             continue;

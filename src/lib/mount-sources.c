@@ -86,6 +86,11 @@ int mount_sources_open(pid_t init_pid, const struct oci_spec *spec, struct mount
     _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) init_pid);
     _cleanup_close_ int init_ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (init_ns < 0 && (errno == EACCES || errno == EPERM)) {
+        /* not ours to enter (ptrace access refused): the init opens the sources itself */
+        tr_debug("bind sources left to the init: open %s: %s", path, strerror(errno));
+        return 0;
+    }
     if (!cwd || own < 0 || here < 0 || init_ns < 0)
         return tr_fail(err, errno, "bind sources: open %s", init_ns < 0 ? path : "the runtime's own mount namespace");
     if (setns(init_ns, CLONE_NEWNS) < 0) {

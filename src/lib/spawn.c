@@ -576,15 +576,24 @@ int spawn_session_open(struct spawn_session *s, struct tr_err *err)
 /* What every child does first: `run` blocks the signals it forwards, and the child starts
  * with none blocked; if the runtime dies before the child is set up, so does the child;
  * until execve nothing else may read its memory or /proc/<pid>/exe (the runtime binary): in a
- * shared pid namespace other container processes can see it (CVE-2019-5736 class). */
-void spawn_child_prologue(void)
+ * shared pid namespace other container processes can see it (CVE-2019-5736 class).
+ * defer_nondumpable: a child in a new user namespace stays dumpable until SETUP_DONE
+ * (spawn_child_setup_done), as runc's nsexec does: a non-dumpable task's /proc files belong to
+ * the host root, and a rootless runtime could not write its uid_map or open its ns/mnt. */
+void spawn_child_prologue(bool defer_nondumpable)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    prctl(PR_SET_DUMPABLE, 0);
+    if (!defer_nondumpable)
+        prctl(PR_SET_DUMPABLE, 0);
     tr_log_quiet_stderr();
+}
+
+void spawn_child_setup_done(void)
+{
+    prctl(PR_SET_DUMPABLE, 0);
 }
 
 int spawn_session_clone(struct spawn_session *s, struct ns_plan *ns, int cgroup_fd, struct tr_err *err)

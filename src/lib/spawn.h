@@ -101,7 +101,9 @@ int spawn_child_seccomp(int sock, const struct seccomp_plan *plan, struct tr_err
 int spawn_send_ready(int sock, struct tr_err *err);
 /* What every child does first: no signal blocked (`run` blocks those it forwards), SIGKILL
  * when the runtime dies, not dumpable until execve (CVE-2019-5736 class), stderr quiet. */
-void spawn_child_prologue(void);
+void spawn_child_prologue(bool defer_nondumpable);
+/* The runtime's /proc work on the child is done (SETUP_DONE received): non-dumpable now. */
+void spawn_child_setup_done(void);
 /* ERROR: report err to the runtime and _exit(1). */
 __attribute__((noreturn)) void spawn_die(int sock, const struct tr_err *err);
 
