@@ -75,7 +75,7 @@ rootless_bundle() {
 		rm "$BUNDLE/config.json"
 		in_userns 'cd "$BUNDLE" && "$RUNTIME" spec --rootless' || fail "spec --rootless failed" || return 1
 		update_config '.process.terminal = false | .root.readonly = false
-			| .process.args = ["/bin/sh", "-c", "{ id -u; cat /proc/self/uid_map; /probe stat /dev/null; grep -c \" /dev/null \" /proc/self/mountinfo; } >/tmp/inside.txt; exec /probe sleep 3600"]'
+			| .process.args = ["/bin/sh", "-c", "{ id -u; cat /proc/self/uid_map; /probe stat /dev/null; grep -c \" /dev/null \" /proc/self/mountinfo; } >/tmp/inside.tmp && mv /tmp/inside.tmp /tmp/inside.txt; exec /probe sleep 3600"]'
 		chown "$TEST_USER:" "$BUNDLE/config.json"
 	fi
 }
@@ -207,7 +207,7 @@ open_path_to() {
 		echo \"created=\$(\"\$RUNTIME\" --root \"\$ROOT\" state $ID | jq -r .status)\"
 		\"\$RUNTIME\" --root \"\$ROOT\" start $ID
 		echo \"started=\$(\"\$RUNTIME\" --root \"\$ROOT\" state $ID | jq -r .status)\"
-		for i in \$(seq 50); do [ -s \"\$BUNDLE/rootfs/tmp/inside.txt\" ] && break; sleep 0.1; done
+		for i in \$(seq 300); do [ -s \"\$BUNDLE/rootfs/tmp/inside.txt\" ] && break; sleep 0.1; done
 		cat \"\$BUNDLE/rootfs/tmp/inside.txt\"
 		\"\$RUNTIME\" --root \"\$ROOT\" kill $ID KILL
 		for i in \$(seq 50); do
@@ -418,7 +418,7 @@ state_dir_script() {
 	as_user 'cd "$BUNDLE" && "$RUNTIME" spec --rootless' || fail "spec --rootless as the user"
 	# spec writes a read-only root (as runc spec): the probe's report needs a writable /tmp
 	update_config '.process.terminal = false | .root.readonly = false
-		| .process.args = ["/bin/sh", "-c", "{ /probe ids; cat /proc/self/uid_map; } >/tmp/inside.txt; exec /probe sleep 3600"]'
+		| .process.args = ["/bin/sh", "-c", "{ /probe ids; cat /proc/self/uid_map; } >/tmp/inside.tmp && mv /tmp/inside.tmp /tmp/inside.txt; exec /probe sleep 3600"]'
 	chown "$TEST_USER:" "$BUNDLE/config.json"
 	assert_equal "$(jq -c '.linux.uidMappings' "$BUNDLE/config.json")" "[{\"containerID\":0,\"hostID\":$TEST_UID,\"size\":1}]"
 	ID=$(new_id)
@@ -426,7 +426,7 @@ state_dir_script() {
 		\"\$RUNTIME\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null || exit 1
 		ls -d \"\$XDG_RUNTIME_DIR/tinyrun/$ID\" && echo state-dir=ok
 		\"\$RUNTIME\" start $ID
-		for i in \$(seq 50); do [ -s \"\$BUNDLE/rootfs/tmp/inside.txt\" ] && break; sleep 0.1; done
+		for i in \$(seq 300); do [ -s \"\$BUNDLE/rootfs/tmp/inside.txt\" ] && break; sleep 0.1; done
 		cat \"\$BUNDLE/rootfs/tmp/inside.txt\"
 		\"\$RUNTIME\" delete --force $ID
 		[ -e \"\$XDG_RUNTIME_DIR/tinyrun/$ID\" ] || echo gone=yes"
