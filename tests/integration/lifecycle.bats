@@ -414,9 +414,16 @@ thaw_cgroups_of() {
 	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
 	assert_no_leak "$ID"
 	requires_tinyrun "message text"
-	assert_contains "$output" "was killed by SIGKILL before sending"
-	assert_contains "$output" "OOM killer"
 	assert_contains "$output" "linux.resources.memory.limit"
+	# Usually the write succeeds (the init's memory is not counted yet) and the OOM killer
+	# kills the init; on a loaded host the init may already be charged when the limit is
+	# written, and then the write itself fails: both name the cause.
+	if [[ "$output" == *"Device or resource busy"* ]]; then
+		assert_contains "$output" "memory"
+	else
+		assert_contains "$output" "was killed by SIGKILL before sending"
+		assert_contains "$output" "OOM killer"
+	fi
 }
 
 @test "start of an init stopped by SIGSTOP fails within its bound and names what it awaited" {
