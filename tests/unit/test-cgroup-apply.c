@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "tap.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "log.h"
 #include "util.h"
 

@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/statfs.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cgroup.h"
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_UNIFIED_HYBRID CG_ROOT "/unified"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 

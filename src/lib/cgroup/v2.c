@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 

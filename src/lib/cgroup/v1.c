@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "util.h"
 
 static struct cg_sd_prop *add(struct cg_sd_props *p, const char *name, enum cg_sd_type t)

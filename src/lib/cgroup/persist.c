@@ -12,7 +12,7 @@
 #include "config.h"
 #include <errno.h>
 #include <string.h>
-#include "cgroup-internal.h"
+#include "cgroup/internal.h"
 #include "log.h"
 #include "util.h"
 
