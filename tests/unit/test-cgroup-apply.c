@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cgroup/internal.h"
+#include "cgroup/backend.h"
 #include "tap.h"
 #include "util.h"
 
@@ -48,6 +48,7 @@ static struct cgroup_mgr *fake_mgr(enum cgroup_layout layout, bool rootless)
 {
     struct cgroup_mgr *m = xzalloc(sizeof *m);
     m->layout = layout;
+    m->ops = cg_fs_backend(layout);
     m->rootless = rootless;
     m->id = xstrdup("c1");
     m->path = xstrdup("/p/c1");

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "cgroup/internal.h"
+#include "cgroup/fs.h"
 #include "log.h"
 #include "util.h"
 

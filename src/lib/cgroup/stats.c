@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
-#include "cgroup/internal.h"
+#include "cgroup/backend.h"
 #include "util.h"
 
 struct jb { char *s; size_t len, cap; int depth; bool first[16]; };
