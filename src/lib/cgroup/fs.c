@@ -423,6 +423,17 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *out)
     return parse_u64(s, out);
 }
 
+bool cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+    struct tr_err e;
+    _cleanup_free_ char *s = dir ? cg_read(dir, file, &e) : NULL;
+    size_t kl = strlen(key);
+    for (char *save = NULL, *l = s ? strtok_r(s, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+        if (!strncmp(l, key, kl) && l[kl] == ' ' && parse_u64(l + kl + 1, out) == 0)
+            return true;
+    return false;
+}
+
 static void note_created(struct cgroup_mgr *m, struct cg_hier *h, const char *dir)
 {
     int depth = 0;   /* levels from dir down to the leaf, dir included */
@@ -796,17 +807,3 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
     }
     return 0;
 }
-
-int64_t cg_read_keyed(const char *dir, const char *file, const char *key)
-{
-    struct tr_err e;
-    _cleanup_free_ char *s = dir ? cg_read(dir, file, &e) : NULL;
-    size_t kl = strlen(key);
-    for (char *save = NULL, *l = s ? strtok_r(s, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-        uint64_t v;
-        if (!strncmp(l, key, kl) && l[kl] == ' ' && parse_u64(l + kl + 1, &v) == 0)
-            return (int64_t) v;
-    }
-    return -1;
-}
-

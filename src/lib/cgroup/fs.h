@@ -82,7 +82,8 @@ char *cg_unesc(const char *s, size_t n);
 int cg_write(const char *dir, const char *file, const char *value, struct tr_err *err);
 char *cg_read(const char *dir, const char *file, struct tr_err *err);   /* trailing \n stripped */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out);      /* "max" -> UINT64_MAX */
-int64_t cg_read_keyed(const char *dir, const char *file, const char *key);  /* "key N" line; -1 */
+/* the "key N" line of file (dir may be NULL: false) */
+bool cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out);
 int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err);
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h);
 int cg_enter_pid(struct cg_hier *h, pid_t pid, struct tr_err *err);

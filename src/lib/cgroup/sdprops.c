@@ -1,5 +1,5 @@
 /* systemd StartTransientUnit properties, built as an inspectable list (pure; the sd-bus code in
- * cgroup-systemd.c only serialises it). Resources become unit properties so that systemd's
+ * systemd.c only serialises it). Resources become unit properties so that systemd's
  * view agrees with the files tinyrun writes itself afterwards (as runc does). */
 #include "config.h"
 #include <inttypes.h>

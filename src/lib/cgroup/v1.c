@@ -108,7 +108,8 @@ static int v1_is_frozen(struct cgroup_mgr *m, struct tr_err *err)
 static int64_t v1_oom_kill_count(struct cgroup_mgr *m)
 {
     struct cg_hier *h = cg_find_hier(m, "memory");
-    return cg_read_keyed(h ? h->dir : NULL, "memory.oom_control", "oom_kill");
+    uint64_t v;
+    return cg_read_keyed(h ? h->dir : NULL, "memory.oom_control", "oom_kill", &v) ? (int64_t) v : -1;
 }
 
 const struct cg_ops cg_v1_ops = {

@@ -147,7 +147,8 @@ static int v2_kill_all(struct cgroup_mgr *m, struct tr_err *err)
 
 static int64_t v2_oom_kill_count(struct cgroup_mgr *m)
 {
-    return cg_read_keyed(cg_v2_hier(m)->dir, "memory.events", "oom_kill");
+    uint64_t v;
+    return cg_read_keyed(cg_v2_hier(m)->dir, "memory.events", "oom_kill", &v) ? (int64_t) v : -1;
 }
 
 const struct cg_ops cg_v2_ops = {
