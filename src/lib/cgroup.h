@@ -1,5 +1,6 @@
-/* One cgroup manager interface; backends: cgroupfs v1 (cgroup-v1.c), cgroupfs v2 (cgroup-v2.c),
- * systemd (cgroup-systemd.c). The layout (unified, hybrid, legacy) is detected at run time. */
+/* One cgroup manager interface (src/lib/cgroup/manager.c) over one ops table per backend
+ * (cgroup/backend.h): cgroupfs v1 (v1.c), cgroupfs v2 (v2.c), systemd over either (systemd.c).
+ * The layout (unified, hybrid, legacy) is detected at run time. */
 #ifndef TINYRUN_CGROUP_H
 #define TINYRUN_CGROUP_H
 #include <stdbool.h>

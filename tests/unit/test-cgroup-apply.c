@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/backend.h"
 #include "tap.h"
 #include "util.h"
 
@@ -48,6 +48,7 @@ static struct cgroup_mgr *fake_mgr(enum cgroup_layout layout, bool rootless)
 {
     struct cgroup_mgr *m = xzalloc(sizeof *m);
     m->layout = layout;
+    m->ops = cg_fs_backend(layout);
     m->rootless = rootless;
     m->id = xstrdup("c1");
     m->path = xstrdup("/p/c1");
@@ -232,6 +233,27 @@ static void test_frozen(void)
     cgroup_free(m);
 }
 
+/* The backend table follows the layout; the saved head is the backend's (no kernel involved). */
+static void test_backend_tables(void)
+{
+    ok(cg_fs_backend(CGROUP_LAYOUT_UNIFIED) == &cg_v2_ops, "unified: the v2 table");
+    ok(cg_fs_backend(CGROUP_LAYOUT_HYBRID) == &cg_v1_ops && cg_fs_backend(CGROUP_LAYOUT_LEGACY) == &cg_v1_ops,
+       "hybrid and legacy: the v1 table");
+    static const struct { enum cgroup_layout l; const char *want; } cases[] = {
+        { CGROUP_LAYOUT_UNIFIED, "v2:/p/c1" }, { CGROUP_LAYOUT_HYBRID, "hybrid:/p/c1" },
+        { CGROUP_LAYOUT_LEGACY, "v1:/p/c1 rootless" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct cgroup_mgr *m = fake_mgr(cases[i].l, cases[i].l == CGROUP_LAYOUT_LEGACY);
+        add_hier(m, "tbl", cases[i].l != CGROUP_LAYOUT_LEGACY, "memory");
+        _cleanup_free_ char *s = cgroup_serialize(m);
+        is_str(s, cases[i].want, "serialized: %s", cases[i].want);
+        if (cases[i].l != CGROUP_LAYOUT_UNIFIED)
+            ok(cgroup_leaf_fd(m) < 0, "no CLONE_INTO_CGROUP fd off v2");
+        cgroup_free(m);
+    }
+}
+
 int main(void)
 {
     if (!mkdtemp(tmp)) {
@@ -243,6 +265,7 @@ int main(void)
     test_hybrid_not_enabled();
     test_memsw_order();
     test_frozen();
+    test_backend_tables();
     _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
     if (system(cmd) != 0)
         printf("# could not remove %s\n", tmp);

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup.h"
-#include "cgroup-internal.h"
+#include "cgroup/fs.h"
 #include "tap.h"
 #include "util.h"
 

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup.h"
-#include "cgroup-internal.h"
+#include "cgroup/fs.h"
 #include "tap.h"
 #include "util.h"
 
@@ -534,6 +534,8 @@ int main(void)
     struct cgroup_opts o = { .id = "x", .cgroups_path = "system.slice:p:x", .systemd = true };
     struct tr_err err = { 0 };
     ok(cgroup_create(&o, &err) == NULL && strstr(err.msg, "--systemd-cgroup"), "clear error without sd-bus: %s", err.msg);
+    ok(cgroup_load("systemd:system.slice:p-x.scope:/system.slice/p-x.scope", &err) == NULL &&
+       strstr(err.msg, "no sd-bus support"), "a saved systemd cgroup without sd-bus: %s", err.msg);
     return done_testing();
 #else
     struct cgroup_opts bad = { .id = "x", .cgroups_path = "/foo", .systemd = true };

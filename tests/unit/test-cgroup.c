@@ -4,7 +4,7 @@
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "tap.h"
 #include "util.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/fs.h"
 #include "log.h"
 #include "util.h"
 
@@ -134,21 +134,28 @@ static int load_prog(const struct bpf_insn *insns, size_t n, struct tr_err *err)
                    n, *vlog ? ", verifier: " : "", nl ? nl + 1 : vlog);
 }
 
+/* The ids of the device programs attached directly to the cgroup: their count, or -1. */
+static int query_progs(int dirfd, uint32_t *ids, uint32_t cap)
+{
+    union bpf_attr q;
+    memset(&q, 0, sizeof q);
+    q.query.target_fd = (uint32_t) dirfd;
+    q.query.attach_type = BPF_CGROUP_DEVICE;
+    q.query.prog_ids = (uint64_t) (uintptr_t) ids;
+    q.query.prog_cnt = cap;
+    if (sys_bpf(BPF_PROG_QUERY, &q) < 0)
+        return -1;
+    return (int) q.query.prog_cnt;
+}
+
 /* Attach the new program, then detach the ones that were there before (an update replaces the
  * old rules without a window where no program is attached). */
 int cg_bpf_install(int dirfd, const struct bpf_insn *insns, size_t n, struct tr_err *err)
 {
     uint32_t old[64];
-    union bpf_attr q;
-    memset(&q, 0, sizeof q);
-    q.query.target_fd = (uint32_t) dirfd;
-    q.query.attach_type = BPF_CGROUP_DEVICE;
-    q.query.prog_ids = (uint64_t) (uintptr_t) old;
-    q.query.prog_cnt = ARRAY_SIZE(old);
-    uint32_t nold = 0;
-    if (sys_bpf(BPF_PROG_QUERY, &q) == 0)
-        nold = q.query.prog_cnt;
-    else
+    int q = query_progs(dirfd, old, ARRAY_SIZE(old));
+    uint32_t nold = q < 0 ? 0 : (uint32_t) q;
+    if (q < 0)
         tr_debug("bpf(BPF_PROG_QUERY) on the cgroup: %s", strerror(errno));
     _cleanup_close_ int prog = load_prog(insns, n, err);
     if (prog < 0)
@@ -185,13 +192,5 @@ int cg_bpf_install(int dirfd, const struct bpf_insn *insns, size_t n, struct tr_
 int cg_bpf_count(int dirfd)
 {
     uint32_t ids[64];
-    union bpf_attr q;
-    memset(&q, 0, sizeof q);
-    q.query.target_fd = (uint32_t) dirfd;
-    q.query.attach_type = BPF_CGROUP_DEVICE;
-    q.query.prog_ids = (uint64_t) (uintptr_t) ids;
-    q.query.prog_cnt = ARRAY_SIZE(ids);
-    if (sys_bpf(BPF_PROG_QUERY, &q) < 0)
-        return -1;
-    return (int) q.query.prog_cnt;
+    return query_progs(dirfd, ids, ARRAY_SIZE(ids));
 }

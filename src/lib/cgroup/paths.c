@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "util.h"
 
 /* Join a and b with "/", collapse "//" and ".", refuse "..". Result starts with "/" and has no

@@ -1,11 +1,11 @@
 /* systemd StartTransientUnit properties, built as an inspectable list (pure; the sd-bus code in
- * cgroup-systemd.c only serialises it). Resources become unit properties so that systemd's
+ * systemd.c only serialises it). Resources become unit properties so that systemd's
  * view agrees with the files tinyrun writes itself afterwards (as runc does). */
 #include "config.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "util.h"
 
 static struct cg_sd_prop *add(struct cg_sd_props *p, const char *name, enum cg_sd_type t)

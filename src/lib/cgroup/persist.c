@@ -8,64 +8,23 @@
  * kind is v1 (legacy), hybrid or v2 (unified); @<hierarchy> gives a hierarchy whose path differs
  * from <path> (relative cgroupsPath: each v1 hierarchy is relative to our own cgroup in it);
  * created=N: the last N levels of the path were made by tinyrun (destroy removes them if empty).
- * Paths are %-escaped for space, '%', ':' and newline. */
+ * Paths are %-escaped for space, '%', ':' and newline (cg_esc). The head is the backend's
+ * (cg_ops save_head/load_head); the options are common. */
 #include "config.h"
 #include <errno.h>
 #include <string.h>
-#include "cgroup-internal.h"
+#include "cgroup/backend.h"
 #include "log.h"
 #include "util.h"
-
-static char *esc(const char *s)
-{
-    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '%' || *s == ':' || *s == '\n')
-            o += sprintf(o, "%%%02X", (unsigned char) *s);
-        else
-            *o++ = *s;
-    }
-    *o = '\0';
-    return out;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static char *unesc(const char *s, size_t n)
-{
-    char *out = xmalloc(n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *o++ = (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else
-            *o++ = s[i];
-    }
-    *o = '\0';
-    return out;
-}
-
-static const char *kind_name(enum cgroup_layout l)
-{
-    return l == CGROUP_LAYOUT_UNIFIED ? "v2" : l == CGROUP_LAYOUT_HYBRID ? "hybrid" : "v1";
-}
 
 char *cgroup_serialize(struct cgroup_mgr *m)
 {
     if (!m || m->disabled)
         return xstrdup("disabled");
-    _cleanup_free_ char *p = esc(m->path ? m->path : "");
-    char *s;
-    if (m->driver == CG_DRV_SYSTEMD)
-        s = xasprintf("systemd:%s:%s:%s", m->slice, m->unit, p);
-    else
-        s = xasprintf("%s:%s", kind_name(m->layout), p);
+    char *s = m->ops->save_head(m);
     for (size_t i = 0; i < m->nh; i++) {
         if (m->h[i].path && m->path && !streq(m->h[i].path, m->path)) {
-            _cleanup_free_ char *hp = esc(m->h[i].path), *hn = esc(m->h[i].name);
+            _cleanup_free_ char *hp = cg_esc(m->h[i].path), *hn = cg_esc(m->h[i].name);
             char *t = xasprintf("%s @%s=%s", s, hn, hp);
             free(s);
             s = t;
@@ -84,33 +43,6 @@ char *cgroup_serialize(struct cgroup_mgr *m)
     return s;
 }
 
-static int parse_head(struct cgroup_mgr *m, const char *head, size_t n, struct tr_err *err)
-{
-    _cleanup_free_ char *h = strndup(head, n);
-    if (!h)
-        abort();
-    if (!strncmp(h, "systemd:", 8)) {
-        char *a = h + 8, *b = strchr(a, ':'), *c = b ? strchr(b + 1, ':') : NULL;
-        if (!b || !c)
-            return tr_failx(err, "saved cgroup \"%s\": expected systemd:<slice>:<unit>:<path>", h);
-        m->driver = CG_DRV_SYSTEMD;
-        m->slice = strndup(a, (size_t) (b - a));
-        m->unit = strndup(b + 1, (size_t) (c - b - 1));
-        m->path = unesc(c + 1, strlen(c + 1));
-        m->unit_started = true;
-        return 0;
-    }
-    char *colon = strchr(h, ':');
-    if (!colon)
-        return tr_failx(err, "saved cgroup \"%s\": unknown form", h);
-    *colon = '\0';
-    if (!streq(h, kind_name(m->layout)))
-        return tr_failx(err, "saved cgroup is for a %s layout but this host now has %s", h,
-                        kind_name(m->layout));
-    m->path = unesc(colon + 1, strlen(colon + 1));
-    return 0;
-}
-
 static int parse_opt(struct cgroup_mgr *m, const char *t, size_t n, struct tr_err *err)
 {
     if (n == 8 && !strncmp(t, "rootless", 8)) {
@@ -125,11 +57,11 @@ static int parse_opt(struct cgroup_mgr *m, const char *t, size_t n, struct tr_er
     }
     const char *eq = memchr(t, '=', n);
     if (t[0] == '@' && eq) {
-        _cleanup_free_ char *name = unesc(t + 1, (size_t) (eq - t - 1));
+        _cleanup_free_ char *name = cg_unesc(t + 1, (size_t) (eq - t - 1));
         for (size_t i = 0; i < m->nh; i++)
             if (streq(m->h[i].name, name)) {
                 free(m->h[i].path);
-                m->h[i].path = unesc(eq + 1, n - (size_t) (eq - t) - 1);
+                m->h[i].path = cg_unesc(eq + 1, n - (size_t) (eq - t) - 1);
             }
         return 0;
     }
@@ -144,19 +76,14 @@ struct cgroup_mgr *cgroup_load(const char *saved, struct tr_err *err)
         m->disabled = true;
         return m;
     }
-    if (!strncmp(saved, "systemd:", 8)) {
-        m->driver = CG_DRV_SYSTEMD;
-#ifndef HAVE_SYSTEMD
-        tr_failx(err, "the container was created with --systemd-cgroup but this tinyrun has no sd-bus support");
-        cgroup_free(m);
-        return NULL;
-#endif
-    }
     const char *sp = strchrnul(saved, ' ');
     size_t hl = (size_t) (sp - saved);
     while (hl && saved[hl - 1] == '\n')
         hl--;
-    if (cg_discover(m, err) < 0 || parse_head(m, saved, hl, err) < 0)
+    if (cg_discover(m, err) < 0)
+        goto fail;
+    m->ops = !strncmp(saved, "systemd:", 8) ? &cg_systemd_ops : cg_fs_backend(m->layout);
+    if (m->ops->load_head(m, saved, hl, err) < 0)
         goto fail;
     for (const char *t = sp; *t;) {
         while (*t == ' ' || *t == '\n')

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 #include "log.h"
 #include "util.h"
 
@@ -38,27 +38,20 @@ void cg_writes_free(struct cg_writes *w)
     w->n = w->cap = 0;
 }
 
-uint64_t cg_shares_to_weight(uint64_t shares)
+/* v clamped to lo..hi, mapped linearly onto the v2 weight range 1..10000; 0 stays 0 (unset). */
+static uint64_t to_v2_weight(uint64_t v, uint64_t lo, uint64_t hi)
 {
-    if (shares == 0)
+    if (v == 0)
         return 0;
-    if (shares < 2)
-        shares = 2;
-    if (shares > 262144)
-        shares = 262144;
-    return 1 + ((shares - 2) * 9999) / 262142;
+    if (v < lo)
+        v = lo;
+    if (v > hi)
+        v = hi;
+    return 1 + (v - lo) * 9999 / (hi - lo);
 }
 
-uint64_t cg_blkio_to_io_weight(uint64_t w)
-{
-    if (w == 0)
-        return 0;
-    if (w < 10)
-        w = 10;
-    if (w > 1000)
-        w = 1000;
-    return 1 + (w - 10) * 9999 / 990;
-}
+uint64_t cg_shares_to_weight(uint64_t shares) { return to_v2_weight(shares, 2, 262144); }
+uint64_t cg_blkio_to_io_weight(uint64_t w) { return to_v2_weight(w, 10, 1000); }
 
 int cg_swap_v2(int64_t swap, int64_t limit, int64_t *out, struct tr_err *err)
 {

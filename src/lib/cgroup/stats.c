@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/backend.h"
 #include "util.h"
 
 struct jb { char *s; size_t len, cap; int depth; bool first[16]; };
@@ -63,18 +63,6 @@ static void field(struct jb *b, const char *k, const char *dir, const char *file
     uint64_t v;
     if (rd(dir, file, &v))
         jb_u64(b, k, v);
-}
-
-/* "key value" lines: look one up */
-static bool kv(const char *dir, const char *file, const char *key, uint64_t *out)
-{
-    struct tr_err e;
-    _cleanup_free_ char *s = dir ? cg_read(dir, file, &e) : NULL;
-    size_t kl = strlen(key);
-    for (char *sv = NULL, *l = s ? strtok_r(s, "\n", &sv) : NULL; l; l = strtok_r(NULL, "\n", &sv))
-        if (!strncmp(l, key, kl) && l[kl] == ' ' && parse_u64(l + kl + 1, out) == 0)
-            return true;
-    return false;
 }
 
 /* every "key value" line of file as an object */
@@ -153,7 +141,7 @@ static void hugetlb(struct jb *b, const char *v1dir, const char *v2dir)
         } else {
             snprintf(f, sizeof f, "hugetlb.%s.current", names[i]); field(b, "usage", v2dir, f);
             snprintf(f, sizeof f, "hugetlb.%s.events", names[i]);
-            if (kv(v2dir, f, "max", &v))
+            if (cg_read_keyed(v2dir, f, "max", &v))
                 jb_u64(b, "failcnt", v);
         }
         jb_close(b, '}');
@@ -208,19 +196,19 @@ char *cg_stats_v1(struct cgroup_mgr *m, struct tr_err *err)
     u64_list(&b, "percpu_kernel", cpuacct, "cpuacct.usage_percpu_sys");
     u64_list(&b, "percpu_user", cpuacct, "cpuacct.usage_percpu_user");
     uint64_t v, hz = (uint64_t) sysconf(_SC_CLK_TCK);
-    if (kv(cpuacct, "cpuacct.stat", "system", &v))
+    if (cg_read_keyed(cpuacct, "cpuacct.stat", "system", &v))
         jb_u64(&b, "kernel", v * (1000000000ULL / hz));
-    if (kv(cpuacct, "cpuacct.stat", "user", &v))
+    if (cg_read_keyed(cpuacct, "cpuacct.stat", "user", &v))
         jb_u64(&b, "user", v * (1000000000ULL / hz));
     jb_close(&b, '}');
     jb_open(&b, "throttling", '{');
-    if (kv(cpu, "cpu.stat", "nr_periods", &v)) jb_u64(&b, "periods", v);
-    if (kv(cpu, "cpu.stat", "nr_throttled", &v)) jb_u64(&b, "throttled_periods", v);
-    if (kv(cpu, "cpu.stat", "throttled_time", &v)) jb_u64(&b, "throttled_time", v);
+    if (cg_read_keyed(cpu, "cpu.stat", "nr_periods", &v)) jb_u64(&b, "periods", v);
+    if (cg_read_keyed(cpu, "cpu.stat", "nr_throttled", &v)) jb_u64(&b, "throttled_periods", v);
+    if (cg_read_keyed(cpu, "cpu.stat", "throttled_time", &v)) jb_u64(&b, "throttled_time", v);
     jb_close(&b, '}');
     jb_close(&b, '}');
     jb_open(&b, "memory", '{');
-    if (kv(mem, "memory.stat", "total_cache", &v) || kv(mem, "memory.stat", "cache", &v))
+    if (cg_read_keyed(mem, "memory.stat", "total_cache", &v) || cg_read_keyed(mem, "memory.stat", "cache", &v))
         jb_u64(&b, "cache", v);
     mem_entry(&b, "usage", mem, "memory");
     mem_entry(&b, "swap", mem, "memory.memsw");
@@ -288,30 +276,30 @@ char *cg_stats_v2(struct cgroup_mgr *m, struct tr_err *err)
     jb_open(&b, NULL, '{');
     jb_open(&b, "cpu", '{');
     jb_open(&b, "usage", '{');
-    if (kv(d, "cpu.stat", "usage_usec", &v)) jb_u64(&b, "total", v * 1000);
-    if (kv(d, "cpu.stat", "system_usec", &v)) jb_u64(&b, "kernel", v * 1000);
-    if (kv(d, "cpu.stat", "user_usec", &v)) jb_u64(&b, "user", v * 1000);
+    if (cg_read_keyed(d, "cpu.stat", "usage_usec", &v)) jb_u64(&b, "total", v * 1000);
+    if (cg_read_keyed(d, "cpu.stat", "system_usec", &v)) jb_u64(&b, "kernel", v * 1000);
+    if (cg_read_keyed(d, "cpu.stat", "user_usec", &v)) jb_u64(&b, "user", v * 1000);
     jb_close(&b, '}');
     jb_open(&b, "throttling", '{');
-    if (kv(d, "cpu.stat", "nr_periods", &v)) jb_u64(&b, "periods", v);
-    if (kv(d, "cpu.stat", "nr_throttled", &v)) jb_u64(&b, "throttled_periods", v);
-    if (kv(d, "cpu.stat", "throttled_usec", &v)) jb_u64(&b, "throttled_time", v * 1000);
+    if (cg_read_keyed(d, "cpu.stat", "nr_periods", &v)) jb_u64(&b, "periods", v);
+    if (cg_read_keyed(d, "cpu.stat", "nr_throttled", &v)) jb_u64(&b, "throttled_periods", v);
+    if (cg_read_keyed(d, "cpu.stat", "throttled_usec", &v)) jb_u64(&b, "throttled_time", v * 1000);
     jb_close(&b, '}');
     jb_close(&b, '}');
     jb_open(&b, "memory", '{');
-    if (kv(d, "memory.stat", "file", &v))
+    if (cg_read_keyed(d, "memory.stat", "file", &v))
         jb_u64(&b, "cache", v);
     jb_open(&b, "usage", '{');
     field(&b, "usage", d, "memory.current");
     field(&b, "max", d, "memory.peak");
     field(&b, "limit", d, "memory.max");
-    if (kv(d, "memory.events", "max", &v)) jb_u64(&b, "failcnt", v);
+    if (cg_read_keyed(d, "memory.events", "max", &v)) jb_u64(&b, "failcnt", v);
     jb_close(&b, '}');
     jb_open(&b, "swap", '{');
     field(&b, "usage", d, "memory.swap.current");
     field(&b, "max", d, "memory.swap.peak");
     field(&b, "limit", d, "memory.swap.max");
-    if (kv(d, "memory.swap.events", "max", &v)) jb_u64(&b, "failcnt", v);
+    if (cg_read_keyed(d, "memory.swap.events", "max", &v)) jb_u64(&b, "failcnt", v);
     jb_close(&b, '}');
     kv_object(&b, "raw", d, "memory.stat");
     jb_close(&b, '}');

@@ -1,14 +1,18 @@
-/* Shared between the cgroup files: the manager state and the backend helpers.
- * The manager keeps one directory per mounted hierarchy (v1: one per hierarchy, plus the
- * unified mount in hybrid; v2: one), so every operation is "for each hierarchy, do X". */
-#ifndef TINYRUN_CGROUP_INTERNAL_H
-#define TINYRUN_CGROUP_INTERNAL_H
+/* The lowest cgroup layer: the hierarchies this host mounts, the container's directory in each,
+ * and the file operations every backend shares (read/write control files, mkdir/rmdir a path,
+ * join, list pids, apply a list of writes). It imports no backend and not the manager: the
+ * backends (backend.h: v1.c v2.c systemd.c, stats.c) and the manager (manager.c persist.c) sit
+ * above it, and nothing here calls up. The manager keeps one directory per mounted hierarchy
+ * (v1: one per hierarchy, plus the unified mount in hybrid; v2: one), so every operation is "for
+ * each hierarchy, do X". */
+#ifndef TINYRUN_CGROUP_FS_H
+#define TINYRUN_CGROUP_FS_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "cgroup.h"
-#include "cgroup-res.h"
+#include "cgroup/res.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_UNIFIED_HYBRID CG_ROOT "/unified"
@@ -24,45 +28,62 @@ struct cg_hier {
     char *dir;          /* mnt + path */
 };
 
-enum cg_driver { CG_DRV_FS, CG_DRV_SYSTEMD };
+struct cg_ops;   /* backend.h: one table per backend */
 
+/* What every backend shares; a backend's own state (the systemd unit) hangs off priv. */
 struct cgroup_mgr {
+    const struct cg_ops *ops;   /* NULL only for a disabled manager or a unit test's fake */
+    void *priv;
     enum cgroup_layout layout;
-    enum cg_driver driver;
     bool disabled;      /* rootless without a writable cgroup: every call is a no-op */
     bool rootless;
+    bool warned;        /* cg_soft_fail warned once already */
     char *id;
     char *path;         /* the common relative path ("/tinyrun/ID") */
     int created;        /* how many trailing levels of the path we created (max over hierarchies):
                          * destroy removes the leaf and up to created-1 empty parents */
     struct cg_hier *h; size_t nh;
-    /* systemd */
-    char *slice, *unit;
-    bool unit_started;
-    pid_t pending_pid;
-    const struct oci_resources *create_res;   /* resources for the unit properties */
-    bool warned;
 };
 
-/* ---- cgroup.c: hierarchy helpers ---- */
+/* ---- the hierarchy set ---- */
 int cg_discover(struct cgroup_mgr *m, struct tr_err *err);             /* layout + hierarchies */
 void cg_refresh_v2_ctrls(struct cg_hier *h, const char *dir);          /* h->ctrls = dir's controllers */
 struct cg_hier *cg_find_hier(struct cgroup_mgr *m, const char *ctrl);   /* v1 hierarchy with ctrl */
 struct cg_hier *cg_v2_hier(struct cgroup_mgr *m);                        /* unified dir or NULL */
 struct cg_hier *cg_primary_hier(struct cgroup_mgr *m);                   /* for pids/freeze */
 bool cg_hier_has(const struct cg_hier *h, const char *ctrl);
+/* h->path/h->dir of every hierarchy: resolved from cgroups_path (cgroupfs driver; sets m->path),
+ * or with resolve false, m->path as it is (systemd, which computed it). */
+int cg_set_paths(struct cgroup_mgr *m, const char *cgroups_path, bool resolve, struct tr_err *err);
 /* The frozen cgroup dir (malloc'd) at or above h->dir (the v1 freezer or a v2 cgroup.freeze), or
  * NULL; *state says what was read ("freezer.state FROZEN"). */
 char *cg_frozen_level(const struct cg_hier *h, const char **state);
+/* Refuse a cgroup that is frozen before any process is cloned or moved into it. */
+int cg_refuse_frozen(struct cgroup_mgr *m, struct tr_err *err);
 bool cg_is_perm_error(int e);
 /* Rootless: warn once, return 0 (skip); otherwise fill err and return -1. */
 int cg_soft_fail(struct cgroup_mgr *m, struct tr_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* ---- cgroup-fs.c: shared file operations ---- */
+/* ---- the cgroupfs steps both v1 and v2 take (the systemd backend reuses them) ---- */
+/* Resolve the paths, refuse a frozen cgroup, mkdir every hierarchy's path; rootless without a
+ * writable cgroup: m->disabled and 0. */
+int cg_fs_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err);
+int cg_fs_enter(struct cgroup_mgr *m, pid_t pid, struct tr_err *err);   /* pid into every hierarchy */
+int cg_fs_remove(struct cgroup_mgr *m, struct tr_err *err);             /* rmdir every hierarchy's path */
+/* Saved form "<kind>:<path>" (persist.c) and its parser. */
+char *cg_fs_save_head(struct cgroup_mgr *m);
+int cg_fs_load_head(struct cgroup_mgr *m, const char *head, size_t n, struct tr_err *err);
+/* %-escaping of the saved form: space, '%', ':' and newline. */
+char *cg_esc(const char *s);
+char *cg_unesc(const char *s, size_t n);
+
+/* ---- file operations ---- */
 int cg_write(const char *dir, const char *file, const char *value, struct tr_err *err);
 char *cg_read(const char *dir, const char *file, struct tr_err *err);   /* trailing \n stripped */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out);      /* "max" -> UINT64_MAX */
+/* the "key N" line of file (dir may be NULL: false) */
+bool cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out);
 int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err);
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h);
 int cg_enter_pid(struct cg_hier *h, pid_t pid, struct tr_err *err);
@@ -71,28 +92,8 @@ int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, stru
 int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *w, bool v2list, bool update,
                     struct tr_err *err);
 
-/* ---- cgroup-v1.c / cgroup-v2.c ---- */
-int cg_v1_cpuset_init(const char *dir, struct tr_err *err);
-int cg_v1_freeze(struct cgroup_mgr *m, struct cg_hier *h, bool frozen, struct tr_err *err);
-int cg_v1_is_frozen(struct cg_hier *h, struct tr_err *err);
-int cg_v2_enable_controllers(struct cgroup_mgr *m, const char *dir, struct tr_err *err);
-int cg_v2_freeze(struct cg_hier *h, bool frozen, struct tr_err *err);
-int cg_v2_is_frozen(struct cg_hier *h, struct tr_err *err);
-int cg_v2_apply_devices(struct cgroup_mgr *m, struct cg_hier *h, const struct oci_resources *res,
-                        struct tr_err *err);
-
-/* ---- cgroup-bpf.c ---- */
+/* ---- bpf.c: attach a device program (the raw bpf() syscall) ---- */
 int cg_bpf_install(int dirfd, const struct bpf_insn *insns, size_t n, struct tr_err *err);
 int cg_bpf_count(int dirfd);
-
-/* ---- cgroup-stats.c ---- */
-char *cg_stats_v1(struct cgroup_mgr *m, struct tr_err *err);
-char *cg_stats_v2(struct cgroup_mgr *m, struct tr_err *err);
-
-/* ---- cgroup-systemd.c ---- */
-int cg_systemd_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err);
-int cg_systemd_start(struct cgroup_mgr *m, pid_t pid, struct tr_err *err);
-int cg_systemd_stop(struct cgroup_mgr *m, struct tr_err *err);
-int cg_systemd_update(struct cgroup_mgr *m, const struct oci_resources *res, struct tr_err *err);
 
 #endif

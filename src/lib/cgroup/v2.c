@@ -1,4 +1,5 @@
-/* cgroup v2 specifics: controller enabling, cgroup.freeze, the eBPF device program. */
+/* The cgroupfs backend of a unified host: one directory, cgroup.freeze, cgroup.kill, the eBPF
+ * device program. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -7,39 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup-internal.h"
+#include "cgroup/backend.h"
 #include "log.h"
 #include "util.h"
-
-/* Enable in dir's cgroup.subtree_control every controller dir offers, one at a time so that
- * one refusal (not delegated, or processes in dir: the no-internal-process rule) does not stop
- * the others. Refusals are logged; the write that needs the controller reports the error. */
-int cg_v2_enable_controllers(struct cgroup_mgr *m, const char *dir, struct tr_err *err)
-{
-    struct tr_err e;
-    _cleanup_free_ char *avail = cg_read(dir, "cgroup.controllers", &e);
-    _cleanup_free_ char *on = cg_read(dir, "cgroup.subtree_control", &e);
-    if (!avail || !on) {
-        tr_debug("%s: cannot read its controllers: %s", dir, e.msg);
-        return 0;
-    }
-    char *save = NULL;
-    for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
-        bool enabled = false;
-        _cleanup_free_ char *copy = xstrdup(on);
-        char *s2 = NULL;
-        for (char *o = strtok_r(copy, " \n", &s2); o; o = strtok_r(NULL, " \n", &s2))
-            if (streq(o, c))
-                enabled = true;
-        if (enabled)
-            continue;
-        _cleanup_free_ char *plus = xasprintf("+%s", c);
-        if (cg_write(dir, "cgroup.subtree_control", plus, &e) < 0)
-            tr_debug("enable controller %s in %s/cgroup.subtree_control: %s", c, dir, e.msg);
-    }
-    (void) m; (void) err;
-    return 0;
-}
 
 int cg_v2_is_frozen(struct cg_hier *h, struct tr_err *err)
 {
@@ -95,8 +66,8 @@ int cg_v2_freeze(struct cg_hier *h, bool frozen, struct tr_err *err)
     return tr_failx(err, "%s: \"frozen %d\" not reached within 5s", ev, frozen ? 1 : 0);
 }
 
-int cg_v2_apply_devices(struct cgroup_mgr *m, struct cg_hier *h, const struct oci_resources *res,
-                        struct tr_err *err)
+static int apply_devices(struct cgroup_mgr *m, struct cg_hier *h, const struct oci_resources *res,
+                         struct tr_err *err)
 {
     if (!res || res->devices_len == 0)
         return 0;
@@ -115,3 +86,84 @@ int cg_v2_apply_devices(struct cgroup_mgr *m, struct cg_hier *h, const struct oc
     }
     return 0;
 }
+
+static int v2_check(struct cgroup_mgr *m, const struct oci_resources *res, struct tr_err *err)
+{
+    if ((res->has_net_class_id || res->net_priorities_len) &&
+        cg_soft_fail(m, err, 0, "linux.resources.network.%s: cgroup v2 has no net_cls/net_prio controller "
+                     "(this host mounts only cgroup v2): remove the setting",
+                     res->has_net_class_id ? "classID" : "priorities") < 0)
+        return -1;
+    return 0;
+}
+
+static int v2_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool update, struct tr_err *err)
+{
+    struct cg_hier *h = cg_v2_hier(m);
+    if (!h)
+        return 0;
+    struct cg_writes w = { 0 };
+    int r = cg_res_writes(res, true, true, &w, err);
+    if (r == 0)
+        r = cg_apply_writes(m, &w, true, update, err);
+    cg_writes_free(&w);
+    if (r == 0)
+        r = apply_devices(m, h, res, err);
+    return r;
+}
+
+static int v2_leaf_fd(struct cgroup_mgr *m)
+{
+    struct cg_hier *h = cg_v2_hier(m);
+    return h ? open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+static int v2_freeze(struct cgroup_mgr *m, bool frozen, struct tr_err *err)
+{
+    struct cg_hier *h = cg_v2_hier(m);
+    if (!h)
+        return tr_failx(err, "%s: no freezer cgroup controller is mounted", frozen ? "pause" : "resume");
+    return cg_v2_freeze(h, frozen, err);
+}
+
+static int v2_is_frozen(struct cgroup_mgr *m, struct tr_err *err)
+{
+    struct cg_hier *h = cg_v2_hier(m);
+    return h ? cg_v2_is_frozen(h, err) : 0;
+}
+
+static int v2_kill_all(struct cgroup_mgr *m, struct tr_err *err)
+{
+    struct cg_hier *h = cg_v2_hier(m);
+    struct tr_err e;
+    if (!h)
+        return 1;
+    if (cg_write(h->dir, "cgroup.kill", "1", &e) == 0)
+        return 0;
+    if (e.code != ENOENT)
+        return tr_fail(err, e.code, "kill --all: %s", e.msg);
+    return 1;   /* before Linux 5.14 */
+}
+
+static int64_t v2_oom_kill_count(struct cgroup_mgr *m)
+{
+    uint64_t v;
+    return cg_read_keyed(cg_v2_hier(m)->dir, "memory.events", "oom_kill", &v) ? (int64_t) v : -1;
+}
+
+const struct cg_ops cg_v2_ops = {
+    .name = "v2",
+    .create = cg_fs_create,
+    .save_head = cg_fs_save_head,
+    .load_head = cg_fs_load_head,
+    .leaf_fd = v2_leaf_fd,
+    .enter = cg_fs_enter,
+    .check = v2_check,
+    .apply = v2_apply,
+    .freeze = v2_freeze,
+    .is_frozen = v2_is_frozen,
+    .kill_all = v2_kill_all,
+    .stats_json = cg_stats_v2,
+    .oom_kill_count = v2_oom_kill_count,
+    .destroy = cg_fs_remove,
+};
