@@ -184,21 +184,28 @@ static int console_target(int parent, struct tr_err *err)
     return target;
 }
 
-/* /dev/console at rootfs_prepare time, when the pty slave path is known then (console_slave). */
-int console_setup(struct rootfs_run *r, struct tr_err *err)
+/* Bind the pty (src by path, or src_fd) on root's /dev/console as console_target allows it;
+ * err carries no "/dev/console" prefix for a failed bind: the callers name the pty. */
+static int bind_console(int root, const char *src, int src_fd, struct tr_err *err)
 {
-    if (!r->c->console_slave)
-        return 0;
     const char *base;
-    _cleanup_close_ int parent = open_parent_in_root(r->root, "/dev/console", &base, err);
+    _cleanup_close_ int parent = open_parent_in_root(root, "/dev/console", &base, err);
     if (parent < 0)
         return tr_prefix(err, "/dev/console");
     _cleanup_close_ int target = console_target(parent, err);
     if (target < 0)
         return -1;
     struct bind_attrs a = { .idmap_userns_fd = -1 };
-    _cleanup_close_ int tree = bind_on_fd(r->c->console_slave, -1, &a, r->root, target, "/dev/console", err);
-    if (tree < 0)
+    _cleanup_close_ int tree = bind_on_fd(src, src_fd, &a, root, target, "/dev/console", err);
+    return tree < 0 ? -1 : 0;
+}
+
+/* /dev/console at rootfs_prepare time, when the pty slave path is known then (console_slave). */
+int console_setup(struct rootfs_run *r, struct tr_err *err)
+{
+    if (!r->c->console_slave)
+        return 0;
+    if (bind_console(r->root, r->c->console_slave, -1, err) < 0)
         return tr_prefix(err, "/dev/console (pty %s)", r->c->console_slave);
     return 0;
 }
@@ -222,16 +229,7 @@ int rootfs_console_bind(int master, struct tr_err *err)
     _cleanup_close_ int root = root_dir_open("/", err);
     if (root < 0)
         return -1;
-    const char *base;
-    _cleanup_close_ int parent = open_parent_in_root(root, "/dev/console", &base, err);
-    if (parent < 0)
-        return tr_prefix(err, "/dev/console");
-    _cleanup_close_ int target = console_target(parent, err);
-    if (target < 0)
-        return -1;
-    struct bind_attrs a = { .idmap_userns_fd = -1 };
-    _cleanup_close_ int tree = bind_on_fd("", slave, &a, root, target, "/dev/console", err);
-    if (tree < 0)
+    if (bind_console(root, "", slave, err) < 0)
         return tr_prefix(err, "/dev/console (the pty)");
     return 0;
 }
