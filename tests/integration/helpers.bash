@@ -116,6 +116,27 @@ assert_does_not_exist_msg() {
 	fi
 }
 
+# start_recvtty [INPUT]: serve $SOCK (default $BATS_TEST_TMPDIR/console.sock) as a console
+# socket in capture mode (the terminal's output to $CAPTURE, default .../console.out), typing
+# INPUT into the terminal first. Returns once the socket listens (recvtty writes its pid file
+# then); $RECVTTY_PID is the receiver.
+RECVTTY=$REPO_DIR/contrib/recvtty/recvtty
+start_recvtty() {
+	[ -x "$RECVTTY" ] || skip "recvtty not built ($RECVTTY; run make)"
+	local pidf=$BATS_TEST_TMPDIR/recvtty.pid i
+	SOCK=${SOCK:-$BATS_TEST_TMPDIR/console.sock}
+	CAPTURE=${CAPTURE:-$BATS_TEST_TMPDIR/console.out}
+	rm -f "$SOCK" "$pidf"
+	"$RECVTTY" --mode capture --capture "$CAPTURE" ${1+--input "$1"} --pid-file "$pidf" "$SOCK" \
+		</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
+	RECVTTY_PID=$!
+	for i in $(seq 100); do
+		[ -s "$pidf" ] && return 0
+		sleep 0.1
+	done
+	fail "recvtty did not listen on $SOCK: $(cat "$BATS_TEST_TMPDIR/recvtty.err")"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Probe + rootfs template (cached; rebuilt when probe.c or this file changes).
 

@@ -5,7 +5,6 @@
 
 load helpers
 
-RECVTTY=$REPO_DIR/contrib/recvtty/recvtty
 
 setup() {
 	common_setup
@@ -25,22 +24,6 @@ teardown() {
 		wait "$RECVTTY_PID" 2>/dev/null || true
 	fi
 	common_teardown
-}
-
-# start_recvtty [INPUT]: serve $SOCK in capture mode (output to $CAPTURE), typing INPUT into
-# the terminal first. Returns once the socket listens (recvtty writes its pid file then).
-start_recvtty() {
-	[ -x "$RECVTTY" ] || skip "recvtty not built ($RECVTTY; run make)"
-	local pidf=$BATS_TEST_TMPDIR/recvtty.pid i
-	rm -f "$SOCK" "$pidf"
-	"$RECVTTY" --mode capture --capture "$CAPTURE" ${1+--input "$1"} --pid-file "$pidf" "$SOCK" \
-		</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
-	RECVTTY_PID=$!
-	for i in $(seq 100); do
-		[ -s "$pidf" ] && return 0
-		sleep 0.1
-	done
-	fail "recvtty did not listen on $SOCK: $(cat "$BATS_TEST_TMPDIR/recvtty.err")"
 }
 
 # wait_recvtty: wait until recvtty has seen the container side hang up, then set $output to
