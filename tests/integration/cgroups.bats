@@ -728,6 +728,9 @@ create_without() {
 	requires_controller pids
 	create_without pids
 	assert_status 0
+	# the container really was made: created, with an init, in its memory cgroup
+	assert_equal "$(state_field "$ID" .status)" created
+	assert_contains "$(cat "/proc/$(state_field "$ID" .pid)/cgroup")" "$ID"
 }
 
 # has_memsw: v1 with swap accounting (memory.memsw.* files exist).
