@@ -147,8 +147,8 @@ int cli_flags_parse(const struct cli_flag *flags, struct cli_parser *p, void *ta
 void cli_flags_help(FILE *f, const struct cli_flag *flags, const char *default_root);
 void cli_verb_help(FILE *f, const struct cli_verb *v);
 bool cli_flag_takes_value(const struct cli_flag *fl);
-/* `tinyrun __complete bash | verbs | flags [VERB]` (argv[0] is "__complete"): the bash
- * completion script, the verb names, or the long flag names of VERB (the global flags when
+/* `tinyrun __complete bash | zsh | verbs | flags [VERB]` (argv[0] is "__complete"): the bash
+ * or zsh completion script, the verb names, or the long flag names of VERB (the global flags when
  * none, "help" included), one a line, from the tables. 0, or CMD_USAGE with err filled. */
 int cli_complete(int argc, char **argv, const struct cli_verb *const *verbs, size_t nverbs,
                  const struct cli_flag *globals, FILE *f, struct tr_err *err);
