@@ -1,0 +1,86 @@
+#!/bin/bash
+# Cross-build tinyrun for arm64 (aarch64-linux-gnu) out of tree, with Debian's cross compiler and
+# the arm64 -dev packages through multiarch, and check that what came out is aarch64 code.
+#
+#   tests/arm64/build.sh [--builddir DIR] [--no-install]
+#
+# DIR (default _build-aarch64 in this tree; env TINYRUN_ARM64_BUILD) gets src/ (a copy of the
+# tree's tracked and new files: configure refuses a VPATH build from a configured source dir),
+# build/ (the VPATH build) and out/: tinyrun, recvtty and the static probe for aarch64. The tree
+# also gets tinyrun-aarch64, the name contrib/lima/tinyrun-lima `setup` picks for an arm64 guest.
+# Missing tools are installed with apt-get (root) unless --no-install. Configure must print no
+# WARNING (a cross build once used the build machine's pkg-config and .pc files).
+# Exit status: 0 built and checked; 1 failed; 77 cannot build here (not root / not Debian).
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HOST=aarch64-linux-gnu
+BUILD=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}
+install=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--builddir) BUILD=$2; shift 2 ;;
+	--no-install) install=0; shift ;;
+	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "build.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+log() { echo "# arm64 build: $*"; }
+
+DEV_PKGS="libyajl-dev:arm64 libseccomp-dev:arm64 libcap-dev:arm64 libselinux1-dev:arm64 libsystemd-dev:arm64"
+have_prereqs() {
+	command -v $HOST-gcc >/dev/null && command -v $HOST-pkg-config >/dev/null || return 1
+	[ -e /usr/lib/$HOST/libc.a ] || [ -e /usr/$HOST/lib/libc.a ] || return 1
+	for p in yajl libseccomp libcap libselinux libsystemd; do
+		$HOST-pkg-config --exists $p || return 1
+	done
+}
+apt_retry() { # apt-get with one update + retry: the archive's index may be stale
+	DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 "$@" && return 0
+	apt-get update -q -o DPkg::Lock::Timeout=300 &&
+		DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 "$@"
+}
+if ! have_prereqs; then
+	if [ $install = 0 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		log "cannot build: needs gcc-$HOST, pkg-config:arm64 and $DEV_PKGS (root + apt-get to install)"
+		exit 77
+	fi
+	log "installing the cross toolchain and the arm64 -dev packages"
+	dpkg --print-foreign-architectures | grep -qx arm64 || {
+		dpkg --add-architecture arm64 && apt-get update -q -o DPkg::Lock::Timeout=300; } >"$TOP/.arm64-apt.log" 2>&1
+	# shellcheck disable=SC2086
+	apt_retry install --no-install-recommends gcc-$HOST libc6-dev-arm64-cross pkg-config:arm64 \
+		$DEV_PKGS >>"$TOP/.arm64-apt.log" 2>&1 || { log "apt-get failed: $TOP/.arm64-apt.log"; exit 1; }
+	rm -f "$TOP/.arm64-apt.log"
+	have_prereqs || { log "prerequisites still missing after apt-get install"; exit 1; }
+fi
+
+t0=$(date +%s)
+mkdir -p "$BUILD"
+rm -rf "$BUILD/src" "$BUILD/build" "$BUILD/out"
+mkdir -p "$BUILD/src" "$BUILD/build" "$BUILD/out"
+# Tracked and new (not ignored) files of the tree: the source as it is, without its build.
+(cd "$TOP" && git ls-files -co --exclude-standard -z | grep -zv '^_build-' | xargs -0 tar cf - 2>/dev/null) |
+	tar xf - -C "$BUILD/src"
+(cd "$BUILD/src" && ./autogen.sh) >"$BUILD/autogen.log" 2>&1 || { cat "$BUILD/autogen.log"; exit 1; }
+cd "$BUILD/build"
+../src/configure --host=$HOST >"$BUILD/configure.log" 2>&1 || { tail -20 "$BUILD/configure.log"; exit 1; }
+if grep -i 'warning' "$BUILD/configure.log"; then
+	log "configure warned (see $BUILD/configure.log)"
+	exit 1
+fi
+make -j"${JOBS:-2}" >"$BUILD/make.log" 2>&1 || { tail -30 "$BUILD/make.log"; exit 1; }
+if grep -E 'warning:' "$BUILD/make.log"; then
+	log "the cross build has compiler warnings (see $BUILD/make.log)"
+	exit 1
+fi
+$HOST-gcc -static -O2 -Wall -Wextra -o "$BUILD/out/probe" "$TOP/tests/probe/probe.c"
+cp tinyrun contrib/recvtty/recvtty "$BUILD/out/"
+for b in tinyrun recvtty probe; do
+	desc=$(file -b "$BUILD/out/$b")
+	case "$desc" in
+	*"ARM aarch64"*) log "$b: $desc" ;;
+	*) log "$b is not aarch64 code: $desc"; exit 1 ;;
+	esac
+done
+cp "$BUILD/out/tinyrun" "$TOP/tinyrun-aarch64"
+log "built in $(($(date +%s) - t0)) s: $BUILD/out (and $TOP/tinyrun-aarch64)"
