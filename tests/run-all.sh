@@ -7,6 +7,7 @@
 #   integration  every tests/integration/*.bats with bats --tap (needs root, bats)
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
 #   vm           tests/vm/run.sh, if executable (same)
+#   arm64        tests/arm64/run.sh: cross build + arm64 qemu VM smoke set, tinyrun and runc (~4 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
 # A layer whose prerequisites are missing says why and is skipped.
 # --counts FILE adds counts made elsewhere (a line "N passed, N failed, N skipped"), as .ci/run
@@ -159,6 +160,7 @@ all)
 	integration_layer
 	external_layer clients tests/clients/run.sh
 	external_layer vm tests/vm/run.sh
+	external_layer arm64 tests/arm64/run.sh
 	external_layer fuzz tests/fuzz/run.sh
 	;;
 unit) unit_layer ;;
