@@ -31,6 +31,7 @@ shell)
 	esac
 	;;
 create) exit "${FAKE_CREATE_RC:-0}" ;;
+copy) exit "${FAKE_COPY_RC:-0}" ;;
 start) exit "${FAKE_START_RC:-0}" ;;
 *) echo "stand-in: unexpected $*" >&2; exit 99 ;;
 esac
@@ -239,7 +240,21 @@ log_is() {
 	! grep -q '^create' "$LOG"
 }
 
+# fake_src [ELF-MACHINE]: a source tree for setup in $T/src, with tinyrun-aarch64 (an ELF header
+# of that machine: 183 arm64, 62 amd64) when given.
+fake_src() {
+	mkdir -p "$T/src/contrib/lima"
+	touch "$T/src/configure.ac" "$T/src/contrib/lima/tinyrun.yaml"
+	[ -z "${1:-}" ] || elf_file "$T/src/tinyrun-aarch64" "$1"
+	export TINYRUN_LIMA_SRC=$T/src
+}
+elf_file() { # PATH MACHINE: 18 header bytes, then e_machine (little-endian)
+	printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000' >"$1"
+	printf "\\$(printf %o $(($2 & 255)))\\000" >>"$1"
+}
+
 @test "setup on a running instance neither creates nor starts [stand-in limactl; Lima cannot run here]" {
+	fake_src
 	run "$LIMA_SH" setup
 	[ "$status" -eq 0 ]
 	[ "$(sed -n 1p "$LOG")" = "$LIST" ]
@@ -266,8 +281,59 @@ log_is() {
 @test "setup with extra arguments: usage exit 64 [stand-in limactl; Lima cannot run here]" {
 	run "$LIMA_SH" setup now
 	[ "$status" -eq 64 ]
-	[ "$output" = "tinyrun-lima: setup takes no arguments; usage: tinyrun-lima setup" ]
+	[ "$output" = "tinyrun-lima: setup takes --binary PATH or --build; usage: tinyrun-lima setup [--binary PATH | --build]" ]
 	log_is ""
+}
+
+@test "setup installs the tree's tinyrun-aarch64 in an aarch64 VM, no build [stand-in limactl; Lima cannot run here]" {
+	fake_src 183
+	run "$LIMA_SH" setup
+	[ "$status" -eq 0 ]
+	log_is "$LIST" "shell tinyrun uname -m" \
+		"copy $T/src/tinyrun-aarch64 tinyrun:/tmp/tinyrun.setup" \
+		"shell tinyrun sudo install -m 0755 /tmp/tinyrun.setup /usr/local/bin/tinyrun" \
+		"shell tinyrun /usr/local/bin/tinyrun --version" \
+		"shell tinyrun nerdctl --runtime=/usr/local/bin/tinyrun run --rm docker.io/library/alpine:latest echo hello from tinyrun"
+}
+
+@test "setup --binary PATH installs that arm64 binary [stand-in limactl; Lima cannot run here]" {
+	fake_src
+	elf_file "$T/mybin" 183
+	run "$LIMA_SH" setup --binary "$T/mybin"
+	[ "$status" -eq 0 ]
+	grep -qx "copy $T/mybin tinyrun:/tmp/tinyrun.setup" "$LOG"
+	! grep -q 'tinyrun-build' "$LOG"
+}
+
+@test "setup --binary of the wrong arch: exit 74, nothing copied [stand-in limactl; Lima cannot run here]" {
+	fake_src
+	elf_file "$T/mybin" 62
+	run "$LIMA_SH" setup --binary "$T/mybin"
+	[ "$status" -eq 74 ]
+	[ "$output" = "tinyrun-lima: $T/mybin is built for amd64 but Lima instance 'tinyrun' is arm64; give a arm64 binary to --binary, or use --build to build in the VM" ]
+	log_is "$LIST" "shell tinyrun uname -m"
+}
+
+@test "setup --binary of a missing file: exit 73 [stand-in limactl; Lima cannot run here]" {
+	fake_src
+	run "$LIMA_SH" setup --binary "$T/nothing"
+	[ "$status" -eq 73 ]
+	[ "$output" = "tinyrun-lima: setup --binary $T/nothing: no such file; build it (tests/arm64/build.sh for arm64) or drop --binary to build in the VM" ]
+}
+
+@test "setup --build builds in the VM even with tinyrun-aarch64 in the tree [stand-in limactl; Lima cannot run here]" {
+	fake_src 183
+	run "$LIMA_SH" setup --build
+	[ "$status" -eq 0 ]
+	grep -q 'tinyrun-build-arm64' "$LOG"
+	! grep -q '^copy' "$LOG"
+}
+
+@test "setup: a failing install of the prebuilt binary exits 76 [stand-in limactl; Lima cannot run here]" {
+	fake_src 183
+	FAKE_SHELL_RC=1 run "$LIMA_SH" setup
+	[ "$status" -eq 76 ]
+	[ "${lines[-1]}" = "tinyrun-lima: setup step failed: installing it as /usr/local/bin/tinyrun (exit 1); fix the error above and rerun: tinyrun-lima setup" ]
 }
 
 @test "nerdctl shortcut passes --runtime [stand-in limactl; Lima cannot run here]" {
