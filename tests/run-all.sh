@@ -8,6 +8,7 @@
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
 #   vm           tests/vm/run.sh, if executable (same)
 #   arm64        tests/arm64/run.sh: cross build + arm64 qemu VM smoke set, tinyrun and runc (~4 min)
+#   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
 # A layer whose prerequisites are missing says why and is skipped.
 # --counts FILE adds counts made elsewhere (a line "N passed, N failed, N skipped"), as .ci/run
@@ -161,6 +162,7 @@ all)
 	external_layer clients tests/clients/run.sh
 	external_layer vm tests/vm/run.sh
 	external_layer arm64 tests/arm64/run.sh
+	external_layer deb debian/test-package.sh
 	external_layer fuzz tests/fuzz/run.sh
 	;;
 unit) unit_layer ;;
