@@ -7,7 +7,7 @@
 #   integration  every tests/integration/*.bats with bats --tap (needs root, bats)
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
 #   vm           tests/vm/run.sh, if executable (same)
-#   arm64        tests/arm64/run.sh: cross build + arm64 qemu VM smoke set, tinyrun and runc (~4 min)
+#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static) and runc (2-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
 # A layer whose prerequisites are missing says why and is skipped.

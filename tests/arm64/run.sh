@@ -3,7 +3,8 @@
 # qemu-system-aarch64 (TCG, -M virt -cpu max) on an initramfs of arm64 busybox-static, the
 # cross-built tinyrun + recvtty and Debian's runc:arm64, and run tests/arm64/smoke.sh against
 # each runtime: lifecycle, run's exit code, namespaces, an SCMP_ARCH_AARCH64 seccomp filter,
-# cgroup v2 memory/pids, exec, tty.
+# cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun (dynamic, with its arm64 libraries
+# from the host's multiarch dirs), tinyrun-static (--enable-static-binary) and runc.
 #
 #   tests/arm64/run.sh [--no-runc] [--timeout SEC]
 #
@@ -46,13 +47,23 @@ if ! command -v qemu-system-aarch64 >/dev/null; then
 fi
 command -v jq >/dev/null || apt_retry install jq || fail_all "jq missing"
 
-# ---- the cross build ----------------------------------------------------------------------
+# ---- the cross builds: the default (dynamic) one and --enable-static-binary --------------------
+: >"$CACHE/host-results"
 "$HERE/build.sh" >"$CACHE/build.log" 2>&1
 rc=$?
 [ $rc = 77 ] && skip_all "$(tail -1 "$CACHE/build.log")"
 [ $rc = 0 ] || { sed 's/^/# /' "$CACHE/build.log" | tail -30; fail_all "the cross build failed"; }
+echo "ok - [build] cross build for aarch64: configure without warnings, file says ARM aarch64" >>"$CACHE/host-results"
 OUT=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}/out
-note "cross build done in $(($(date +%s) - T0)) s"
+SOUT=""
+if "$HERE/build.sh" --static >"$CACHE/build-static.log" 2>&1; then
+	SOUT=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}-static/out
+	echo "ok - [build] static cross build (--enable-static-binary): statically linked aarch64" >>"$CACHE/host-results"
+else
+	sed 's/^/# /' "$CACHE/build-static.log" | tail -10 >>"$CACHE/host-results"
+	echo "not ok - [build] static cross build (--enable-static-binary) failed" >>"$CACHE/host-results"
+fi
+note "cross builds done in $(($(date +%s) - T0)) s"
 
 # ---- arm64 packages: apt-get download + dpkg-deb -x, cached per version ------------------------
 # fetch PKG DIR: unpack the arm64 .deb of PKG (the candidate version) into DIR once.
@@ -134,6 +145,10 @@ done
 cp "$OUT/tinyrun" "$OUT/recvtty" "$OUT/probe" "$STAGE/opt/tinyrun/" && cp "$OUT/probe" "$STAGE/rootfs/"
 copy_libs "$OUT/tinyrun" "$STAGE" && copy_libs "$OUT/recvtty" "$STAGE" || fail_all "collecting tinyrun's arm64 libraries"
 echo "tinyrun /opt/tinyrun/tinyrun" > "$STAGE/runtimes"
+if [ -n "$SOUT" ]; then
+	mkdir -p "$STAGE/opt/tinyrun-static" && cp "$SOUT/tinyrun" "$STAGE/opt/tinyrun-static/" &&
+		echo "tinyrun-static /opt/tinyrun-static/tinyrun" >> "$STAGE/runtimes"
+fi
 if [ -n "$RUNCDIR" ] && [ -x "$RUNCDIR/usr/sbin/runc" ]; then
 	mkdir -p "$STAGE/opt/runc" && cp "$RUNCDIR/usr/sbin/runc" "$STAGE/opt/runc/" &&
 		copy_libs "$RUNCDIR/usr/sbin/runc" "$STAGE" && echo "runc /opt/runc/runc" >> "$STAGE/runtimes"
@@ -170,6 +185,7 @@ grep '^@@ARM64-INFO@@' "$CACHE/console.log" | sed 's/^@@ARM64-INFO@@/# arm64: gu
 
 # ---- results: "ok - ..." lines between the markers, numbered here -------------------------------
 awk -v runtimes="$(cut -d' ' -f1 "$STAGE/runtimes" | tr '\n' ' ')" '
+	FILENAME ~ /host-results$/ { lines[++n] = $0; next }
 	/^@@ARM64-BEGIN / { name = $2; sub(/@@$/, "", name); inside = 1; next }
 	/^@@ARM64-END / { if (inside) { ended[name] = 1; rc = $3; sub(/@@$/, "", rc)
 		if (rc != "rc=0") lines[++n] = "not ok - [" name "] smoke.sh ended with " rc } inside = 0; next }
@@ -188,6 +204,6 @@ awk -v runtimes="$(cut -d' ' -f1 "$STAGE/runtimes" | tr '\n' ' ')" '
 		}
 		print "1.." t
 		printf "%d passed, %d failed, 0 skipped\n", p, f
-	}' "$CACHE/console.log" | tee "$JOB/tap"
+	}' "$CACHE/host-results" "$CACHE/console.log" | tee "$JOB/tap"
 note "whole layer: $(($(date +%s) - T0)) s"
 grep -q ' 0 failed, ' "$JOB/tap"
