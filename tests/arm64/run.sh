@@ -165,6 +165,8 @@ spec seccomp '.process.args = ["sh", "-c", "mkdir /tmp/denied; touch /tmp/allowe
 	| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_AARCH64"],
 	    syscalls: [{names: ["mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
 spec cgroup '.process.args = ["true"] | .linux.resources = {memory: {limit: 33554432}, pids: {limit: 8}}'
+spec oom '.process.args = ["sh", "-c", "head -c 67108864 /dev/zero | sort >/dev/null"]
+	| .linux.resources = {memory: {limit: 16777216}}'
 spec pids '.process.args = ["sh", "-c", "i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); done 2>&1; kill $(jobs -p) 2>/dev/null"]
 	| .linux.resources = {pids: {limit: 8}}'
 spec tty '.process.args = ["tty"] | .process.terminal = true'

@@ -75,6 +75,12 @@ wait_status cg stopped
 rt delete cg >/dev/null 2>&1
 ok $([ ! -e $cg ]; echo $?) "cgroup v2: delete removes $cg"
 cleanup cg
+# memory.max enforced: a process past 16 MiB is OOM-killed, memory.events counts it.
+rt create -b $B/oom oom >/tmp/out 2>&1 && rt start oom
+wait_status oom stopped
+kills=$(sed -n 's/^oom_kill //p' /sys/fs/cgroup/smoke-oom/memory.events 2>/dev/null)
+ok $([ "${kills:-0}" -ge 1 ]; echo $?) "cgroup v2: past memory.max the process is OOM-killed (oom_kill ${kills:-none})" "$(cat /tmp/out)"
+cleanup oom
 rt run -b $B/pids pids >/tmp/pids 2>&1
 ok $(grep -q "can't fork" /tmp/pids; echo $?) "cgroup v2: pids.max 8 makes fork fail" "$(head -3 /tmp/pids)"
 cleanup pids
