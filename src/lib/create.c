@@ -168,6 +168,24 @@ static void add_default_device_rules(struct create_job *j)
     j->resources = &j->res;
 }
 
+/* A create killed from here on leaves delete --force the cgroup to remove (state.h). */
+static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts *co, struct tr_err *err)
+{
+    struct tr_err ignore;
+    j->c->pending.cgroup = cgroup_plan_serialize(co, &ignore);
+    return j->c->pending.cgroup ? state_save_pending(j->c, err) : 0;
+}
+
+/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. */
+static int record_pending_init(struct create_job *j, struct tr_err *err)
+{
+    free(j->c->pending.cgroup);
+    j->c->pending.cgroup = cgroup_serialize(j->cg);
+    j->c->pending.pid = j->sp.pid;
+    j->c->pending.start_time = proc_start_time(j->sp.pid);
+    return state_save_pending(j->c, err);
+}
+
 static int prepare(struct create_job *j, struct tr_err *err)
 {
     const struct oci_linux *l = j->spec->linux_;
@@ -197,6 +215,8 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     co.resources = j->resources;
+    if (record_pending_cgroup(j, &co, err) < 0)
+        return -1;
     j->cg = cgroup_create(&co, err);
     if (!j->cg)
         return -1;
@@ -250,6 +270,8 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (j->sp.pid == 0)
         run_child(j);
+    if (record_pending_init(j, err) < 0)
+        return -1;
     if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->sp.pid, j->spec, err) < 0)
         return -1;
     if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)

@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# Fault injection (issue 14): the runtime is killed with SIGKILL in the middle of create, start,
+# exec or delete. Afterwards `delete --force ID` must remove everything the dead runtime made
+# (state dir, the cgroup in every hierarchy, processes, mounts) and the ID must be usable again.
+# Kill points: deterministic ones first (a hook that kills its parent, the runtime; strace
+# injecting SIGKILL at the Nth call of a syscall), then a bounded sweep of delays.
+
+load helpers
+
+# assert_all_gone ID: assert_no_leak (state dir, cgroup dirs, processes) and no mount naming ID.
+assert_all_gone() {
+	assert_no_leak "$1" || return 1
+	if grep -F -- "$1" /proc/self/mountinfo; then
+		fail "mounts left behind for $1" || return 1
+	fi
+}
+
+# recover_and_reuse ID: delete --force after the kill, nothing left, and a new create/delete of
+# the same ID works.
+recover_and_reuse() {
+	local id=$1
+	rt_detached "$id" delete --force "$id"
+	[ "$status" -eq 0 ] || fail "delete --force $id after the kill failed ($status): $output" || return 1
+	assert_all_gone "$id" || return 1
+	create_container "$id" || return 1
+	rt_detached "$id" delete --force "$id"
+	[ "$status" -eq 0 ] || fail "delete --force of the new $id failed: $output" || return 1
+	assert_all_gone "$id"
+}
+
+# hook_kills_runtime KIND: a KIND hook that SIGKILLs its parent, the runtime that runs it.
+hook_kills_runtime() {
+	update_config ".hooks.$1 = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"kill -9 \$PPID\"]}]"
+}
+
+@test "runtime killed by its prestart hook during create: delete --force removes everything" {
+	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
+	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
+	hook_kills_runtime prestart
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_status 137
+	[ -n "$(cgroup_dirs_of "$ID")" ] || fail "the killed create made no cgroup: the kill point is too early"
+	update_config 'del(.hooks)'
+	recover_and_reuse "$ID"
+}
+
+@test "runtime killed by its createRuntime hook during create: delete --force removes everything" {
+	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
+	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
+	hook_kills_runtime createRuntime
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_status 137
+	update_config 'del(.hooks)'
+	recover_and_reuse "$ID"
+}
+
+@test "runtime killed by its poststart hook during start: delete --force removes everything" {
+	known_difference runc "runc 1.1.5 runs poststart hooks in create, not start (runc#1710, moved in runc#5186)"
+	hook_kills_runtime poststart
+	ID=$(new_id)
+	create_container "$ID"
+	rt_detached "$ID" start "$ID"
+	assert_status 137
+	update_config 'del(.hooks)'
+	recover_and_reuse "$ID"
+}
+
+@test "runtime killed by a poststop hook during delete: a second delete --force removes everything" {
+	# the hook kills only the first delete: the second one runs it to its end
+	local once=$BATS_TEST_TMPDIR/killed-once
+	update_config ".hooks.poststop = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"[ -e $once ] || { touch $once; kill -9 \$PPID; }\"]}]"
+	ID=$(new_id)
+	start_detached "$ID"
+	rt_detached "$ID" delete --force "$ID"
+	assert_status 137
+	update_config 'del(.hooks)'
+	recover_and_reuse "$ID"
+}
+
+@test "runtime killed at the Nth mkdir, write, rename, clone3, sendmsg or recvmsg of create: delete --force removes everything" {
+	known_difference runc "runc is a multi-threaded Go program: strace without -f does not see the threads that make its syscalls (and it leaves the cgroup, see above)"
+	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
+	command -v strace >/dev/null || skip "no strace"
+	local point n cut killed=0
+	# each syscall: every Nth call up to about the count one create makes (strace -c: 21 mkdir,
+	# 30 write, 3 rename, 1 clone3, 2 sendmsg, 3 recvmsg)
+	for point in mkdir:1:22:2 write:1:31:3 rename:1:3:1 clone3:1:1:1 sendmsg:1:2:1 recvmsg:1:3:1; do
+		IFS=: read -r sc first last step <<<"$point"
+		for n in $(seq "$first" "$step" "$last"); do
+			ID=$(new_id)
+			status=0
+			strace -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" \
+				"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+				>"$BATS_TEST_TMPDIR/strace.out" 2>&1 || status=$?
+			[ "$status" -eq 0 ] || killed=$((killed + 1))
+			rt_detached "$ID" delete --force "$ID"
+			[ "$status" -eq 0 ] || fail "killed at $sc #$n: delete --force failed: $output" || return 1
+			assert_all_gone "$ID" || fail "killed at $sc #$n: leftovers above" || return 1
+		done
+	done
+	[ "$killed" -gt 20 ] || fail "only $killed creates were killed: the kill points missed"
+	# and the last ID is usable again
+	recover_and_reuse "$ID"
+}
+
+@test "runtime killed 0-30 ms into create (a sweep of delays): delete --force removes everything" {
+	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
+	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
+	local ms pid
+	for ms in $(seq 0 2 30); do
+		ID=$(new_id)
+		# the binary itself, not the runtime() function: $! must be the runtime's pid
+		"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(printf '0.%03d' "$ms")"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		rt_detached "$ID" delete --force "$ID"
+		[ "$status" -eq 0 ] || fail "killed after $ms ms: delete --force failed: $output" || return 1
+		assert_all_gone "$ID" || fail "killed after $ms ms: leftovers above" || return 1
+	done
+	recover_and_reuse "$ID"
+}
+
+@test "exec runtime killed 0-20 ms in: delete --force of the container removes everything" {
+	local ms pid
+	for ms in $(seq 0 4 20); do
+		ID=$(new_id)
+		start_detached "$ID"
+		"$RUNTIME" --root "$ROOT" exec "$ID" /probe sleep 3600 </dev/null >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(printf '0.%03d' "$ms")"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		rt_detached "$ID" delete --force "$ID"
+		[ "$status" -eq 0 ] || fail "exec killed after $ms ms: delete --force failed: $output" || return 1
+		assert_all_gone "$ID" || fail "exec killed after $ms ms: leftovers above" || return 1
+	done
+}
+
+@test "delete --force --debug after a killed create names each cgroup directory it removed" {
+	requires_tinyrun "the --debug text"
+	hook_kills_runtime createRuntime
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_status 137
+	local dirs
+	dirs=$(cgroup_dirs_of "$ID")
+	[ -n "$dirs" ] || fail "no cgroup to remove"
+	run --separate-stderr runtime --debug delete --force "$ID"
+	assert_status 0
+	for d in $dirs; do
+		assert_contains "$stderr" "removed cgroup $d"
+	done
+	assert_contains "$stderr" "removed the state dir $ROOT/$ID"
+	assert_all_gone "$ID"
+}
