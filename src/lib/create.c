@@ -43,6 +43,7 @@ struct create_job {
     int fifo_fd;
     struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
     bool rootless, hooks_started;
+    const char *hook_phase;        /* the hooks running or last run for the init, until SECCOMP_FD */
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
     struct oci_device_cgroup *dev_rules;
@@ -294,6 +295,46 @@ static char *creating_state(struct create_job *j, const char *status, struct tr_
     return oci_state_to_json(&st, false, err);
 }
 
+static void hint_signal(const struct create_job *j, int sig, struct tr_err *err);
+
+/* A SIGKILL sent (by a hook) but not yet acted on: the init is as good as dead, and its exit
+ * follows as soon as it runs. /proc/PID/status SigPnd/ShdPnd, bit 9. */
+static bool sigkill_pending(pid_t pid)
+{
+    char path[64];
+    struct tr_err ignore;
+    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    _cleanup_free_ char *st = read_file(path, NULL, &ignore);
+    for (char *l = st; l && *l; l = strchrnul(l, '\n'), l += *l == '\n') {
+        unsigned long long mask;
+        if ((sscanf(l, "SigPnd: %llx", &mask) == 1 || sscanf(l, "ShdPnd: %llx", &mask) == 1) &&
+            (mask & (1ULL << (SIGKILL - 1))))
+            return true;
+    }
+    return false;
+}
+
+/* A hook may kill the init (so may the OOM killer): name its fate and the hooks it died in,
+ * not the send to it that fails next. wait_ms: how long to give a dying init to be reaped
+ * (0: only if it is gone already). Returns 0 while the init lives. */
+static int init_fate_during_hooks(struct create_job *j, int wait_ms, struct tr_err *err)
+{
+    char cause[128];
+    struct pollfd p = { .fd = j->sp.pidfd, .events = POLLIN };
+    int sig;
+    if (!j->hook_phase || j->sp.pidfd < 0)
+        return 0;
+    if (sigkill_pending(j->sp.pid) && wait_ms < 1000)
+        wait_ms = 1000;
+    if (poll(&p, 1, wait_ms) <= 0)
+        return 0;
+    if ((sig = spawn_exit_cause(j->sp.pid, j->sp.pidfd, cause, sizeof cause)) < 0)
+        return 0;
+    tr_failx(err, "container init (pid %d) %s during %s hooks", (int) j->sp.pid, cause, j->hook_phase);
+    hint_signal(j, sig, err);
+    return -1;
+}
+
 /* prestart (deprecated) is the old name of "after create, before start": crun and the
  * runtime-tools validation suite give it status `created`; runc 1.1 gives `creating`.
  * createRuntime and createContainer run while the lifecycle is still in its create step
@@ -306,10 +347,18 @@ static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
     if (!json)
         return -1;
     j->hooks_started = true;
+    if (h->len[OCI_HOOK_PRESTART])
+        j->hook_phase = oci_hook_kind_name(OCI_HOOK_PRESTART);
     if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, prestart, err) < 0)
         return -1;
-    return hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
-                     OCI_HOOK_CREATE_RUNTIME, json, err);
+    if (init_fate_during_hooks(j, 0, err) < 0)
+        return -1;
+    if (h->len[OCI_HOOK_CREATE_RUNTIME])
+        j->hook_phase = oci_hook_kind_name(OCI_HOOK_CREATE_RUNTIME);
+    if (hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
+                  OCI_HOOK_CREATE_RUNTIME, json, err) < 0)
+        return -1;
+    return init_fate_during_hooks(j, 0, err);
 }
 
 /* SECCOMP_FD: the listener goes to the agent with the state of the container process. */
@@ -320,6 +369,7 @@ static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
         .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->sp.pid,
         .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
     };
+    j->hook_phase = NULL;   /* the hooks are long done */
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "config.json: ", err);
 }
 
@@ -410,7 +460,13 @@ static int on_run_hooks(void *ctx, struct tr_err *err)
 /* A hook, the listener hand-off or the answer failed: an init gone meanwhile is named. */
 static int answer_failed(void *ctx, int timeout_ms, struct tr_err *err)
 {
-    return err->code == EPIPE ? init_wait_failed(ctx, MSG_READY, timeout_ms, err) : -1;
+    struct create_job *j = ctx;
+    if (err->code != EPIPE)
+        return -1;
+    /* HOOKS_DONE found the channel closed: the init died in (or right after) the hooks */
+    if (init_fate_during_hooks(j, 1000, err) < 0)
+        return -1;
+    return init_wait_failed(ctx, MSG_READY, timeout_ms, err);
 }
 
 static int converse(struct create_job *j, struct tr_err *err)

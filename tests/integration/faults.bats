@@ -157,3 +157,32 @@ hook_kills_runtime() {
 	assert_contains "$stderr" "removed the state dir $ROOT/$ID"
 	assert_all_gone "$ID"
 }
+
+# hook_kills_init KIND: a KIND hook that SIGKILLs the container init (the pid of its state).
+hook_kills_init() {
+	printf '#!/bin/sh\nkill -9 "$(jq -r .pid)"\n' >"$BATS_TEST_TMPDIR/kill-init.sh"
+	chmod +x "$BATS_TEST_TMPDIR/kill-init.sh"
+	update_config ".hooks.$1 = [{path: \"$BATS_TEST_TMPDIR/kill-init.sh\"}]"
+}
+
+@test "init killed by a prestart hook: create fails naming its fate and the hooks, nothing left" {
+	hook_kills_init prestart
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_all_gone "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$output" "was killed by signal 9 (SIGKILL) during prestart hooks"
+	assert_not_contains "$output" "Broken pipe"
+}
+
+@test "init killed by a createRuntime hook: create fails naming its fate and the hooks, nothing left" {
+	hook_kills_init createRuntime
+	ID=$(new_id)
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_all_gone "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$output" "was killed by signal 9 (SIGKILL) during createRuntime hooks"
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "not one line: $output"
+}

@@ -421,7 +421,7 @@ thaw_cgroups_of() {
 	if [[ "$output" == *"Device or resource busy"* ]]; then
 		assert_contains "$output" "memory"
 	else
-		assert_contains "$output" "was killed by SIGKILL before sending"
+		assert_contains "$output" "was killed by signal 9 (SIGKILL) before sending"
 		assert_contains "$output" "OOM killer"
 	fi
 }
