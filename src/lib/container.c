@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "cgroup.h"
 #include "container-internal.h"
 #include "hooks.h"
@@ -410,11 +411,58 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     return rc;
 }
 
+/* delete --force of a container whose create is still running (it holds the lock, there is no
+ * state.json): mark it deleted, so that the create fails instead of reporting a container that
+ * is gone, kill its init, and wait (bounded) for the create to undo itself and let go. */
+static int abort_create(struct tr_container *c, struct tr_err *err)
+{
+    struct tr_err ignore;
+    struct cgroup_mgr *m = c->pending.cgroup ? cgroup_load(c->pending.cgroup, &ignore) : NULL;
+    if (state_mark_deleted(c, err) < 0) {
+        cgroup_free(m);
+        return -1;
+    }
+    tr_debug("delete %s: its create is still running: killing its init", c->id);
+    kill_and_wait(c, m, err);
+    cgroup_free(m);
+    for (int i = 0; i < SPAWN_STEP_TIMEOUT_S * 100; i++) {
+        int busy = state_try_lock(c, err);
+        if (busy <= 0)
+            return busy;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return tr_failx(err, "container %s: its create did not end within %d s of delete --force killing its init "
+                    "(a hook without a timeout?); try again once it has", c->id, SPAWN_STEP_TIMEOUT_S);
+}
+
+/* delete --force: never waits unboundedly for a create in progress (abort_create). */
+static int open_for_force_delete(const char *root, const char *id, struct tr_container *c, struct tr_err *err)
+{
+    if (state_open(root, id, false, c, err) < 0)
+        return -1;
+    int busy = state_try_lock(c, err);
+    if (busy == 0)
+        return 0;
+    if (busy == 1 && !c->rs && abort_create(c, err) == 0) {
+        /* the create's undo removed the dir, or died and left it: look again */
+        state_close(c);
+        return state_open(root, id, true, c, err);
+    }
+    if (busy == 1 && c->rs) {
+        state_close(c);
+        return state_open(root, id, true, c, err);   /* another verb: it ends by itself */
+    }
+    state_close(c);
+    return -1;
+}
+
 int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_err *err)
 {
     struct tr_container c;
-    int rc;
-    if (state_open(tr_state_root(ctx), id, true, &c, err) < 0) {
+    int rc = force ? open_for_force_delete(tr_state_root(ctx), id, &c, err)
+                   : state_open(tr_state_root(ctx), id, true, &c, err);
+    if (rc < 0) {
         if (force && strstr(err->msg, "does not exist")) {
             tr_err_clear(err);
             return 0;

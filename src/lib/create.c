@@ -579,6 +579,8 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = converse(&j, err);
     if (rc == 0)
         rc = record(&j, err);
+    if (state_is_marked_deleted(c))
+        rc = tr_failx(err, "container %s was deleted (delete --force) while being created", c->id);
     if (rc < 0) {
         undo(&j);
         release(&j);

@@ -186,3 +186,26 @@ hook_kills_init() {
 	assert_contains "$output" "was killed by signal 9 (SIGKILL) during createRuntime hooks"
 	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "not one line: $output"
 }
+
+@test "delete --force during create: create fails (the container was deleted), delete waits for it, nothing left" {
+	local mark=$BATS_TEST_TMPDIR/in-hook
+	update_config ".hooks.createRuntime = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"touch $mark; sleep 2\"]}]"
+	ID=$(new_id)
+	"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/create.err" &
+	local pid=$! i
+	for i in $(seq 100); do
+		[ -e "$mark" ] && break
+		sleep 0.1
+	done
+	[ -e "$mark" ] || fail "the createRuntime hook did not run"
+	run timeout 60 "$RUNTIME" --root "$ROOT" delete --force "$ID"
+	assert_status 0
+	local create_status=0
+	wait "$pid" || create_status=$?
+	[ "$create_status" -ne 0 ] || fail "create exited 0 for a container delete --force removed"
+	run "$RUNTIME" --root "$ROOT" state "$ID"
+	assert_failure
+	assert_all_gone "$ID"
+	requires_tinyrun "message text"
+	assert_contains "$(cat "$BATS_TEST_TMPDIR/create.err")" "was deleted (delete --force) while being created"
+}
