@@ -209,3 +209,45 @@ hook_kills_init() {
 	requires_tinyrun "message text"
 	assert_contains "$(cat "$BATS_TEST_TMPDIR/create.err")" "was deleted (delete --force) while being created"
 }
+
+# run_stuck_then_signal KIND SIG: foreground `run` with a KIND hook (run by the init, in the
+# container) that never exits and has no timeout; SIG to run once the hook runs. run must end
+# (bounded here by timeout: 124 = it ignored SIG), fail, and leave nothing.
+run_stuck_then_signal() {
+	local kind=$1 sig=$2 mark=$BUNDLE/rootfs/hook-ran i
+	# createContainer runs before pivot_root (the bundle path resolves), startContainer after
+	# (the rootfs is /)
+	update_config ".hooks.$kind = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"touch $mark 2>/dev/null || touch /hook-ran; sleep 3600\"]}]"
+	ID=$(new_id)
+	timeout -k 5 30 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/run.err" &
+	local pid=$!
+	for i in $(seq 100); do
+		[ -e "$mark" ] && break
+		sleep 0.1
+	done
+	[ -e "$mark" ] || fail "the $kind hook did not run: $(cat "$BATS_TEST_TMPDIR/run.err")" || return 1
+	# timeout(1) execs nothing: signal the runtime, its child
+	kill -"$sig" "$(pgrep -P "$pid")"
+	status=0
+	wait "$pid" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/run.err")
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || fail "run ignored SIG$sig while its init was stuck in a $kind hook" || return 1
+	assert_failure
+	assert_all_gone "$ID"
+}
+
+@test "run in the foreground ends on SIGTERM while its init is stuck in a createContainer hook, nothing left" {
+	known_difference runc "runc 1.1.5 forwards no signal and acts on none before the container process runs: run waits for the hook"
+	known_difference crun "crun 1.8.1 forwards no signal and acts on none before the container process runs: run waits for the hook"
+	run_stuck_then_signal createContainer TERM
+	requires_tinyrun "message text"
+	assert_contains "$output" "interrupted by SIGTERM"
+}
+
+@test "run in the foreground ends on SIGINT while its init is stuck in a startContainer hook, nothing left" {
+	known_difference runc "runc 1.1.5 forwards no signal and acts on none before the container process runs: run waits for the hook"
+	known_difference crun "crun 1.8.1 forwards no signal and acts on none before the container process runs: run waits for the hook"
+	run_stuck_then_signal startContainer INT
+	requires_tinyrun "message text"
+	assert_contains "$output" "interrupted by SIGINT"
+}
