@@ -47,7 +47,29 @@ struct create_job {
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
     struct oci_device_cgroup *dev_rules;
+    int cleanup_fds[3];            /* reserve_cleanup_fds */
 };
+
+/* undo needs fds of its own (the cgroup dirs' opendir, the state dir walk): held from the
+ * start and given back to it, so that EMFILE in the middle of create cannot strand the
+ * state dir. An fd table too small for even these fails before anything is made. */
+static int reserve_cleanup_fds(struct create_job *j, struct tr_err *err)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(j->cleanup_fds); i++)
+        if ((j->cleanup_fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+            return tr_fail(err, errno, "reserve file descriptors for the cleanup of a failed create "
+                           "(is `ulimit -n` too small?)");
+    return 0;
+}
+
+static void release_cleanup_fds(struct create_job *j)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(j->cleanup_fds); i++)
+        if (j->cleanup_fds[i] >= 0) {
+            close(j->cleanup_fds[i]);
+            j->cleanup_fds[i] = -1;
+        }
+}
 
 static int load_bundle(struct create_job *j, struct tr_err *err)
 {
@@ -66,7 +88,7 @@ static int load_bundle(struct create_job *j, struct tr_err *err)
         return -1;
     /* delete (poststop hooks, annotations) reads this copy: the bundle may change later. */
     if (write_file_at(j->c->dirfd, "config.json", json, len, err) < 0)
-        return -1;
+        return tr_prefix(err, "state dir %s", j->c->dir);
     if (!j->spec->process)
         return tr_failx(err, "config.json: process: required to create a container");
     root = j->spec->root_path[0] == '/' ? xstrdup(j->spec->root_path)
@@ -513,6 +535,7 @@ static int record(struct create_job *j, struct tr_err *err)
 static void undo(struct create_job *j)
 {
     struct tr_err e2;
+    release_cleanup_fds(j);
     if (j->sp.pid > 0) {
         /* A frozen task cannot die: thaw first, and never wait unboundedly. */
         if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
@@ -539,6 +562,7 @@ static void undo(struct create_job *j)
 
 static void release(struct create_job *j)
 {
+    release_cleanup_fds(j);
     if (j->fifo_fd >= 0)
         close(j->fifo_fd);
     spawn_session_close(&j->sp);
@@ -556,7 +580,8 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1 };
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
+                            .cleanup_fds = { -1, -1, -1 } };
     int rc;
     spawn_session_init(&j.sp);
     j.sp.who = "container init";
@@ -564,8 +589,10 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     for (int t = 0; t < OCI_NS__COUNT; t++)
         j.ns.join_fd[t] = j.ns.own_fd[t] = -1;
     j.rootless = tr_is_rootless(ctx);
-    if (state_reserve(tr_state_root(ctx), o->id, c, err) < 0)
+    if (reserve_cleanup_fds(&j, err) < 0 || state_reserve(tr_state_root(ctx), o->id, c, err) < 0) {
+        release_cleanup_fds(&j);
         return -1;
+    }
     rc = load_bundle(&j, err);
     if (rc == 0)
         rc = check_spec(&j, err);

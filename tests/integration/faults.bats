@@ -251,3 +251,68 @@ run_stuck_then_signal() {
 	requires_tinyrun "message text"
 	assert_contains "$output" "interrupted by SIGINT"
 }
+
+# assert_one_named_error TEXT...: $output is one line and contains each TEXT.
+assert_one_named_error() {
+	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "not one line: $output" || return 1
+	local t
+	for t in "$@"; do
+		assert_contains "$output" "$t" || return 1
+	done
+}
+
+@test "EMFILE (ulimit -n 4..12): create fails with one named error and leaves nothing" {
+	local n
+	for n in $(seq 4 12); do
+		ID=$(new_id)
+		status=0
+		(ulimit -n "$n" && exec "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID") \
+			</dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/emfile.err" || status=$?
+		output=$(cat "$BATS_TEST_TMPDIR/emfile.err")
+		[ "$status" -ne 0 ] || fail "ulimit -n $n: create succeeded" || return 1
+		assert_all_gone "$ID" || fail "ulimit -n $n: leftovers above ($output)" || return 1
+		# below some n the dynamic loader itself fails: the runtime never ran
+		if is_tinyrun && [[ "$output" != *"error while loading shared libraries"* ]]; then
+			assert_one_named_error "Too many open files" || fail "ulimit -n $n" || return 1
+		fi
+	done
+}
+
+TINY=
+teardown() {
+	[ -z "$TINY" ] || umount "$TINY" 2>/dev/null || true
+	common_teardown
+}
+
+@test "ENOSPC on the state root (a full tmpfs as --root): one named error, nothing left" {
+	known_difference crun "crun 1.8.1 leaves its state dir (config.json) behind when the state root is full"
+	TINY=$BATS_TEST_TMPDIR/tiny
+	mkdir -p "$TINY"
+	mount -t tmpfs -o size=16k tmpfs "$TINY"
+	dd if=/dev/zero of="$TINY/fill" bs=4k 2>/dev/null || true
+	ID=$(new_id)
+	run --separate-stderr "$RUNTIME" --root "$TINY" create --bundle "$BUNDLE" "$ID"
+	output=$stderr
+	assert_failure
+	[ ! -e "$TINY/$ID" ] || fail "state dir left: $(ls -A "$TINY/$ID")"
+	assert_all_gone "$ID"
+	if is_tinyrun; then
+		assert_one_named_error "No space left on device" "$TINY/$ID"
+	fi
+}
+
+@test "a read-only --root: one named error, nothing left" {
+	TINY=$BATS_TEST_TMPDIR/ro
+	mkdir -p "$TINY"
+	mount --bind "$TINY" "$TINY"
+	mount -o remount,bind,ro "$TINY"
+	ID=$(new_id)
+	run --separate-stderr "$RUNTIME" --root "$TINY" create --bundle "$BUNDLE" "$ID"
+	output=$stderr
+	assert_failure
+	[ ! -e "$TINY/$ID" ] || fail "state dir left"
+	assert_all_gone "$ID"
+	if is_tinyrun; then
+		assert_one_named_error "Read-only file system" "$TINY/$ID"
+	fi
+}
