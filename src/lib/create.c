@@ -297,6 +297,9 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->sp.pid, j->spec, err) < 0)
         return -1;
+    /* the init's own write would fail in its user namespace (init.c step_private_procfs) */
+    if (j->ns.has[OCI_NS_USER] && oom_score_adj_apply(j->sp.pid, j->spec->process, err) < 0)
+        return -1;
     if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
