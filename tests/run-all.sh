@@ -8,6 +8,8 @@
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
 #   vm           tests/vm/run.sh, if executable (same)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
+#   sanitizers   tests/sanitizers/run.sh: integration suites against an ASan+UBSan tinyrun
+#   stress       tests/stress/run.sh: load (STRESS_QUICK=1 under CI=true)
 # A layer whose prerequisites are missing says why and is skipped.
 # --counts FILE adds counts made elsewhere (a line "N passed, N failed, N skipped"), as .ci/run
 # does for the ASan unit run. The last line is always: N passed, N failed, N skipped.
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
 	--unit-only) MODE=unit ;;
 	--integration-only) MODE=integration ;;
 	--counts) EXTRA_COUNTS+=("$2"); shift ;;
-	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -160,6 +162,8 @@ all)
 	external_layer clients tests/clients/run.sh
 	external_layer vm tests/vm/run.sh
 	external_layer fuzz tests/fuzz/run.sh
+	external_layer sanitizers tests/sanitizers/run.sh
+	external_layer stress tests/stress/run.sh
 	;;
 unit) unit_layer ;;
 integration) integration_layer ;;

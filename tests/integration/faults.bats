@@ -33,27 +33,47 @@ hook_kills_runtime() {
 	update_config ".hooks.$1 = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"kill -9 \$PPID\"]}]"
 }
 
-@test "runtime killed by its prestart hook during create: delete --force removes everything" {
+# kill_runtime_after MS ARG...: the runtime with ARG..., SIGKILLed MS ms after it started; then
+# delete --force $ID must succeed and leave nothing.
+kill_runtime_after() {
+	local ms=$1 pid
+	shift
+	# the binary itself, not the runtime() function: $! must be the runtime's pid
+	"$RUNTIME" --root "$ROOT" "$@" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(printf '0.%03d' "$ms")"
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	rt_detached "$ID" delete --force "$ID"
+	[ "$status" -eq 0 ] || fail "$1 killed after $ms ms: delete --force failed: $output" || return 1
+	assert_all_gone "$ID" || fail "$1 killed after $ms ms: leftovers above"
+}
+
+# skip_leaky_references: runc and crun leave the cgroup of a create killed in its middle.
+skip_leaky_references() {
 	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
 	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
-	hook_kills_runtime prestart
+}
+
+# create_killed_by_hook KIND: create with a KIND hook that kills the runtime, then recover.
+create_killed_by_hook() {
+	hook_kills_runtime "$1"
 	ID=$(new_id)
 	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
-	assert_status 137
-	[ -n "$(cgroup_dirs_of "$ID")" ] || fail "the killed create made no cgroup: the kill point is too early"
+	assert_status 137 || return 1
+	[ -n "$(cgroup_dirs_of "$ID")" ] || fail "the killed create made no cgroup: the kill point is too early" || return 1
 	update_config 'del(.hooks)'
 	recover_and_reuse "$ID"
 }
 
+@test "runtime killed by its prestart hook during create: delete --force removes everything" {
+	skip_leaky_references
+	create_killed_by_hook prestart
+}
+
 @test "runtime killed by its createRuntime hook during create: delete --force removes everything" {
-	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
-	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
-	hook_kills_runtime createRuntime
-	ID=$(new_id)
-	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
-	assert_status 137
-	update_config 'del(.hooks)'
-	recover_and_reuse "$ID"
+	skip_leaky_references
+	create_killed_by_hook createRuntime
 }
 
 @test "runtime killed by its poststart hook during start: delete --force removes everything" {
@@ -106,37 +126,21 @@ hook_kills_runtime() {
 }
 
 @test "runtime killed 0-30 ms into create (a sweep of delays): delete --force removes everything" {
-	known_difference runc "runc 1.1.5 leaves the cgroup of a create killed before it wrote state.json: delete --force says it does not exist"
-	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
-	local ms pid
+	skip_leaky_references
+	local ms
 	for ms in $(seq 0 2 30); do
 		ID=$(new_id)
-		# the binary itself, not the runtime() function: $! must be the runtime's pid
-		"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
-		pid=$!
-		sleep "$(printf '0.%03d' "$ms")"
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		rt_detached "$ID" delete --force "$ID"
-		[ "$status" -eq 0 ] || fail "killed after $ms ms: delete --force failed: $output" || return 1
-		assert_all_gone "$ID" || fail "killed after $ms ms: leftovers above" || return 1
+		kill_runtime_after "$ms" create --bundle "$BUNDLE" "$ID" || return 1
 	done
 	recover_and_reuse "$ID"
 }
 
 @test "exec runtime killed 0-20 ms in: delete --force of the container removes everything" {
-	local ms pid
+	local ms
 	for ms in $(seq 0 4 20); do
 		ID=$(new_id)
 		start_detached "$ID"
-		"$RUNTIME" --root "$ROOT" exec "$ID" /probe sleep 3600 </dev/null >/dev/null 2>&1 &
-		pid=$!
-		sleep "$(printf '0.%03d' "$ms")"
-		kill -9 "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		rt_detached "$ID" delete --force "$ID"
-		[ "$status" -eq 0 ] || fail "exec killed after $ms ms: delete --force failed: $output" || return 1
-		assert_all_gone "$ID" || fail "exec killed after $ms ms: leftovers above" || return 1
+		kill_runtime_after "$ms" exec "$ID" /probe sleep 3600 || return 1
 	done
 }
 
