@@ -10,6 +10,8 @@
 #   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static) and runc (2-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
+#   sanitizers   tests/sanitizers/run.sh: integration suites against an ASan+UBSan tinyrun
+#   stress       tests/stress/run.sh: load (STRESS_QUICK=1 under CI=true)
 # A layer whose prerequisites are missing says why and is skipped.
 # --counts FILE adds counts made elsewhere (a line "N passed, N failed, N skipped"), as .ci/run
 # does for the ASan unit run. The last line is always: N passed, N failed, N skipped.
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--unit-only) MODE=unit ;;
 	--integration-only) MODE=integration ;;
 	--counts) EXTRA_COUNTS+=("$2"); shift ;;
-	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -164,6 +166,8 @@ all)
 	external_layer arm64 tests/arm64/run.sh
 	external_layer deb debian/test-package.sh
 	external_layer fuzz tests/fuzz/run.sh
+	external_layer sanitizers tests/sanitizers/run.sh
+	external_layer stress tests/stress/run.sh
 	;;
 unit) unit_layer ;;
 integration) integration_layer ;;

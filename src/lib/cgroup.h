@@ -54,6 +54,10 @@ void cgroup_free(struct cgroup_mgr *m);
 /* Persist/restore: a one-line string saved in the state dir at create, reloaded by
  * delete/kill/pause/update/ps/events. */
 char *cgroup_serialize(struct cgroup_mgr *m);
+/* What cgroup_serialize will say once cgroup_create(o) has made the cgroup, computed without
+ * making anything: create records it first, so that a create killed in the middle leaves delete
+ * the paths to remove. NULL without err for systemd (its unit path is known only after create). */
+char *cgroup_plan_serialize(const struct cgroup_opts *o, struct tr_err *err);
 struct cgroup_mgr *cgroup_load(const char *saved, struct tr_err *err);
 /* Path of the container's cgroup relative to the hierarchy root ("/tinyrun/ID"), for logs and
  * for mounting /sys/fs/cgroup inside the container (v1: per-controller). */

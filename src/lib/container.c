@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "cgroup.h"
 #include "container-internal.h"
 #include "hooks.h"
@@ -338,13 +339,15 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
 static int kill_and_wait(struct tr_container *c, struct cgroup_mgr *m, struct tr_err *err)
 {
     int pidfd = state_open_pidfd(c);
+    pid_t pid = c->rs ? c->rs->pid : c->pending.pid;
     struct tr_err ignore;
-    if (m) {
+    if (m && !cgroup_is_disabled(m)) {
         cgroup_freeze(m, false, &ignore);
         cgroup_kill_all(m, SIGKILL, &ignore);
     }
     if (pidfd < 0)
         return 0;
+    tr_debug("delete %s: SIGKILL to the init (pid %d)", c->id, (int) pid);
     syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     for (int i = 0; i < 100; i++) {
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
@@ -352,10 +355,31 @@ static int kill_and_wait(struct tr_container *c, struct cgroup_mgr *m, struct tr
             break;
     }
     /* Our own child (run, or a create in this process): reap it. */
-    waitpid(c->rs->pid, NULL, WNOHANG);
+    waitpid(pid, NULL, WNOHANG);
     close(pidfd);
     (void) err;
     return 0;
+}
+
+/* cgroup_destroy, naming with --debug each directory that was there and is gone now. */
+static int destroy_cgroup_logged(struct tr_container *c, struct cgroup_mgr *m, struct tr_err *err)
+{
+    struct cgroup_mount_entry *e = NULL;
+    size_t n = 0;
+    struct tr_err ignore;
+    bool *had = NULL;
+    if (cgroup_mount_entries(m, &e, &n, &ignore) == 0 && n) {
+        had = xzalloc(n * sizeof *had);
+        for (size_t i = 0; i < n; i++)
+            had[i] = access(e[i].host_path, F_OK) == 0;
+    }
+    int rc = cgroup_destroy(m, err);
+    for (size_t i = 0; had && i < n; i++)
+        if (had[i] && access(e[i].host_path, F_OK) < 0)
+            tr_debug("delete %s: removed cgroup %s", c->id, e[i].host_path);
+    free(had);
+    cgroup_mount_entries_free(e, n);
+    return rc;
 }
 
 int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err)
@@ -368,11 +392,13 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     if ((st == TR_RUNNING || st == TR_PAUSED) && !force)
         return tr_failx(err, "cannot delete container %s that is not stopped: %s; stop it first or use --force",
                         c->id, tr_status_name(st));
-    if (c->rs && c->rs->cgroup && !(m = cgroup_load(c->rs->cgroup, &e2)))
+    /* A create that died (kill -9) left no state.json: its pending record names the cgroup. */
+    const char *saved_cg = c->rs ? c->rs->cgroup : c->pending.cgroup;
+    if (saved_cg && !(m = cgroup_load(saved_cg, &e2)))
         tr_warn("container %s: %s", c->id, e2.msg);
     if (st != TR_STOPPED)
         kill_and_wait(c, m, err);
-    if (m && cgroup_destroy(m, &e2) < 0)
+    if (m && destroy_cgroup_logged(c, m, &e2) < 0)
         rc = (*err = e2, -1);
     cgroup_free(m);
     if (c->rs && (spec = state_load_spec(c, &e2)))
@@ -380,14 +406,63 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     oci_free(spec);
     if (state_remove(c, &e2) < 0 && rc == 0)
         rc = (*err = e2, -1);
+    else
+        tr_debug("delete %s: removed the state dir %s", c->id, c->dir);
     return rc;
+}
+
+/* delete --force of a container whose create is still running (it holds the lock, there is no
+ * state.json): mark it deleted, so that the create fails instead of reporting a container that
+ * is gone, kill its init, and wait (bounded) for the create to undo itself and let go. */
+static int abort_create(struct tr_container *c, struct tr_err *err)
+{
+    struct tr_err ignore;
+    struct cgroup_mgr *m = c->pending.cgroup ? cgroup_load(c->pending.cgroup, &ignore) : NULL;
+    if (state_mark_deleted(c, err) < 0) {
+        cgroup_free(m);
+        return -1;
+    }
+    tr_debug("delete %s: its create is still running: killing its init", c->id);
+    kill_and_wait(c, m, err);
+    cgroup_free(m);
+    for (int i = 0; i < SPAWN_STEP_TIMEOUT_S * 100; i++) {
+        int busy = state_try_lock(c, err);
+        if (busy <= 0)
+            return busy;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return tr_failx(err, "container %s: its create did not end within %d s of delete --force killing its init "
+                    "(a hook without a timeout?); try again once it has", c->id, SPAWN_STEP_TIMEOUT_S);
+}
+
+/* delete --force: never waits unboundedly for a create in progress (abort_create). */
+static int open_for_force_delete(const char *root, const char *id, struct tr_container *c, struct tr_err *err)
+{
+    if (state_open(root, id, false, c, err) < 0)
+        return -1;
+    int busy = state_try_lock(c, err);
+    if (busy == 0)
+        return 0;
+    if (busy == 1 && !c->rs && abort_create(c, err) == 0) {
+        /* the create's undo removed the dir, or died and left it: look again */
+        state_close(c);
+        return state_open(root, id, true, c, err);
+    }
+    if (busy == 1 && c->rs) {
+        state_close(c);
+        return state_open(root, id, true, c, err);   /* another verb: it ends by itself */
+    }
+    state_close(c);
+    return -1;
 }
 
 int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_err *err)
 {
     struct tr_container c;
-    int rc;
-    if (state_open(tr_state_root(ctx), id, true, &c, err) < 0) {
+    int rc = force ? open_for_force_delete(tr_state_root(ctx), id, &c, err)
+                   : state_open(tr_state_root(ctx), id, true, &c, err);
+    if (rc < 0) {
         if (force && strstr(err->msg, "does not exist")) {
             tr_err_clear(err);
             return 0;

@@ -43,10 +43,33 @@ struct create_job {
     int fifo_fd;
     struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
     bool rootless, hooks_started;
+    const char *hook_phase;        /* the hooks running or last run for the init, until SECCOMP_FD */
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
     struct oci_device_cgroup *dev_rules;
+    int cleanup_fds[3];            /* reserve_cleanup_fds */
 };
+
+/* undo needs fds of its own (the cgroup dirs' opendir, the state dir walk): held from the
+ * start and given back to it, so that EMFILE in the middle of create cannot strand the
+ * state dir. An fd table too small for even these fails before anything is made. */
+static int reserve_cleanup_fds(struct create_job *j, struct tr_err *err)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(j->cleanup_fds); i++)
+        if ((j->cleanup_fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+            return tr_fail(err, errno, "reserve file descriptors for the cleanup of a failed create "
+                           "(is `ulimit -n` too small?)");
+    return 0;
+}
+
+static void release_cleanup_fds(struct create_job *j)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(j->cleanup_fds); i++)
+        if (j->cleanup_fds[i] >= 0) {
+            close(j->cleanup_fds[i]);
+            j->cleanup_fds[i] = -1;
+        }
+}
 
 static int load_bundle(struct create_job *j, struct tr_err *err)
 {
@@ -65,7 +88,7 @@ static int load_bundle(struct create_job *j, struct tr_err *err)
         return -1;
     /* delete (poststop hooks, annotations) reads this copy: the bundle may change later. */
     if (write_file_at(j->c->dirfd, "config.json", json, len, err) < 0)
-        return -1;
+        return tr_prefix(err, "state dir %s", j->c->dir);
     if (!j->spec->process)
         return tr_failx(err, "config.json: process: required to create a container");
     root = j->spec->root_path[0] == '/' ? xstrdup(j->spec->root_path)
@@ -168,6 +191,24 @@ static void add_default_device_rules(struct create_job *j)
     j->resources = &j->res;
 }
 
+/* A create killed from here on leaves delete --force the cgroup to remove (state.h). */
+static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts *co, struct tr_err *err)
+{
+    struct tr_err ignore;
+    j->c->pending.cgroup = cgroup_plan_serialize(co, &ignore);
+    return j->c->pending.cgroup ? state_save_pending(j->c, err) : 0;
+}
+
+/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. */
+static int record_pending_init(struct create_job *j, struct tr_err *err)
+{
+    free(j->c->pending.cgroup);
+    j->c->pending.cgroup = cgroup_serialize(j->cg);
+    j->c->pending.pid = j->sp.pid;
+    j->c->pending.start_time = proc_start_time(j->sp.pid);
+    return state_save_pending(j->c, err);
+}
+
 static int prepare(struct create_job *j, struct tr_err *err)
 {
     const struct oci_linux *l = j->spec->linux_;
@@ -197,6 +238,8 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     co.resources = j->resources;
+    if (record_pending_cgroup(j, &co, err) < 0)
+        return -1;
     j->cg = cgroup_create(&co, err);
     if (!j->cg)
         return -1;
@@ -250,7 +293,12 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (j->sp.pid == 0)
         run_child(j);
+    if (record_pending_init(j, err) < 0)
+        return -1;
     if ((j->ns.new_flags & CLONE_NEWUSER) && ns_write_id_maps(j->sp.pid, j->spec, err) < 0)
+        return -1;
+    /* the init's own write would fail in its user namespace (init.c step_private_procfs) */
+    if (j->ns.has[OCI_NS_USER] && oom_score_adj_apply(j->sp.pid, j->spec->process, err) < 0)
         return -1;
     if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)
         return -1;
@@ -272,6 +320,46 @@ static char *creating_state(struct create_job *j, const char *status, struct tr_
     return oci_state_to_json(&st, false, err);
 }
 
+static void hint_signal(const struct create_job *j, int sig, struct tr_err *err);
+
+/* A SIGKILL sent (by a hook) but not yet acted on: the init is as good as dead, and its exit
+ * follows as soon as it runs. /proc/PID/status SigPnd/ShdPnd, bit 9. */
+static bool sigkill_pending(pid_t pid)
+{
+    char path[64];
+    struct tr_err ignore;
+    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    _cleanup_free_ char *st = read_file(path, NULL, &ignore);
+    for (char *l = st; l && *l; l = strchrnul(l, '\n'), l += *l == '\n') {
+        unsigned long long mask;
+        if ((sscanf(l, "SigPnd: %llx", &mask) == 1 || sscanf(l, "ShdPnd: %llx", &mask) == 1) &&
+            (mask & (1ULL << (SIGKILL - 1))))
+            return true;
+    }
+    return false;
+}
+
+/* A hook may kill the init (so may the OOM killer): name its fate and the hooks it died in,
+ * not the send to it that fails next. wait_ms: how long to give a dying init to be reaped
+ * (0: only if it is gone already). Returns 0 while the init lives. */
+static int init_fate_during_hooks(struct create_job *j, int wait_ms, struct tr_err *err)
+{
+    char cause[128];
+    struct pollfd p = { .fd = j->sp.pidfd, .events = POLLIN };
+    int sig;
+    if (!j->hook_phase || j->sp.pidfd < 0)
+        return 0;
+    if (sigkill_pending(j->sp.pid) && wait_ms < 1000)
+        wait_ms = 1000;
+    if (poll(&p, 1, wait_ms) <= 0)
+        return 0;
+    if ((sig = spawn_exit_cause(j->sp.pid, j->sp.pidfd, cause, sizeof cause)) < 0)
+        return 0;
+    tr_failx(err, "container init (pid %d) %s during %s hooks", (int) j->sp.pid, cause, j->hook_phase);
+    hint_signal(j, sig, err);
+    return -1;
+}
+
 /* prestart (deprecated) is the old name of "after create, before start": crun and the
  * runtime-tools validation suite give it status `created`; runc 1.1 gives `creating`.
  * createRuntime and createContainer run while the lifecycle is still in its create step
@@ -284,10 +372,18 @@ static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
     if (!json)
         return -1;
     j->hooks_started = true;
+    if (h->len[OCI_HOOK_PRESTART])
+        j->hook_phase = oci_hook_kind_name(OCI_HOOK_PRESTART);
     if (hooks_run(h->list[OCI_HOOK_PRESTART], h->len[OCI_HOOK_PRESTART], OCI_HOOK_PRESTART, prestart, err) < 0)
         return -1;
-    return hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
-                     OCI_HOOK_CREATE_RUNTIME, json, err);
+    if (init_fate_during_hooks(j, 0, err) < 0)
+        return -1;
+    if (h->len[OCI_HOOK_CREATE_RUNTIME])
+        j->hook_phase = oci_hook_kind_name(OCI_HOOK_CREATE_RUNTIME);
+    if (hooks_run(h->list[OCI_HOOK_CREATE_RUNTIME], h->len[OCI_HOOK_CREATE_RUNTIME],
+                  OCI_HOOK_CREATE_RUNTIME, json, err) < 0)
+        return -1;
+    return init_fate_during_hooks(j, 0, err);
 }
 
 /* SECCOMP_FD: the listener goes to the agent with the state of the container process. */
@@ -298,6 +394,7 @@ static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
         .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->sp.pid,
         .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
     };
+    j->hook_phase = NULL;   /* the hooks are long done */
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "config.json: ", err);
 }
 
@@ -388,7 +485,13 @@ static int on_run_hooks(void *ctx, struct tr_err *err)
 /* A hook, the listener hand-off or the answer failed: an init gone meanwhile is named. */
 static int answer_failed(void *ctx, int timeout_ms, struct tr_err *err)
 {
-    return err->code == EPIPE ? init_wait_failed(ctx, MSG_READY, timeout_ms, err) : -1;
+    struct create_job *j = ctx;
+    if (err->code != EPIPE)
+        return -1;
+    /* HOOKS_DONE found the channel closed: the init died in (or right after) the hooks */
+    if (init_fate_during_hooks(j, 1000, err) < 0)
+        return -1;
+    return init_wait_failed(ctx, MSG_READY, timeout_ms, err);
 }
 
 static int converse(struct create_job *j, struct tr_err *err)
@@ -435,6 +538,7 @@ static int record(struct create_job *j, struct tr_err *err)
 static void undo(struct create_job *j)
 {
     struct tr_err e2;
+    release_cleanup_fds(j);
     if (j->sp.pid > 0) {
         /* A frozen task cannot die: thaw first, and never wait unboundedly. */
         if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
@@ -461,6 +565,7 @@ static void undo(struct create_job *j)
 
 static void release(struct create_job *j)
 {
+    release_cleanup_fds(j);
     if (j->fifo_fd >= 0)
         close(j->fifo_fd);
     spawn_session_close(&j->sp);
@@ -478,7 +583,8 @@ static void release(struct create_job *j)
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
-    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1 };
+    struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
+                            .cleanup_fds = { -1, -1, -1 } };
     int rc;
     spawn_session_init(&j.sp);
     j.sp.who = "container init";
@@ -486,8 +592,10 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     for (int t = 0; t < OCI_NS__COUNT; t++)
         j.ns.join_fd[t] = j.ns.own_fd[t] = -1;
     j.rootless = tr_is_rootless(ctx);
-    if (state_reserve(tr_state_root(ctx), o->id, c, err) < 0)
+    if (reserve_cleanup_fds(&j, err) < 0 || state_reserve(tr_state_root(ctx), o->id, c, err) < 0) {
+        release_cleanup_fds(&j);
         return -1;
+    }
     rc = load_bundle(&j, err);
     if (rc == 0)
         rc = check_spec(&j, err);
@@ -501,6 +609,8 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = converse(&j, err);
     if (rc == 0)
         rc = record(&j, err);
+    if (state_is_marked_deleted(c))
+        rc = tr_failx(err, "container %s was deleted (delete --force) while being created", c->id);
     if (rc < 0) {
         undo(&j);
         release(&j);

@@ -236,7 +236,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     _cleanup_free_ char *exe = NULL;
     /* Before the user namespace: this non-dumpable process's /proc files belong to the host
      * root, whom a container root is not (and as runc's nsexec does it, before the join). */
-    if (oom_score_adj_apply(&j->proc, err) < 0)
+    if (oom_score_adj_apply(0, &j->proc, err) < 0)
         return -1;
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;

@@ -177,7 +177,11 @@ static int step_private_procfs(struct init_state *s, struct tr_err *err)
 {
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "open the runtime's private procfs");
-    return oom_score_adj_apply(s->proc, err);
+    /* In a user namespace the init may not write its own (not the host's root, and lowering
+     * needs CAP_SYS_RESOURCE there): the runtime wrote it before SETUP_DONE, as runc does. */
+    if (s->a->ns->has[OCI_NS_USER])
+        return 0;
+    return oom_score_adj_apply(0, s->proc, err);
 }
 
 /* Before any mount: /proc/sys entries resolve against the writer's own net, ipc and uts

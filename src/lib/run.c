@@ -81,6 +81,52 @@ static void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
         tr_warn("delete after run: %s", e2.msg);
 }
 
+/* While run creates and starts, nothing is forwarded yet: a SIGTERM, SIGINT, SIGHUP or SIGQUIT
+ * then kills the init (known from the create's pending record, state.h), which ends every wait
+ * on it; the failed create or start cleans up, and run names the signal. */
+static struct tr_container *volatile run_setting_up;
+static volatile sig_atomic_t run_abort_sig;
+
+static void abort_setup(int sig)
+{
+    struct tr_container *c = run_setting_up;
+    run_abort_sig = sig;
+    if (c && c->pending.pid > 0)
+        kill(c->pending.pid, SIGKILL);
+}
+
+static void abort_signals(sigset_t *set)
+{
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+    sigemptyset(set);
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        sigaddset(set, sigs[i]);
+}
+
+/* on: handle the abort signals (unblocked); off: block them again for the signalfd that
+ * forwards them, then restore their default action. */
+static void catch_abort_signals(struct tr_container *c, bool on)
+{
+    sigset_t set;
+    struct sigaction sa = { .sa_handler = on ? abort_setup : SIG_DFL };
+    abort_signals(&set);
+    if (!on)
+        sigprocmask(SIG_BLOCK, &set, NULL);
+    run_setting_up = on ? c : NULL;
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&set, s) == 1)
+            sigaction(s, &sa, NULL);
+    if (on)
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static int setup_aborted(const char *id, struct tr_err *err)
+{
+    const char *abbrev = sigabbrev_np(run_abort_sig);
+    return tr_failx(err, "run %s: interrupted by SIG%s while the container was being set up: its init was killed "
+                    "and the container removed", id, abbrev ? abbrev : "?");
+}
+
 int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach, bool keep,
            int *exit_code, struct tr_err *err)
 {
@@ -91,15 +137,27 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     *exit_code = 0;
     forwardable_signals(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
+    memset(&c, 0, sizeof c);
+    run_abort_sig = 0;
+    catch_abort_signals(&c, true);
     rc = container_create(ctx, o, !detach, &c, &res, err);
-    if (rc < 0)
+    if (rc < 0) {
+        catch_abort_signals(&c, false);
+        if (run_abort_sig)
+            setup_aborted(o->id, err);
         goto out_mask;
+    }
     /* The caller's window size before the process runs (the relay keeps it up to date). */
     if (res.pty_master >= 0)
         pty_copy_caller_size(res.pty_master);
     rc = container_start_locked(&c, err);
+    catch_abort_signals(&c, false);
+    if (rc == 0 && run_abort_sig)
+        rc = setup_aborted(c.id, err);
     if (rc < 0) {
         struct tr_err e2;
+        if (run_abort_sig)
+            setup_aborted(c.id, err);
         container_destroy_locked(&c, true, &e2);
         goto out;
     }

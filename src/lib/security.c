@@ -223,14 +223,18 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err)
 
 /* Through the runtime's private procfs, never the container's /proc: a file bound over
  * /proc/self/oom_score_adj would take the write (CVE-2025-52881 class). */
-int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err)
+int oom_score_adj_apply(pid_t pid, const struct oci_process *p, struct tr_err *err)
 {
     if (!p || !p->has_oom_score_adj)
         return 0;
-    char buf[16];
+    char buf[16], rel[32];
     int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+    if (pid > 0)
+        snprintf(rel, sizeof rel, "%d/oom_score_adj", (int) pid);
+    else
+        snprintf(rel, sizeof rel, "self/oom_score_adj");
     int proc = procfs_handle(err);
-    _cleanup_close_ int fd = proc < 0 ? -1 : procfs_open_at(proc, "self/oom_score_adj", O_WRONLY, err);
+    _cleanup_close_ int fd = proc < 0 ? -1 : procfs_open_at(proc, rel, O_WRONLY, err);
     if (fd < 0) {
         bool denied = err->code == EACCES;
         tr_prefix(err, "process.oomScoreAdj");
@@ -242,7 +246,7 @@ int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err)
     ssize_t w = write(fd, buf, (size_t) n);
     if (w != n) {
         int e = w < 0 ? errno : EIO;
-        tr_fail(err, e, "process.oomScoreAdj: write %s to /proc/self/oom_score_adj", buf);
+        tr_fail(err, e, "process.oomScoreAdj: write %s to /proc/%s", buf, rel);
         if (e == EACCES)
             tr_hint(err, "lowering it below the current value needs CAP_SYS_RESOURCE");
         return -1;

@@ -12,8 +12,9 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err);
 
 /* Child, before the rootfs: write linux.sysctl through the private procfs (procfs.h). */
 int sysctl_apply(const struct oci_spec *spec, struct tr_err *err);
-/* Child: oom_score_adj through the private procfs (procfs.h), before the rootfs. */
-int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err);
+/* oom_score_adj of pid (0: the caller) through the private procfs (procfs.h): the child's own
+ * before the rootfs, or the runtime's write for an init in a user namespace (create.c). */
+int oom_score_adj_apply(pid_t pid, const struct oci_process *p, struct tr_err *err);
 /* Child: personality, ioPriority, scheduler. */
 int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p, struct tr_err *err);
 /* Child, just before execve: apparmor exec attr, selinux exec label. */

@@ -123,9 +123,9 @@ int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err)
     do
         n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n < 0)
+    if (n < 0 && errno != ECONNRESET)
         return tr_fail(err, errno, "receive from the spawn channel");
-    if (n == 0) {
+    if (n <= 0) {   /* ECONNRESET: it died with a message of ours unread */
         tr_failx(err, "the other side of the spawn channel exited");
         err->code = EPIPE;      /* callers tell a gone peer from other failures by this */
         return -1;
@@ -194,7 +194,7 @@ int spawn_exit_cause(pid_t pid, int pidfd, char *buf, size_t len)
         return -1;
     if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
         const char *abbrev = sigabbrev_np(si.si_status);
-        snprintf(buf, len, "was killed by SIG%s", abbrev ? abbrev : "?");
+        snprintf(buf, len, "was killed by signal %d (SIG%s)", si.si_status, abbrev ? abbrev : "?");
         return si.si_status;
     }
     snprintf(buf, len, "exited with status %d", si.si_status);

@@ -67,7 +67,7 @@ int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err);
 /* chan_recv, bounded: the child's exit (pidfd; -1: not watched) or timeout_ms (< 0: none)
  * end the wait too. err->code is ETIMEDOUT on timeout and EPIPE when the peer is gone. */
 int chan_recv_wait(int sock, int pidfd, int timeout_ms, struct chan_msg *m, int *fd, struct tr_err *err);
-/* Why the child pid went away, in words ("was killed by SIGKILL", "exited with status 1"),
+/* Why the child pid went away, in words ("was killed by signal 9 (SIGKILL)", "exited with status 1"),
  * waiting up to a second for its exit to show (the channel closes just before); it is not
  * reaped. Returns the killing signal, 0 for a plain exit, -1 if it is still alive. */
 int spawn_exit_cause(pid_t pid, int pidfd, char *buf, size_t len);

@@ -70,6 +70,59 @@ int state_reserve(const char *root, const char *id, struct tr_container *c, stru
     return 0;
 }
 
+#define PENDING_FILE "creating"
+
+/* A torn or missing record leaves fields empty: delete then removes what it can name. */
+static void load_pending(struct tr_container *c)
+{
+    struct tr_err ignore;
+    _cleanup_free_ char *txt = read_file_at(c->dirfd, PENDING_FILE, NULL, &ignore);
+    for (char *save = NULL, *l = txt ? strtok_r(txt, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        int pid;
+        unsigned long long start;
+        if (!strncmp(l, "cgroup ", 7)) {
+            free(c->pending.cgroup);
+            c->pending.cgroup = xstrdup(l + 7);
+        } else if (sscanf(l, "pid %d %llu", &pid, &start) == 2 && pid > 0) {
+            c->pending.pid = pid;
+            c->pending.start_time = start;
+        }
+    }
+}
+
+int state_save_pending(struct tr_container *c, struct tr_err *err)
+{
+    const struct tr_pending *p = &c->pending;
+    _cleanup_free_ char *path = xasprintf("%s/" PENDING_FILE, c->dir);
+    _cleanup_free_ char *txt = xasprintf("pid %d %llu\ncgroup %s\n", (int) p->pid, p->start_time,
+                                         p->cgroup ? p->cgroup : "disabled");
+    return write_file_atomic(path, txt, strlen(txt), 0600, err);
+}
+
+int state_try_lock(struct tr_container *c, struct tr_err *err)
+{
+    while (flock(c->dirfd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            return 1;
+        if (errno != EINTR)
+            return tr_fail(err, errno, "lock %s", c->dir);
+    }
+    return 0;
+}
+
+#define DELETED_MARK "deleted"
+
+int state_mark_deleted(struct tr_container *c, struct tr_err *err)
+{
+    _cleanup_close_ int fd = openat(c->dirfd, DELETED_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    return fd < 0 ? tr_fail(err, errno, "mark %s/" DELETED_MARK, c->dir) : 0;
+}
+
+bool state_is_marked_deleted(struct tr_container *c)
+{
+    return c->dirfd >= 0 && faccessat(c->dirfd, DELETED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int state_open(const char *root, const char *id, bool lock, struct tr_container *c, struct tr_err *err)
 {
     _cleanup_free_ char *json = NULL;
@@ -96,6 +149,7 @@ int state_open(const char *root, const char *id, bool lock, struct tr_container 
         if (err->code == ENOENT) {
             /* Reserved by a create still in progress (or one that died: delete --force). */
             tr_err_clear(err);
+            load_pending(c);
             return 0;
         }
         state_close(c);
@@ -114,6 +168,7 @@ void state_close(struct tr_container *c)
     if (c->dirfd >= 0)
         close(c->dirfd);
     oci_runstate_free(c->rs);
+    free(c->pending.cgroup);
     free(c->id);
     free(c->dir);
     memset(c, 0, sizeof *c);
@@ -212,16 +267,18 @@ unsigned long long proc_start_time(pid_t pid)
 int state_open_pidfd(struct tr_container *c)
 {
     int fd;
-    if (!c->rs || c->rs->pid <= 0) {
+    pid_t pid = c->rs ? c->rs->pid : c->pending.pid;
+    unsigned long long start = c->rs ? c->rs->start_time : c->pending.start_time;
+    if (pid <= 0) {
         errno = ESRCH;
         return -1;
     }
-    fd = (int) syscall(SYS_pidfd_open, c->rs->pid, 0);
+    fd = (int) syscall(SYS_pidfd_open, pid, 0);
     if (fd < 0)
         return -1;
     /* Checked after opening the pidfd: if the start time still matches now, the pidfd refers to
      * our process and cannot be recycled any more. */
-    if (proc_start_time(c->rs->pid) != c->rs->start_time) {
+    if (proc_start_time(pid) != start) {
         close(fd);
         errno = ESRCH;
         return -1;

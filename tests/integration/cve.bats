@@ -73,6 +73,42 @@ host_mounted() {
 	[ ! -e "$target/inside" ] || fail "the container wrote into the host directory"
 }
 
+@test "CVE-2021-30465: a dir and a symlink swapped (RENAME_EXCHANGE) in a loop while mounts are made: nothing lands outside the rootfs" {
+	# The race itself: a host process exchanges, as fast as it can, the directory the
+	# container mounts onto (/mnt/d) with a symlink to a host directory, while the runtime
+	# creates containers that mount a tmpfs at /mnt/d. A runtime that resolves the
+	# destination by path and then mounts on the path loses the race now and then.
+	command -v python3 >/dev/null || skip "no python3"
+	local target=$BATS_TEST_TMPDIR/race-target i swapper deadline
+	mkdir -p "$target" "$BUNDLE/rootfs/mnt/d"
+	ln -s "$target" "$BUNDLE/rootfs/mnt/l"
+	update_config '.mounts += [{destination: "/mnt/d", type: "tmpfs", source: "tmpfs"}]'
+	set_args /probe exit 0
+	python3 - "$BUNDLE/rootfs/mnt/d" "$BUNDLE/rootfs/mnt/l" 30 <<'PY' &
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+a, b, end = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2]), time.time() + float(sys.argv[3])
+while time.time() < end:
+    libc.renameat2(-100, a, -100, b, 2)   # AT_FDCWD, RENAME_EXCHANGE
+PY
+	swapper=$!
+	deadline=$((SECONDS + 20))
+	for i in $(seq 40); do
+		[ "$SECONDS" -lt "$deadline" ] || break
+		ID=$(new_id)
+		runtime run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 || true
+		runtime delete --force "$ID" >/dev/null 2>&1 || true
+		if grep -qF -- " $target " /proc/self/mountinfo || [ -n "$(ls -A "$target")" ]; then
+			kill "$swapper" 2>/dev/null || true
+			fail "run $i: a mount landed on (or the container wrote to) the host's $target"
+		fi
+	done
+	kill "$swapper" 2>/dev/null || true
+	wait "$swapper" 2>/dev/null || true
+	host_mounted "$target" && fail "a mount landed on the host at $target"
+	[ -z "$(ls -A "$target")" ] || fail "the host directory got content: $(ls -A "$target")"
+}
+
 # ---------------------------------------------------------------------------------------------
 # CVE-2024-21626
 

@@ -421,7 +421,7 @@ thaw_cgroups_of() {
 	if [[ "$output" == *"Device or resource busy"* ]]; then
 		assert_contains "$output" "memory"
 	else
-		assert_contains "$output" "was killed by SIGKILL before sending"
+		assert_contains "$output" "was killed by signal 9 (SIGKILL) before sending"
 		assert_contains "$output" "OOM killer"
 	fi
 }
@@ -445,4 +445,22 @@ thaw_cgroups_of() {
 	assert_contains "$output" "did not run its startContainer hooks and report within"
 	assert_contains "$output" "delete --force"
 	[ "$(wc -l <<<"$output")" -eq 1 ] || fail "stderr is not one line: $output"
+}
+
+@test "oomScoreAdj with a new user namespace: the init has it (the runtime writes it from outside)" {
+	# The init, root of its own user namespace only, may not open its own oom_score_adj (not
+	# the host's root); the runtime writes /proc/<pid>/oom_score_adj (runc does the same from
+	# its parent stage). A value above the current one: lowering needs CAP_SYS_RESOURCE.
+	local d=$BATS_TEST_TMPDIR want=$(( $(cat /proc/self/oom_score_adj) + 100 ))
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	update_config ".process.oomScoreAdj = $want | .linux.namespaces += [{type: \"user\"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]"
+	ID=$(new_id)
+	create_container "$ID"
+	assert_equal "$(cat "/proc/$(state_field "$ID" .pid)/oom_score_adj")" "$want" "oom_score_adj of the init"
 }

@@ -352,7 +352,7 @@ static void test_spawn_waits(void)
     ok(chan_recv_wait(sv[0], pidfd, 10000, &m, NULL, &err) < 0 && err.code == EPIPE,
        "a child that dies without a message: EPIPE");
     ok(spawn_exit_cause(pid, pidfd, cause, sizeof cause) == SIGKILL, "its cause is the signal");
-    is_text(cause, "was killed by SIGKILL", "the cause in words");
+    is_text(cause, "was killed by signal 9 (SIGKILL)", "the cause in words");
     ok(waitpid(pid, NULL, WNOHANG) == pid, "spawn_exit_cause did not reap it");
     close(sv[0]);
     close(pidfd);

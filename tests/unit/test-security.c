@@ -289,7 +289,7 @@ static void child_oom(const void *arg, int out)
     const struct apply_arg *a = arg;
     struct oci_spec *s = spec_of(a->proc, "");
     struct tr_err err;
-    if (!s || oom_score_adj_apply(s->process, &err) < 0) {
+    if (!s || oom_score_adj_apply(0, s->process, &err) < 0) {
         out_printf(out, "error: %s", s ? err.msg : "parse");
         return;
     }

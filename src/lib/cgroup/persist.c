@@ -13,6 +13,7 @@
 #include "config.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include "cgroup/backend.h"
 #include "log.h"
 #include "util.h"
@@ -40,6 +41,40 @@ char *cgroup_serialize(struct cgroup_mgr *m)
         free(s);
         s = t;
     }
+    return s;
+}
+
+/* Levels of h->dir that do not exist yet: what cg_mkdir_path will make. */
+static int missing_levels(const struct cg_hier *h)
+{
+    _cleanup_free_ char *buf = xstrdup(h->dir);
+    size_t ml = strlen(h->mnt);
+    int n = 0;
+    while (strlen(buf) > ml && access(buf, F_OK) < 0 && errno == ENOENT) {
+        n++;
+        *strrchr(buf, '/') = '\0';
+    }
+    return n;
+}
+
+char *cgroup_plan_serialize(const struct cgroup_opts *o, struct tr_err *err)
+{
+    if (o->systemd)
+        return NULL;   /* the unit's path is the systemd manager's answer: recorded after create */
+    struct cgroup_mgr *m = xzalloc(sizeof *m);
+    char *s = NULL;
+    m->id = xstrdup(o->id ? o->id : "");
+    m->rootless = o->rootless;
+    if (cg_discover(m, err) == 0 && cg_set_paths(m, o->cgroups_path, true, err) == 0) {
+        m->ops = cg_fs_backend(m->layout);
+        for (size_t i = 0; i < m->nh; i++) {
+            int n = missing_levels(&m->h[i]);
+            if (n > m->created)
+                m->created = n;
+        }
+        s = cgroup_serialize(m);
+    }
+    cgroup_free(m);
     return s;
 }
 
