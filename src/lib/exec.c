@@ -27,7 +27,9 @@
 
 static const char *const ns_proc_file[OCI_NS__COUNT] = {
     [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
-    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup",
+    /* the init's own is the host's until it execs (timens.h); its children's is the container's */
+    [OCI_NS_TIME] = "time_for_children",
 };
 
 struct exec_job {

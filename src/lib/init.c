@@ -17,6 +17,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "timens.h"
 #include "util.h"
 
 struct init_state {
@@ -35,6 +36,12 @@ static char *state_json(struct init_state *s, const char *status, struct tr_err 
         .bundle = s->a->bundle, .annotations = spec->annotations, .annotations_len = spec->annotations_len,
     };
     return oci_state_to_json(&st, false, err);
+}
+
+/* First: nothing may be in the new time namespace before its offsets are written (timens.h). */
+static int step_time_namespace(struct init_state *s, struct tr_err *err)
+{
+    return s->a->ns->late_timens ? timens_unshare(s->a->spec->linux_, err) : 0;
 }
 
 static int step_wait_setup(struct init_state *s, struct tr_err *err)
@@ -294,6 +301,7 @@ struct init_step {
 };
 
 static const struct init_step init_steps[] = {
+    { "enter a new time namespace", step_time_namespace, false },
     { "wait for the runtime's setup", step_wait_setup, false },
     { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
