@@ -191,6 +191,9 @@ struct oci_seccomp {
 
 struct oci_personality { char *domain; char **flags; size_t flags_len; };
 
+/* linux.memoryPolicy (1.3): mode MPOL_*, nodes "0-3,5" (may be absent), flags MPOL_F_*. */
+struct oci_memory_policy { char *mode; char *nodes; char **flags; size_t flags_len; };
+
 struct oci_intel_rdt { char *clos_id; char *l3_cache_schema; char *mem_bw_schema; bool present; };
 
 struct oci_linux {
@@ -209,6 +212,7 @@ struct oci_linux {
     char *mount_label;
     struct oci_personality *personality;
     struct oci_intel_rdt *intel_rdt;   /* parsed; rejected at create (not supported) */
+    struct oci_memory_policy *memory_policy;
 };
 
 struct oci_spec {

@@ -204,7 +204,7 @@ static int prepare(struct exec_job *j, struct tr_err *err)
     if (st != TR_RUNNING && st != TR_CREATED)
         return tr_failx(err, "cannot exec in container %s: it is %s", j->c.id, tr_status_name(st));
     j->spec = state_load_spec(&j->c, err);
-    if (!j->spec || build_process(j, err) < 0)
+    if (!j->spec || build_process(j, err) < 0 || security_validate_process(&j->proc, err) < 0)
         return -1;
     l = j->spec->linux_;
     if (j->proc.terminal && !j->o->console_socket && j->o->detach)
@@ -268,7 +268,8 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(master);
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
-    if (proc_apply_rlimits(&j->proc, err) < 0 || procfs_handle_hide(err) < 0)
+    if (proc_apply_rlimits(&j->proc, err) < 0 || process_sched_apply(j->spec, &j->proc, err) < 0 ||
+        procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;

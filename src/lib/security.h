@@ -14,7 +14,10 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err);
 int sysctl_apply(const struct oci_spec *spec, struct tr_err *err);
 /* Child: oom_score_adj through the private procfs (procfs.h), before the rootfs. */
 int oom_score_adj_apply(const struct oci_process *p, struct tr_err *err);
-/* Child: personality, ioPriority, scheduler. */
+/* The process part of security_validate, also for `exec` (its --process file or the
+ * config's process): ioPriority, scheduler, oomScoreAdj, LSM labels. */
+int security_validate_process(const struct oci_process *p, struct tr_err *err);
+/* Child, the init and exec alike: personality, ioPriority, scheduler, linux.memoryPolicy. */
 int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p, struct tr_err *err);
 /* Child, just before execve: apparmor exec attr, selinux exec label. */
 int security_labels_apply(const struct oci_process *p, struct tr_err *err);

@@ -99,3 +99,97 @@ time_offsets='.linux.namespaces += [{"type": "time"}]
 	requires_tinyrun "message text"
 	assert_contains "$stderr" "linux.timeOffsets"
 }
+
+# crun 1.8.1 and runc 1.1.5 predate linux.memoryPolicy (runtime-spec 1.3): their parsers ignore it.
+requires_mempolicy_runtime() {
+	known_difference runc "runc 1.1.5 ignores linux.memoryPolicy (runtime-spec 1.3, runc 1.4)"
+	known_difference crun "crun 1.8.1 ignores linux.memoryPolicy (runtime-spec 1.3)"
+}
+
+@test "memoryPolicy MPOL_BIND to node 0: the init and an exec'd process are bound" {
+	requires_mempolicy_runtime
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}'
+	id=$(new_id)
+	start_detached "$id"
+	run exec_in "$id" /probe mempolicy
+	assert_status 0
+	assert_kv mode 2
+	assert_kv flags 32768
+	assert_kv nodes 0x1
+	# the init's own policy, seen from the host
+	pid=$(state_field "$id" .pid)
+	grep -q " bind=static:0\| bind:0" "/proc/$pid/numa_maps" || fail "init's numa_maps: $(head -3 /proc/$pid/numa_maps)"
+}
+
+@test "memoryPolicy MPOL_PREFERRED with a node, MPOL_LOCAL without" {
+	requires_mempolicy_runtime
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_PREFERRED", "nodes": "0"}'
+	run_container /probe mempolicy
+	assert_status 0
+	assert_kv mode 1
+	assert_kv nodes 0x1
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_LOCAL"}'
+	run_container /probe mempolicy
+	assert_status 0
+	assert_kv mode 4
+}
+
+@test "memoryPolicy: a node that does not exist, an unknown mode or flag, a bad list are refused by path" {
+	requires_mempolicy_runtime
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0,63"}'
+	run_container /probe mempolicy
+	assert_failure
+	assert_no_leak "$ID"
+	requires_tinyrun "message texts"
+	assert_contains "$stderr" "linux.memoryPolicy.nodes: node 63 does not exist on this host"
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_SOMETIMES", "nodes": "0"}'
+	run_container /probe mempolicy
+	assert_failure
+	assert_contains "$stderr" "linux.memoryPolicy.mode"
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_LOUD"]}'
+	run_container /probe mempolicy
+	assert_failure
+	assert_contains "$stderr" "linux.memoryPolicy.flags[0]"
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0-"}'
+	run_container /probe mempolicy
+	assert_failure
+	assert_contains "$stderr" "linux.memoryPolicy.nodes"
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND"}'
+	run_container /probe mempolicy
+	assert_failure
+	assert_contains "$stderr" "MPOL_BIND needs at least one node"
+}
+
+# runc 1.1.5 applies neither to exec'd processes (runc 1.2 added both); crun 1.8.1 has no
+# process.scheduler.
+@test "exec --process: scheduler and ioPriority apply to the exec'd process" {
+	known_difference runc "runc 1.1.5 has no process.scheduler nor ioPriority (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no process.scheduler"
+	id=$(new_id)
+	start_detached "$id"
+	jq '.process | .args = ["/probe", "sched"]
+		| .scheduler = {"policy": "SCHED_BATCH", "nice": 7}
+		| .ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run runtime exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+	assert_status 0
+	assert_kv policy 3
+	assert_kv nice 7
+	assert_kv ioprio_class 2
+	assert_kv ioprio_level 6
+	# the init keeps its own (the config's process has neither)
+	pid=$(state_field "$id" .pid)
+	assert_equal "$(awk '/^policy/ {print $3}' /proc/$pid/sched)" 0 "init's policy"
+}
+
+@test "exec --process: an out-of-range ioPriority is refused, naming process.ioPriority.priority" {
+	known_difference runc "runc 1.1.5 has no process.scheduler nor ioPriority (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no process.scheduler"
+	id=$(new_id)
+	start_detached "$id"
+	jq '.process | .args = ["/probe", "sched"] | .ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}' \
+		"$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run --separate-stderr runtime exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+	assert_failure
+	requires_tinyrun "message text"
+	assert_contains "$stderr" "process.ioPriority.priority"
+}
