@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include "affinity.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "container-internal.h"
@@ -269,7 +270,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
     if (proc_apply_rlimits(&j->proc, err) < 0 || process_sched_apply(j->spec, &j->proc, err) < 0 ||
-        procfs_handle_hide(err) < 0)
+        affinity_apply_final(&j->proc, true, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;
@@ -302,10 +303,16 @@ static int spawn(struct exec_job *j, struct tr_err *err)
      * container's, whose /proc must never take the runtime's writes (procfs.h). */
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "exec: open the runtime's private procfs");
-    if (spawn_session_clone(&j->sp, &j->ns, leaf, err) < 0)
+    cpu_set_t own;
+    bool initial;
+    if (affinity_enter_initial(&j->proc, &own, &initial, err) < 0)
         return -1;
+    int rc = spawn_session_clone(&j->sp, &j->ns, leaf, err);
     if (j->sp.pid == 0)
         run_child(j);
+    affinity_restore(&own, initial);
+    if (rc < 0)
+        return -1;
     procfs_handle_drop();   /* the child has it */
     if (j->cg && !j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0) {
         /* Rootless on v2: moving a process needs write access to the common ancestor's

@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include "affinity.h"
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
@@ -198,7 +199,7 @@ static int step_process_attrs(struct init_state *s, struct tr_err *err)
 {
     if (proc_apply_rlimits(s->proc, err) < 0)
         return -1;
-    if (process_sched_apply(s->a->spec, s->proc, err) < 0)
+    if (process_sched_apply(s->a->spec, s->proc, err) < 0 || affinity_apply_final(s->proc, false, err) < 0)
         return -1;
     s->exe = proc_find_executable(s->proc, err);
     /* Out of the fd table before process.cwd is entered (procfs.h); back for exec.fifo. */

@@ -12,6 +12,7 @@
 #ifdef HAVE_SELINUX
 #include <selinux/selinux.h>
 #endif
+#include "affinity.h"
 #include "log.h"
 #include "procfs.h"
 #include "mempolicy.h"
@@ -174,7 +175,7 @@ int security_validate_process(const struct oci_process *p, struct tr_err *err)
     }
     if (p->scheduler && validate_scheduler(p->scheduler, err) < 0)
         return -1;
-    return 0;
+    return affinity_validate(p, err);
 }
 
 static int personality_value(const char *domain)

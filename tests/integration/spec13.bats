@@ -193,3 +193,61 @@ requires_mempolicy_runtime() {
 	requires_tinyrun "message text"
 	assert_contains "$stderr" "process.ioPriority.priority"
 }
+
+# The host's CPUs as the probe prints them ("0,1"), and whether there are two to play with.
+host_cpus() {
+	taskset -c -p $$ >/dev/null 2>&1 || skip "no taskset (util-linux)"
+	[ "$(nproc --all)" -ge 2 ] || skip "needs 2 CPUs"
+	ALL_CPUS=$(seq -s, 0 $(($(nproc --all) - 1)))
+}
+
+@test "execCPUAffinity: an affinity the runtime inherited is reset to every CPU for run and exec" {
+	known_difference runc "runc 1.1.5 passes its own affinity on (the reset came in runc 1.2)"
+	known_difference crun "crun 1.8.1 passes its own affinity on"
+	host_cpus
+	id=$(new_id)
+	start_detached "$id"
+	set_args /probe affinity
+	run --separate-stderr taskset -c 0 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$(new_id)" </dev/null
+	assert_status 0
+	assert_kv cpus "$ALL_CPUS"
+	run --separate-stderr taskset -c 1 "$RUNTIME" --root "$ROOT" exec "$id" /probe affinity </dev/null
+	assert_status 0
+	assert_kv cpus "$ALL_CPUS"
+}
+
+@test "execCPUAffinity.final is the exec'd process's affinity; initial and final from config.json" {
+	known_difference runc "runc 1.1.5 has no execCPUAffinity (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no execCPUAffinity"
+	host_cpus
+	update_config '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+	id=$(new_id)
+	start_detached "$id"
+	# not the init's: the spec makes execCPUAffinity an exec setting
+	pid=$(state_field "$id" .pid)
+	assert_equal "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$pid/status)" "0-$(($(nproc --all) - 1))" "init's affinity"
+	run exec_in "$id" /probe affinity
+	assert_status 0
+	assert_kv cpus 1
+	jq '.process | .args = ["/probe", "affinity"] | .execCPUAffinity = {"final": "0-1"}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run --separate-stderr taskset -c 1 "$RUNTIME" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/p.json" "$id" </dev/null
+	assert_status 0
+	assert_kv cpus 0,1
+	# final wins over the affinity the runtime was started with
+	jq '.process | .args = ["/probe", "affinity"] | .execCPUAffinity = {"final": "0"}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run --separate-stderr taskset -c 1 "$RUNTIME" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/p.json" "$id" </dev/null
+	assert_status 0
+	assert_kv cpus 0
+}
+
+@test "execCPUAffinity: a malformed list is refused, naming the member" {
+	known_difference runc "runc 1.1.5 has no execCPUAffinity (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no execCPUAffinity"
+	id=$(new_id)
+	start_detached "$id"
+	jq '.process | .args = ["/probe", "affinity"] | .execCPUAffinity = {"final": "1-0"}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run --separate-stderr runtime exec --process "$BATS_TEST_TMPDIR/p.json" "$id"
+	assert_failure
+	requires_tinyrun "message text"
+	assert_contains "$stderr" "process.execCPUAffinity.final"
+}
