@@ -212,7 +212,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
         .sock = j->sp.sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .mount_sources = &j->msrc,
-        .no_pivot = j->o->no_pivot, .rootless = j->rootless,
+        .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
         .preserve_fds = j->o->preserve_fds,
     };

@@ -10,6 +10,7 @@
 #include "affinity.h"
 #include "hooks.h"
 #include "init.h"
+#include "keyring.h"
 #include "log.h"
 #include "netdev.h"
 #include "procfs.h"
@@ -67,6 +68,11 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
             return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
     }
     return ns_child_join_user(s->a->ns, err);
+}
+
+static int step_session_keyring(struct init_state *s, struct tr_err *err)
+{
+    return s->a->no_new_keyring ? 0 : keyring_join_session(s->a->id, s->a->ns->has[OCI_NS_USER], err);
 }
 
 /* As runc and crun: only a network namespace the runtime created gets its lo brought up; a
@@ -304,6 +310,7 @@ struct init_step {
 static const struct init_step init_steps[] = {
     { "enter a new time namespace", step_time_namespace, false },
     { "wait for the runtime's setup", step_wait_setup, false },
+    { "join a new session keyring", step_session_keyring, false },
     { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
     { "open a private procfs", step_private_procfs, false },

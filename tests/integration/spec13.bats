@@ -251,3 +251,26 @@ host_cpus() {
 	requires_tinyrun "message text"
 	assert_contains "$stderr" "process.execCPUAffinity.final"
 }
+
+@test "session keyring: a new one named _ses.<id>; --no-new-keyring keeps the caller's" {
+	host=$("$BUNDLE/rootfs/probe" keyring)
+	host=${host#keyring=}
+	run_container /probe keyring
+	assert_status 0
+	[ "$(kv keyring)" != "$host" ] || fail "the container has the caller's session keyring"
+	known_difference crun "crun 1.8.1 names the keyring after the id alone, without runc's _ses. prefix"
+	assert_kv keyring "_ses.$ID"
+	ID=$(new_id)
+	run --separate-stderr runtime run --no-new-keyring --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	assert_kv keyring "$host"
+	[ "$host" != "_ses.$ID" ] || fail "the host's session keyring is the container's"
+}
+
+@test "session keyring in a new user namespace" {
+	userns_bundle
+	run_container /probe keyring
+	assert_status 0
+	known_difference crun "crun 1.8.1 names the keyring after the id alone, without runc's _ses. prefix"
+	assert_kv keyring "_ses.$ID"
+}
