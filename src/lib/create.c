@@ -429,6 +429,9 @@ static int record(struct create_job *j, struct tr_err *err)
         if (write_file_atomic(j->o->pid_file, buf, (size_t) n, 0644, err) < 0)
             return tr_prefix(err, "--pid-file");
     }
+    if (j->o->pidfd_socket &&
+        unix_socket_send_fd("pidfd socket", "--pidfd-socket", j->o->pidfd_socket, j->sp.pidfd, "pidfd", err) < 0)
+        return -1;
     return 0;
 }
 

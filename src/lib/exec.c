@@ -45,7 +45,7 @@ struct exec_job {
     struct seccomp_plan *seccomp;
     struct ns_plan ns;
     struct cgroup_mgr *cg;
-    char *pid_file, *console_socket;   /* absolute: joining a mount ns moves our cwd */
+    char *pid_file, *console_socket, *pidfd_socket;   /* absolute: joining a mount ns moves our cwd */
     struct spawn_session sp;           /* the process: pid, pidfd, channel, pty */
     bool rootless;
     const char *root;                  /* state root */
@@ -222,6 +222,7 @@ static int prepare(struct exec_job *j, struct tr_err *err)
         return -1;
     j->pid_file = absolute(j->o->pid_file);
     j->console_socket = absolute(j->o->console_socket);
+    j->pidfd_socket = absolute(j->o->pidfd_socket);
     j->sp.console_socket = j->console_socket;
     j->sp.who = "exec process";
     if (open_container_namespaces(j, err) < 0)
@@ -385,6 +386,7 @@ static void release(struct exec_job *j)
     free(j->caps_spec.permitted);
     free(j->pid_file);
     free(j->console_socket);
+    free(j->pidfd_socket);
     state_close(&j->c);
 }
 
@@ -418,6 +420,8 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         if ((rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err)) < 0)
             tr_prefix(err, "--pid-file");
     }
+    if (rc == 0 && j.pidfd_socket)
+        rc = unix_socket_send_fd("pidfd socket", "--pidfd-socket", j.pidfd_socket, j.sp.pidfd, "pidfd", err);
     /* a failed exec leaves no process behind: not even one whose pid file could not be
      * written (as runc), since the caller will never learn its pid */
     if (rc < 0 && j.sp.pid > 0 && spawn_kill_and_reap(j.sp.pid, j.sp.pidfd) < 0)

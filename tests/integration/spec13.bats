@@ -5,6 +5,13 @@
 
 load helpers
 
+teardown() {
+	# a pidfd receiver still waiting (the runtime never connected) goes first: its command
+	# line names the bundle, and the leak check would count it
+	[ -z "${PIDFD_RECV:-}" ] || { kill "$PIDFD_RECV" 2>/dev/null; wait "$PIDFD_RECV" 2>/dev/null; } || true
+	common_teardown
+}
+
 # userns_bundle: a user namespace mapping root to 100000, the bundle reachable by that uid.
 userns_bundle() {
 	local d=$BATS_TEST_TMPDIR
@@ -273,4 +280,68 @@ host_cpus() {
 	assert_status 0
 	known_difference crun "crun 1.8.1 names the keyring after the id alone, without runc's _ses. prefix"
 	assert_kv keyring "_ses.$ID"
+}
+
+# start_pidfd_receiver SIGNAL: /probe pidfd-recv on $PIDFD_SOCK in the background (output in
+# $PIDFD_OUT), back once it listens.
+start_pidfd_receiver() {
+	PIDFD_SOCK=$BATS_TEST_TMPDIR/pidfd.sock
+	PIDFD_OUT=$BATS_TEST_TMPDIR/pidfd.out
+	rm -f "$PIDFD_SOCK"
+	"$BUNDLE/rootfs/probe" pidfd-recv "$PIDFD_SOCK" "$1" </dev/null >"$PIDFD_OUT" 2>&1 &
+	PIDFD_RECV=$!
+	for _ in $(seq 50); do
+		grep -qs listening "$PIDFD_OUT" && return 0
+		sleep 0.1
+	done
+	fail "the pidfd receiver did not listen: $(cat "$PIDFD_OUT")"
+}
+
+# wait_pidfd_receiver: its output in $output once it exited (bounded by its own alarm).
+wait_pidfd_receiver() {
+	wait "$PIDFD_RECV" || true
+	output=$(cat "$PIDFD_OUT")
+}
+
+@test "--pidfd-socket on create: a pidfd of the init, which kills it" {
+	known_difference runc "runc 1.1.5 has no --pidfd-socket (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no --pidfd-socket"
+	start_pidfd_receiver 9
+	id=$(new_id)
+	create_container "$id" --pid-file "$BATS_TEST_TMPDIR/init.pid" --pidfd-socket "$PIDFD_SOCK"
+	wait_pidfd_receiver
+	assert_kv got_fd yes
+	assert_kv pid "$(cat "$BATS_TEST_TMPDIR/init.pid")"
+	assert_kv signal sent
+	wait_for_status "$id" stopped
+}
+
+@test "--pidfd-socket on run --detach and on exec: the pidfd of that process" {
+	known_difference runc "runc 1.1.5 has no --pidfd-socket (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no --pidfd-socket"
+	start_pidfd_receiver 0
+	id=$(new_id)
+	rt_detached "$id" run --detach --bundle "$BUNDLE" --pidfd-socket "$PIDFD_SOCK" "$id"
+	assert_status 0
+	wait_pidfd_receiver
+	assert_kv pid "$(state_field "$id" .pid)"
+	assert_kv signal sent
+	start_pidfd_receiver 9
+	rt_detached "$id" exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" --pidfd-socket "$PIDFD_SOCK" "$id" /probe sleep 60
+	assert_status 0
+	wait_pidfd_receiver
+	assert_kv pid "$(cat "$BATS_TEST_TMPDIR/exec.pid")"
+	assert_kv signal sent
+	[ "$(state_field "$id" .status)" = running ] || fail "the init died with the exec'd process"
+}
+
+@test "--pidfd-socket that nobody listens on fails create and leaves nothing" {
+	known_difference runc "runc 1.1.5 has no --pidfd-socket (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no --pidfd-socket"
+	id=$(new_id)
+	rt_detached "$id" create --bundle "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/nobody.sock" "$id"
+	assert_failure
+	assert_no_leak "$id"
+	requires_tinyrun "message text"
+	assert_contains "$output" "pidfd socket"
 }

@@ -6,6 +6,7 @@
  *   probe ids | caps | rlimits | ns | hostname | mounts | seccomp | fds | cwd | oom-score-adj
  *   probe write PATH | open PATH | mkdir PATH | stat PATH | sysctl KEY | sleep N | exit N | signal-wait
  *   probe clocks | mempolicy | affinity | sched | keyring
+ *   probe pidfd-recv SOCKET SIGNAL   (on the host: a --pidfd-socket receiver)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +19,8 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -413,11 +416,51 @@ static int cmd_keyring(void)
 	return 0;
 }
 
+/* A --pidfd-socket receiver: listen on SOCKET, take one fd (SCM_RIGHTS), print the Pid: of its
+ * fdinfo (a pidfd has one), then pidfd_send_signal(SIGNAL) through it and print the result. */
+static int cmd_pidfd_recv(const char *path, int sig)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char data[256], cbuf[CMSG_SPACE(sizeof(int))], line[256], fdinfo[64];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0), c, fd = -1;
+	FILE *f;
+
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(ls, 1) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	alarm(60);
+	if ((c = accept(ls, NULL, NULL)) < 0 || recvmsg(c, &msg, 0) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	printf("got_fd=%s\n", fd >= 0 ? "yes" : "no");
+	if (fd < 0)
+		return 1;
+	snprintf(fdinfo, sizeof fdinfo, "/proc/self/fdinfo/%d", fd);
+	if ((f = fopen(fdinfo, "re"))) {
+		while (fgets(line, sizeof line, f))
+			if (!strncmp(line, "Pid:", 4))
+				printf("pid=%d\n", atoi(line + 4));
+		fclose(f);
+	}
+	printf("signal=%s\n", syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0 ? "sent" : errno_name(errno));
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe ids|caps|rlimits|ns|hostname|mounts|seccomp|fds|cwd|"
 			"oom-score-adj|write PATH|open PATH|mkdir PATH|stat PATH|sysctl KEY|sleep N|"
-			"exit N|signal-wait|clocks|mempolicy|affinity|sched|keyring\n");
+			"exit N|signal-wait|clocks|mempolicy|affinity|sched|keyring|pidfd-recv SOCKET SIGNAL\n");
 	return 2;
 }
 
@@ -454,6 +497,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "affinity")) rc = cmd_affinity();
 	else if (!strcmp(cmd, "sched")) rc = cmd_sched();
 	else if (!strcmp(cmd, "keyring")) rc = cmd_keyring();
+	else if (!strcmp(cmd, "pidfd-recv") && arg && argc > 3) rc = cmd_pidfd_recv(arg, atoi(argv[3]));
 	else rc = usage();
 	fflush(stdout);
 	return rc;
