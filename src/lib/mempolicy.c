@@ -23,6 +23,14 @@ static const struct { const char *name; int value; } flags[] = {
     { "MPOL_F_STATIC_NODES", 1 << 15 }, { "MPOL_F_RELATIVE_NODES", 1 << 14 }, { "MPOL_F_NUMA_BALANCING", 1 << 13 },
 };
 
+size_t mempolicy_names(bool want_flags, const char **out, size_t cap)
+{
+    size_t n = want_flags ? ARRAY_SIZE(flags) : ARRAY_SIZE(modes);
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = want_flags ? flags[i].name : modes[i].name;
+    return n < cap ? n : cap;
+}
+
 static int mode_index(const char *name)
 {
     for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
