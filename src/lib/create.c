@@ -418,6 +418,7 @@ static int record(struct create_job *j, struct tr_err *err)
     rs->cgroup = cgroup_serialize(j->cg);
     rs->systemd = j->ctx->systemd_cgroup;
     rs->rootless = j->rootless;
+    rs->no_new_keyring = j->o->no_new_keyring;
     j->c->rs = rs;
     if (rs->start_time == 0)
         return tr_failx(err, "the container init (pid %d) exited during create", (int) j->sp.pid);

@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "container-internal.h"
+#include "keyring.h"
 #include "log.h"
 #include "namespaces.h"
 #include "procfs.h"
@@ -250,6 +251,9 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(m.fd);
         return tr_failx(err, "spawn channel: expected SETUP_DONE, got MOUNT_SOURCE");
     }
+    /* as runc's setns init: the container's keyring by its name, not the caller's */
+    if (!j->c.rs->no_new_keyring && keyring_join_session(j->c.id, j->ns.has[OCI_NS_USER], err) < 0)
+        return -1;
     if (j->proc.terminal) {
         _cleanup_free_ char *slave = NULL;
         int master = pty_open(&slave, err);

@@ -7,8 +7,9 @@
 #include <stdbool.h>
 #include "error.h"
 
-/* Child (the init), once it has its final namespaces' ids: join "_ses.<id>". A kernel without
- * keyrings (ENOSYS) is skipped with a debug line, as runc does. */
+/* Child (the init, and an exec'd process, which so finds the init's: joining by name takes an
+ * existing keyring the caller may search), once it has its final namespaces' ids: join
+ * "_ses.<id>". A kernel without keyrings (ENOSYS) is skipped with a debug line, as runc does. */
 int keyring_join_session(const char *id, bool in_userns, struct tr_err *err);
 
 #endif

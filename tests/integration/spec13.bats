@@ -12,19 +12,6 @@ teardown() {
 	common_teardown
 }
 
-# userns_bundle: a user namespace mapping root to 100000, the bundle reachable by that uid.
-userns_bundle() {
-	local d=$BATS_TEST_TMPDIR
-	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-}
-
 # assert_shifted KEY HOSTVALUE DAYS: the probe's KEY is HOSTVALUE + DAYS days (a minute of slack).
 assert_shifted() {
 	local got want
@@ -50,26 +37,26 @@ requires_timens_runtime() {
 time_offsets='.linux.namespaces += [{"type": "time"}]
 	| .linux.timeOffsets = {"monotonic": {"secs": 864000, "nanosecs": 0}, "boottime": {"secs": 1728000, "nanosecs": 0}}'
 
-@test "timeOffsets: CLOCK_MONOTONIC, CLOCK_BOOTTIME and /proc/uptime inside are shifted" {
-	requires_timens_runtime
+# run_shifted_clocks: run /probe clocks with $time_offsets; monotonic and boottime shifted.
+run_shifted_clocks() {
 	update_config "$time_offsets"
 	host=$(host_uptime)
 	run_container /probe clocks
 	assert_status 0
 	assert_shifted monotonic "$host" 10
 	assert_shifted boottime "$host" 20
+}
+
+@test "timeOffsets: CLOCK_MONOTONIC, CLOCK_BOOTTIME and /proc/uptime inside are shifted" {
+	requires_timens_runtime
+	run_shifted_clocks
 	assert_shifted uptime "$host" 20
 }
 
 @test "timeOffsets in a new user namespace" {
 	requires_timens_runtime
 	userns_bundle
-	update_config "$time_offsets"
-	host=$(host_uptime)
-	run_container /probe clocks
-	assert_status 0
-	assert_shifted monotonic "$host" 10
-	assert_shifted boottime "$host" 20
+	run_shifted_clocks
 }
 
 @test "a time namespace without offsets works and its clocks are the host's" {
@@ -344,4 +331,21 @@ wait_pidfd_receiver() {
 	assert_no_leak "$id"
 	requires_tinyrun "message text"
 	assert_contains "$output" "pidfd socket"
+}
+
+@test "session keyring: exec joins the container's; after create --no-new-keyring it keeps the caller's" {
+	known_difference crun "crun 1.8.1 names the keyring after the id alone, without runc's _ses. prefix"
+	host=$("$BUNDLE/rootfs/probe" keyring)
+	host=${host#keyring=}
+	id=$(new_id)
+	start_detached "$id"
+	run exec_in "$id" /probe keyring
+	assert_status 0
+	assert_kv keyring "_ses.$id"
+	id2=$(new_id)
+	create_container "$id2" --no-new-keyring
+	rt_detached "$id2" start "$id2"
+	run exec_in "$id2" /probe keyring
+	assert_status 0
+	assert_kv keyring "$host"
 }
