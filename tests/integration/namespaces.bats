@@ -160,15 +160,7 @@ rootless_plain_bundle() {
 }
 
 @test "a new network namespace owned by a new user namespace has lo up" {
-	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
-	d=$BATS_TEST_TMPDIR
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	userns_bundle
 	run_container /bin/sh -c "$LO_PROBE"
 	assert_status 0
 	assert_lo_up
