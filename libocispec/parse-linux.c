@@ -95,6 +95,20 @@ static const struct oci_field intel_rdt_fields[] = {
 };
 static TYPE(intel_rdt_type, struct oci_intel_rdt, intel_rdt_fields, intel_rdt_seen);
 
+static const char *const mpol_modes[] = {
+    "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
+    "MPOL_WEIGHTED_INTERLEAVE", NULL,
+};
+static const char *const mpol_flags[] = {
+    "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES", "MPOL_F_NUMA_BALANCING", NULL,
+};
+static const struct oci_field mempolicy_fields[] = {
+    FE(struct oci_memory_policy, "mode", mode, F_REQUIRED, mpol_modes, "memory policy mode"),
+    FS(struct oci_memory_policy, "nodes", nodes, 0),
+    FVE(struct oci_memory_policy, "flags", flags, mpol_flags, "memory policy flag"),
+};
+static TYPE(mempolicy_type, struct oci_memory_policy, mempolicy_fields, NULL);
+
 static const struct oci_field linux_fields[] = {
     FA(struct oci_linux, "namespaces", namespaces, ns_type),
     FA(struct oci_linux, "uidMappings", uid_mappings, oci_idmap_type),
@@ -112,5 +126,6 @@ static const struct oci_field linux_fields[] = {
     FS(struct oci_linux, "mountLabel", mount_label, 0),
     FO(struct oci_linux, "personality", personality, personality_type),
     FO(struct oci_linux, "intelRdt", intel_rdt, intel_rdt_type),
+    FO(struct oci_linux, "memoryPolicy", memory_policy, mempolicy_type),
 };
 TYPE(oci_linux_type, struct oci_linux, linux_fields, NULL);

@@ -43,6 +43,7 @@ char *oci_runstate_to_json(const struct oci_runstate *s)
     gen_str(g, "cgroup", s->cgroup);
     gen_bool(g, "systemd", s->systemd);
     gen_bool(g, "rootless", s->rootless);
+    gen_bool(g, "noNewKeyring", s->no_new_keyring);
     gen_bool(g, "started", s->started);
     yajl_gen_map_close(g);
     yajl_gen_get_buf(g, &buf, &len);
@@ -111,6 +112,7 @@ struct oci_runstate *oci_runstate_parse(const char *json, const char *origin, st
     s->cgroup = get_str(root, "cgroup");
     s->systemd = get_bool(root, "systemd");
     s->rootless = get_bool(root, "rootless");
+    s->no_new_keyring = get_bool(root, "noNewKeyring");
     s->started = get_bool(root, "started");
     yajl_tree_free(root);
     return s;

@@ -17,6 +17,7 @@ struct oci_runstate {
     char *cgroup;                   /* cgroup_serialize() line, NULL when no cgroup */
     bool systemd;                   /* --systemd-cgroup at create */
     bool rootless;
+    bool no_new_keyring;            /* --no-new-keyring at create: exec keeps the caller's too */
     bool started;                   /* start (or run) happened: the fifo is gone */
 };
 

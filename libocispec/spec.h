@@ -1,4 +1,4 @@
-/* tinyrun's own typed model of an OCI bundle's config.json (runtime-spec 1.0.2 .. 1.2 Linux).
+/* tinyrun's own typed model of an OCI bundle's config.json (runtime-spec 1.0.2 .. 1.3 Linux).
  * Produced once by oci_load()/oci_parse(); everything after that trusts it.
  * Conventions: absent string = NULL; absent optional number = has_<name> false;
  * arrays are (pointer, <name>_len); string arrays (char **) are also NULL-terminated, so
@@ -12,7 +12,7 @@
 #include "error.h"
 
 /* The runtime-spec version tinyrun implements (state, features, default config). */
-#define OCI_VERSION "1.2.0"
+#define OCI_VERSION "1.3.0"
 
 struct oci_kv { char *key; char *value; };          /* annotations, sysctl, unified, ... */
 
@@ -191,6 +191,9 @@ struct oci_seccomp {
 
 struct oci_personality { char *domain; char **flags; size_t flags_len; };
 
+/* linux.memoryPolicy (1.3): mode MPOL_*, nodes "0-3,5" (may be absent), flags MPOL_F_*. */
+struct oci_memory_policy { char *mode; char *nodes; char **flags; size_t flags_len; };
+
 struct oci_intel_rdt { char *clos_id; char *l3_cache_schema; char *mem_bw_schema; bool present; };
 
 struct oci_linux {
@@ -209,6 +212,7 @@ struct oci_linux {
     char *mount_label;
     struct oci_personality *personality;
     struct oci_intel_rdt *intel_rdt;   /* parsed; rejected at create (not supported) */
+    struct oci_memory_policy *memory_policy;
 };
 
 struct oci_spec {
@@ -249,6 +253,9 @@ int oci_ns_type_from_name(const char *name);             /* -1 if unknown */
 const char *oci_hook_kind_name(enum oci_hook_kind k);    /* "prestart", "createRuntime", ... */
 const struct oci_namespace *oci_find_namespace(const struct oci_spec *spec, enum oci_ns_type t);
 const char *oci_annotation(const struct oci_spec *spec, const char *key);
+/* True if spec->ociVersion is major.minor or later ("1.3.0", "1.3.0-rc.1", "1.10"). Rules
+ * that changed between spec versions (poststart failure in 1.3) are applied by it. */
+bool oci_version_at_least(const struct oci_spec *spec, unsigned major, unsigned minor);
 
 /* ---- state JSON (OCI `state` output and hook/seccomp-agent stdin) ------------------------ */
 struct oci_state {

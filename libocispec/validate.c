@@ -13,7 +13,8 @@ static int check_version(const struct oci_spec *s, const char *origin, struct tr
     if (!s->oci_version)
         return tr_failx(err, "%s: ociVersion: required", origin);
     const char *v = s->oci_version;
-    /* "1.0.2", "1.2.0", "1.0.2-dev", "1.0.0-rc5": only the major number matters */
+    /* "1.0.2", "1.3.0", "1.0.2-dev", "1.0.0-rc5": only the major number matters (a later
+     * minor version only adds fields, and an unknown field is refused by the parser) */
     if (v[0] != '1' || (v[1] != '.' && v[1] != '\0'))
         return tr_failx(err, "%s: ociVersion: unsupported version \"%.40s\" (expected 1.x)", origin, v);
     return 0;
@@ -81,6 +82,11 @@ static int check_linux(const struct oci_spec *s, const char *origin, struct tr_e
                         l->uid_mappings_len ? "uidMappings" : "gidMappings");
     if (l->time_offsets_len && !seen[OCI_NS_TIME])
         return tr_failx(err, "%s: linux.timeOffsets: requires a time namespace in linux.namespaces", origin);
+    /* as runc: a joined namespace's offsets were fixed when its first process entered it */
+    const struct oci_namespace *tns = oci_find_namespace(s, OCI_NS_TIME);
+    if (l->time_offsets_len && tns && tns->path && *tns->path)
+        return tr_failx(err, "%s: linux.timeOffsets: cannot be set with a time namespace joined by path "
+                        "(%.200s); its offsets are fixed, drop linux.timeOffsets or the path", origin, tns->path);
     for (size_t i = 0; i < l->sysctl_len; i++)
         if (l->sysctl[i].key[0] == '\0')
             return tr_failx(err, "%s: linux.sysctl: empty key", origin);
@@ -157,6 +163,14 @@ const struct oci_namespace *oci_find_namespace(const struct oci_spec *spec, enum
         if (spec->linux_->namespaces[i].type == t)
             return &spec->linux_->namespaces[i];
     return NULL;
+}
+
+bool oci_version_at_least(const struct oci_spec *spec, unsigned major, unsigned minor)
+{
+    unsigned ma = 0, mi = 0;
+    if (!spec->oci_version || sscanf(spec->oci_version, "%u.%u", &ma, &mi) < 1)
+        return false;
+    return ma > major || (ma == major && mi >= minor);
 }
 
 const char *oci_annotation(const struct oci_spec *spec, const char *key)

@@ -159,6 +159,7 @@ int cli_complete(int argc, char **argv, const struct cli_verb *const *verbs, siz
     CLI_STRING_F("bundle", 'b', T, M bundle, "path to the root of the bundle directory, defaults to the current directory"), \
     CLI_STRING_F("console-socket", 0, T, M console_socket, "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"), \
     CLI_STRING_F("pid-file", 0, T, M pid_file, "specify the file to write the process id to"), \
+    CLI_STRING_F("pidfd-socket", 0, T, M pidfd_socket, "path to an AF_UNIX socket which will receive a pidfd of the container's init (SCM_RIGHTS)"), \
     CLI_BOOL_F("no-pivot", 0, T, M no_pivot, "do not use pivot root to jail process inside rootfs (for a rootfs on a ramdisk)"), \
     CLI_BOOL_F("no-new-keyring", 0, T, M no_new_keyring, "do not create a new session keyring for the container"), \
     CLI_INT_F("preserve-fds", 0, T, M preserve_fds, "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)")

@@ -62,6 +62,8 @@ static const struct cli_flag flags[] = {
     CLI_BOOL_F("detach", 'd', struct tr_exec_opts, detach, "detach from the container's process"),
     CLI_STRING_F("pid-file", 0, struct tr_exec_opts, pid_file,
                  "specify the file to write the process id to"),
+    CLI_STRING_F("pidfd-socket", 0, struct tr_exec_opts, pidfd_socket,
+                 "path to an AF_UNIX socket which will receive a pidfd of the exec'd process (SCM_RIGHTS)"),
     CLI_STRING_F("process-label", 0, struct tr_exec_opts, process_label,
                  "set the asm process label for the process commonly used with selinux"),
     CLI_STRING_F("apparmor", 0, struct tr_exec_opts, apparmor,

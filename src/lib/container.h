@@ -23,6 +23,7 @@ struct tr_create_opts {
     const char *console_socket; /* NULL = none */
     bool no_pivot;
     bool no_new_keyring;
+    const char *pidfd_socket;   /* --pidfd-socket: receives the init's pidfd (SCM_RIGHTS) */
     int preserve_fds;           /* extra fds after 0-2 passed through (3 .. 3+n-1) */
 };
 
@@ -59,6 +60,7 @@ struct tr_exec_opts {
     bool detach;
     const char *pid_file;
     const char *console_socket;
+    const char *pidfd_socket;   /* --pidfd-socket: receives the process's pidfd (SCM_RIGHTS) */
     int preserve_fds;
 };
 /* --user: "UID" or "UID:GID", decimal (has_gid tells whether GID was given). 0, or -1 with

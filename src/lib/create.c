@@ -255,7 +255,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
         .sock = j->sp.sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
         .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
         .mount_sources = &j->msrc,
-        .no_pivot = j->o->no_pivot, .rootless = j->rootless,
+        .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
         .preserve_fds = j->o->preserve_fds,
     };
@@ -521,6 +521,7 @@ static int record(struct create_job *j, struct tr_err *err)
     rs->cgroup = cgroup_serialize(j->cg);
     rs->systemd = j->ctx->systemd_cgroup;
     rs->rootless = j->rootless;
+    rs->no_new_keyring = j->o->no_new_keyring;
     j->c->rs = rs;
     if (rs->start_time == 0)
         return tr_failx(err, "the container init (pid %d) exited during create", (int) j->sp.pid);
@@ -532,6 +533,9 @@ static int record(struct create_job *j, struct tr_err *err)
         if (write_file_atomic(j->o->pid_file, buf, (size_t) n, 0644, err) < 0)
             return tr_prefix(err, "--pid-file");
     }
+    if (j->o->pidfd_socket &&
+        unix_socket_send_fd("pidfd socket", "--pidfd-socket", j->o->pidfd_socket, j->sp.pidfd, "pidfd", err) < 0)
+        return -1;
     return 0;
 }
 

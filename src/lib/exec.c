@@ -12,9 +12,11 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include "affinity.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "container-internal.h"
+#include "keyring.h"
 #include "log.h"
 #include "namespaces.h"
 #include "procfs.h"
@@ -27,7 +29,9 @@
 
 static const char *const ns_proc_file[OCI_NS__COUNT] = {
     [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
-    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup",
+    /* the init's own is the host's until it execs (timens.h); its children's is the container's */
+    [OCI_NS_TIME] = "time_for_children",
 };
 
 struct exec_job {
@@ -42,7 +46,7 @@ struct exec_job {
     struct seccomp_plan *seccomp;
     struct ns_plan ns;
     struct cgroup_mgr *cg;
-    char *pid_file, *console_socket;   /* absolute: joining a mount ns moves our cwd */
+    char *pid_file, *console_socket, *pidfd_socket;   /* absolute: joining a mount ns moves our cwd */
     struct spawn_session sp;           /* the process: pid, pidfd, channel, pty */
     bool rootless;
     const char *root;                  /* state root */
@@ -202,7 +206,7 @@ static int prepare(struct exec_job *j, struct tr_err *err)
     if (st != TR_RUNNING && st != TR_CREATED)
         return tr_failx(err, "cannot exec in container %s: it is %s", j->c.id, tr_status_name(st));
     j->spec = state_load_spec(&j->c, err);
-    if (!j->spec || build_process(j, err) < 0)
+    if (!j->spec || build_process(j, err) < 0 || security_validate_process(&j->proc, err) < 0)
         return -1;
     l = j->spec->linux_;
     if (j->proc.terminal && !j->o->console_socket && j->o->detach)
@@ -219,6 +223,7 @@ static int prepare(struct exec_job *j, struct tr_err *err)
         return -1;
     j->pid_file = absolute(j->o->pid_file);
     j->console_socket = absolute(j->o->console_socket);
+    j->pidfd_socket = absolute(j->o->pidfd_socket);
     j->sp.console_socket = j->console_socket;
     j->sp.who = "exec process";
     if (open_container_namespaces(j, err) < 0)
@@ -246,6 +251,9 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(m.fd);
         return tr_failx(err, "spawn channel: expected SETUP_DONE, got MOUNT_SOURCE");
     }
+    /* as runc's setns init: the container's keyring by its name, not the caller's */
+    if (!j->c.rs->no_new_keyring && keyring_join_session(j->c.id, j->ns.has[OCI_NS_USER], err) < 0)
+        return -1;
     if (j->proc.terminal) {
         _cleanup_free_ char *slave = NULL;
         int master = pty_open(&slave, err);
@@ -266,7 +274,8 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(master);
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
-    if (proc_apply_rlimits(&j->proc, err) < 0 || procfs_handle_hide(err) < 0)
+    if (proc_apply_rlimits(&j->proc, err) < 0 || process_sched_apply(j->spec, &j->proc, err) < 0 ||
+        affinity_apply_final(&j->proc, true, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
         return -1;
@@ -299,10 +308,16 @@ static int spawn(struct exec_job *j, struct tr_err *err)
      * container's, whose /proc must never take the runtime's writes (procfs.h). */
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "exec: open the runtime's private procfs");
-    if (spawn_session_clone(&j->sp, &j->ns, leaf, err) < 0)
+    cpu_set_t own;
+    bool initial;
+    if (affinity_enter_initial(&j->proc, &own, &initial, err) < 0)
         return -1;
+    int rc = spawn_session_clone(&j->sp, &j->ns, leaf, err);
     if (j->sp.pid == 0)
         run_child(j);
+    affinity_restore(&own, initial);
+    if (rc < 0)
+        return -1;
     procfs_handle_drop();   /* the child has it */
     if (j->cg && !j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0) {
         /* Rootless on v2: moving a process needs write access to the common ancestor's
@@ -375,6 +390,7 @@ static void release(struct exec_job *j)
     free(j->caps_spec.permitted);
     free(j->pid_file);
     free(j->console_socket);
+    free(j->pidfd_socket);
     state_close(&j->c);
 }
 
@@ -408,6 +424,8 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         if ((rc = write_file_atomic(j.pid_file, buf, (size_t) n, 0644, err)) < 0)
             tr_prefix(err, "--pid-file");
     }
+    if (rc == 0 && j.pidfd_socket)
+        rc = unix_socket_send_fd("pidfd socket", "--pidfd-socket", j.pidfd_socket, j.sp.pidfd, "pidfd", err);
     /* a failed exec leaves no process behind: not even one whose pid file could not be
      * written (as runc), since the caller will never learn its pid */
     if (rc < 0 && j.sp.pid > 0 && spawn_kill_and_reap(j.sp.pid, j.sp.pidfd) < 0)

@@ -2,6 +2,7 @@
  * Every list is computed from what this build and this host really support: mount options
  * from the rootfs option parser, capabilities from the running kernel, seccomp from
  * libseccomp and a kernel probe. containerd (CRI) and nerdctl turn features on from it. */
+#include "mempolicy.h"
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -315,6 +316,16 @@ static bool idmap_mounts_supported(void)
            kernel_has_mount_setattr();
 }
 
+/* runtime-spec 1.3 features-linux.md: the MPOL_* modes and flags linux.memoryPolicy takes. */
+static void add_memory_policy(struct jw *w)
+{
+    const char *names[16];
+    jw_open(w, "memoryPolicy", '{');
+    jw_str_array(w, "modes", names, mempolicy_names(false, names, ARRAY_SIZE(names)));
+    jw_str_array(w, "flags", names, mempolicy_names(true, names, ARRAY_SIZE(names)));
+    jw_close(w, '}');
+}
+
 static void add_linux(struct jw *w)
 {
     jw_open(w, "linux", '{');
@@ -332,6 +343,7 @@ static void add_linux(struct jw *w)
     jw_enabled(w, "apparmor", host_has_apparmor());
     jw_enabled(w, "selinux", host_has_selinux());
     jw_enabled(w, "intelRdt", false);
+    add_memory_policy(w);
     jw_open(w, "mountExtensions", '{');
     jw_enabled(w, "idmap", idmap_mounts_supported());
     jw_close(w, '}');

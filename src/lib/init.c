@@ -7,8 +7,10 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include "affinity.h"
 #include "hooks.h"
 #include "init.h"
+#include "keyring.h"
 #include "log.h"
 #include "netdev.h"
 #include "procfs.h"
@@ -17,6 +19,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "timens.h"
 #include "util.h"
 
 struct init_state {
@@ -35,6 +38,12 @@ static char *state_json(struct init_state *s, const char *status, struct tr_err 
         .bundle = s->a->bundle, .annotations = spec->annotations, .annotations_len = spec->annotations_len,
     };
     return oci_state_to_json(&st, false, err);
+}
+
+/* First: nothing may be in the new time namespace before its offsets are written (timens.h). */
+static int step_time_namespace(struct init_state *s, struct tr_err *err)
+{
+    return s->a->ns->late_timens ? timens_unshare(s->a->spec->linux_, err) : 0;
 }
 
 static int step_wait_setup(struct init_state *s, struct tr_err *err)
@@ -59,6 +68,11 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
             return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
     }
     return ns_child_join_user(s->a->ns, err);
+}
+
+static int step_session_keyring(struct init_state *s, struct tr_err *err)
+{
+    return s->a->no_new_keyring ? 0 : keyring_join_session(s->a->id, s->a->ns->has[OCI_NS_USER], err);
 }
 
 /* As runc and crun: only a network namespace the runtime created gets its lo brought up; a
@@ -195,7 +209,7 @@ static int step_process_attrs(struct init_state *s, struct tr_err *err)
 {
     if (proc_apply_rlimits(s->proc, err) < 0)
         return -1;
-    if (process_sched_apply(s->a->spec, s->proc, err) < 0)
+    if (process_sched_apply(s->a->spec, s->proc, err) < 0 || affinity_apply_final(s->proc, false, err) < 0)
         return -1;
     s->exe = proc_find_executable(s->proc, err);
     /* Out of the fd table before process.cwd is entered (procfs.h); back for exec.fifo. */
@@ -298,7 +312,9 @@ struct init_step {
 };
 
 static const struct init_step init_steps[] = {
+    { "enter a new time namespace", step_time_namespace, false },
     { "wait for the runtime's setup", step_wait_setup, false },
+    { "join a new session keyring", step_session_keyring, false },
     { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
     { "open a private procfs", step_private_procfs, false },

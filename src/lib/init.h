@@ -25,6 +25,7 @@ struct init_args {
     const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
     struct mount_sources *mount_sources;   /* bind sources opened before a user namespace */
     bool no_pivot;
+    bool no_new_keyring;        /* --no-new-keyring: keep the caller's session keyring */
     bool rootless;
     bool in_userns;             /* a new or joined user namespace */
     int preserve_fds;

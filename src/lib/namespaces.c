@@ -82,6 +82,10 @@ int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *
         p->new_flags &= ~(unsigned long) CLONE_NEWCGROUP;
         p->late_cgroupns = true;
     }
+    if (p->new_flags & CLONE_NEWTIME) {
+        p->new_flags &= ~(unsigned long) CLONE_NEWTIME;
+        p->late_timens = true;
+    }
     return 0;
 }
 

@@ -17,6 +17,8 @@ struct ns_plan {
     bool joined_in_helper;          /* set in the child spawned by the join helper */
     bool late_cgroupns;             /* new cgroup ns: unshared by the child once it is in its
                                      * cgroup, so that cgroup becomes the namespace root */
+    bool late_timens;               /* new time ns: unshared by the init, which writes the
+                                     * offsets before anyone is in it (timens.h) */
 };
 
 unsigned long ns_clone_flag(enum oci_ns_type t);

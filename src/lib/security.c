@@ -12,8 +12,10 @@
 #ifdef HAVE_SELINUX
 #include <selinux/selinux.h>
 #endif
+#include "affinity.h"
 #include "log.h"
 #include "procfs.h"
+#include "mempolicy.h"
 #include "security.h"
 #include "util.h"
 
@@ -152,7 +154,7 @@ static int ioprio_class_value(const char *c)
     return -1;
 }
 
-static int validate_process(const struct oci_process *p, struct tr_err *err)
+int security_validate_process(const struct oci_process *p, struct tr_err *err)
 {
     if (p->apparmor_profile && *p->apparmor_profile && !apparmor_enabled())
         return tr_failx(err, "process.apparmorProfile: \"%s\" requested but AppArmor is not "
@@ -173,7 +175,7 @@ static int validate_process(const struct oci_process *p, struct tr_err *err)
     }
     if (p->scheduler && validate_scheduler(p->scheduler, err) < 0)
         return -1;
-    return 0;
+    return affinity_validate(p, err);
 }
 
 static int personality_value(const char *domain)
@@ -198,7 +200,7 @@ static int validate_abs_paths(char *const *v, size_t n, const char *field, struc
 
 int security_validate(const struct oci_spec *spec, struct tr_err *err)
 {
-    if (spec->process && validate_process(spec->process, err) < 0)
+    if (spec->process && security_validate_process(spec->process, err) < 0)
         return -1;
     const struct oci_linux *l = spec->linux_;
     if (!l)
@@ -208,6 +210,8 @@ int security_validate(const struct oci_spec *spec, struct tr_err *err)
         return -1;
     bool apply;
     if (selinux_label_check("linux.mountLabel", l->mount_label, &apply, err) < 0)
+        return -1;
+    if (mempolicy_validate(l->memory_policy, err) < 0)
         return -1;
     if (l->personality) {
         if (personality_value(l->personality->domain) < 0)
@@ -295,7 +299,7 @@ int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p
     }
     if (p && p->scheduler && scheduler_apply(p->scheduler, err) < 0)
         return -1;
-    return 0;
+    return mempolicy_apply(spec && spec->linux_ ? spec->linux_->memory_policy : NULL, err);
 }
 
 /* The exec attribute of this thread, through the private procfs (see oom_score_adj_apply). */

@@ -15,7 +15,10 @@ int sysctl_apply(const struct oci_spec *spec, struct tr_err *err);
 /* oom_score_adj of pid (0: the caller) through the private procfs (procfs.h): the child's own
  * before the rootfs, or the runtime's write for an init in a user namespace (create.c). */
 int oom_score_adj_apply(pid_t pid, const struct oci_process *p, struct tr_err *err);
-/* Child: personality, ioPriority, scheduler. */
+/* The process part of security_validate, also for `exec` (its --process file or the
+ * config's process): ioPriority, scheduler, oomScoreAdj, LSM labels. */
+int security_validate_process(const struct oci_process *p, struct tr_err *err);
+/* Child, the init and exec alike: personality, ioPriority, scheduler, linux.memoryPolicy. */
 int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p, struct tr_err *err);
 /* Child, just before execve: apparmor exec attr, selinux exec label. */
 int security_labels_apply(const struct oci_process *p, struct tr_err *err);

@@ -191,35 +191,40 @@ int recv_fd(int sock, int *fd, void *data, size_t cap, size_t *got, struct tr_er
     return 0;
 }
 
-int console_socket_send(const char *socket_path, int master_fd, const char *name,
+int unix_socket_send_fd(const char *what, const char *flag, const char *socket_path, int fd, const char *name,
                         struct tr_err *err)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     size_t plen = strlen(socket_path), nlen = strlen(name);
 
     if (plen == 0 || plen >= sizeof addr.sun_path)
-        return tr_failx(err, "console socket path %s: length must be 1..%zu bytes; use a "
-                        "shorter --console-socket path", socket_path, sizeof addr.sun_path - 1);
+        return tr_failx(err, "%s path %s: length must be 1..%zu bytes; use a "
+                        "shorter %s path", what, socket_path, sizeof addr.sun_path - 1, flag);
     if (nlen == 0 || nlen >= CONSOLE_NAME_MAX)
-        return tr_failx(err, "console socket %s: terminal name must be 1..%d bytes",
-                        socket_path, CONSOLE_NAME_MAX - 1);
+        return tr_failx(err, "%s %s: name must be 1..%d bytes",
+                        what, socket_path, CONSOLE_NAME_MAX - 1);
     memcpy(addr.sun_path, socket_path, plen + 1);
     /* NONBLOCK: a listener that never accepts, its backlog full, makes connect fail with
      * EAGAIN at once (as runc) instead of blocking create forever. One small message then fits
      * any socket buffer, so the send cannot block either. */
     _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (sock < 0)
-        return tr_fail(err, errno, "console socket %s: socket", socket_path);
+        return tr_fail(err, errno, "%s %s: socket", what, socket_path);
     int r;
     do
         r = connect(sock, (struct sockaddr *) &addr, sizeof addr);
     while (r < 0 && errno == EINTR);
     if (r < 0 && errno == EAGAIN)
-        return tr_fail(err, errno, "connect to console socket %s: its listener accepts no connection "
-                       "(backlog full); is the --console-socket receiver running and accepting?", socket_path);
+        return tr_fail(err, errno, "connect to %s %s: its listener accepts no connection "
+                       "(backlog full); is the %s receiver running and accepting?", what, socket_path, flag);
     if (r < 0)
-        return tr_fail(err, errno, "connect to console socket %s", socket_path);
-    if (send_fd(sock, master_fd, name, nlen, err) < 0)
-        return tr_prefix(err, "console socket %s", socket_path);
+        return tr_fail(err, errno, "connect to %s %s", what, socket_path);
+    if (send_fd(sock, fd, name, nlen, err) < 0)
+        return tr_prefix(err, "%s %s", what, socket_path);
     return 0;
+}
+
+int console_socket_send(const char *socket_path, int master_fd, const char *name, struct tr_err *err)
+{
+    return unix_socket_send_fd("console socket", "--console-socket", socket_path, master_fd, name, err);
 }

@@ -21,6 +21,10 @@ int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err);
 void pty_copy_caller_size(int master);
 /* Parent: send master + name in ONE sendmsg with exactly one SCM_RIGHTS fd (go-runc's rule). */
 int console_socket_send(const char *socket_path, int master_fd, const char *name, struct tr_err *err);
+/* The same protocol for any fd (--pidfd-socket): what names the socket in errors ("pidfd
+ * socket"), flag the option ("--pidfd-socket"). */
+int unix_socket_send_fd(const char *what, const char *flag, const char *socket_path, int fd, const char *name,
+                        struct tr_err *err);
 /* Foreground `run`/`exec` without a console socket: relay the caller's terminal <-> master
  * (raw mode, SIGWINCH resizes) until the master hangs up or stop_fd is readable. */
 int tty_relay(int master_fd, int stop_fd, struct tr_err *err);

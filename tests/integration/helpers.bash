@@ -236,6 +236,20 @@ setup_bundle() {
 	base_config >"$BUNDLE/config.json"
 }
 
+# userns_bundle: a user namespace mapping root to 100000 (65536 ids), and the bundle made
+# reachable by that uid through the test's temp dirs.
+userns_bundle() {
+	local d=$BATS_TEST_TMPDIR
+	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
 # update_config 'JQ FILTER' [BUNDLE]: edit config.json in place.
 update_config() {
 	local cfg=${2:-$BUNDLE}/config.json

@@ -364,7 +364,7 @@ create_hook_fails() {
 	assert_not_contains "$seq" poststart
 }
 
-@test "a failing poststart hook is a warning: start succeeds, later hooks run, the container runs" {
+@test "ociVersion 1.0.2: a failing poststart hook is a warning: start succeeds, later hooks run, the container runs" {
 	known_difference runc "runc 1.1 runs poststart hooks in create and fails create when one fails (as runtime-spec 1.1 asks; 1.0.2 made it a warning)"
 	set_hooks "poststart=[$(rec poststart 3 "boom from poststart"), $(rec poststart-after)]"
 	ID=$(new_id)
@@ -379,6 +379,43 @@ create_hook_fails() {
 	assert_status 0
 	assert_no_leak "$ID"
 	ran_in_order poststart-after poststop
+}
+
+@test "ociVersion 1.3.0: a failing poststart hook fails start and stops the container; delete runs poststop" {
+	known_difference runc "runc 1.1 runs poststart hooks in create and fails create when one fails"
+	known_difference crun "crun 1.8.1 refuses ociVersion 1.3.0 (unknown version specified)"
+	update_config '.ociVersion = "1.3.0"'
+	set_hooks "poststart=[$(rec poststart 3 "boom from poststart"), $(rec poststart-after)]"
+	ID=$(new_id)
+	create_container "$ID"
+	pid=$(state_field "$ID" .pid)
+	run --separate-stderr runtime start "$ID" </dev/null
+	assert_failure
+	assert_contains "$stderr" "boom from poststart"
+	# stopped: the init is gone, the later poststart hook never ran
+	wait_for_status "$ID" stopped
+	# (a zombie until whoever inherited it from create reaps it)
+	[ ! -e "/proc/$pid" ] || [ "$(cut -d' ' -f3 "/proc/$pid/stat")" = Z ] || fail "the init (pid $pid) still runs"
+	seq=$(seq_of)
+	assert_not_contains "$seq" poststart-after
+	assert_not_contains "$seq" poststop
+	run runtime delete "$ID"
+	assert_status 0
+	assert_no_leak "$ID"
+	ran_in_order prestart createRuntime createContainer startContainer poststart poststop
+}
+
+@test "ociVersion 1.3.0: run with a failing poststart hook exits non-zero, runs poststop and leaves nothing" {
+	known_difference runc "runc 1.1 runs poststart hooks in create and fails create when one fails"
+	known_difference crun "crun 1.8.1 refuses ociVersion 1.3.0 (unknown version specified)"
+	update_config '.ociVersion = "1.3.0"'
+	set_hooks "poststart=[$(rec poststart 3 "boom from poststart")]"
+	# a short sleep: a runtime that only warns runs it to its end (exit 0) instead of hanging
+	run_container /probe sleep 3
+	assert_failure
+	assert_contains "$stderr" "boom from poststart"
+	assert_no_leak "$ID"
+	ran_in_order prestart createRuntime createContainer startContainer poststart poststop
 }
 
 @test "a failing poststop hook is a warning: delete succeeds, later hooks run, the state is gone" {

@@ -97,16 +97,7 @@ rootless_plain_bundle() {
 }
 
 @test "user namespace with uid/gid mappings" {
-	# The mapped root must be able to reach the bundle through the test's temp dirs.
-	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
-	d=$BATS_TEST_TMPDIR
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	userns_bundle
 	run_container /bin/sh -c '/probe ns; /probe ids; cat /proc/self/uid_map /proc/self/gid_map'
 	assert_status 0
 	[ "$(kv user)" != "$(host_ns user)" ] || fail "user namespace is the host's"
@@ -169,15 +160,7 @@ rootless_plain_bundle() {
 }
 
 @test "a new network namespace owned by a new user namespace has lo up" {
-	chmod 755 "$BATS_TEST_TMPDIR" "$BUNDLE" "$BUNDLE/rootfs"
-	d=$BATS_TEST_TMPDIR
-	while [ "$d" != / ]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
-	done
-	update_config '.linux.namespaces += [{"type": "user"}]
-		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	userns_bundle
 	run_container /bin/sh -c "$LO_PROBE"
 	assert_status 0
 	assert_lo_up

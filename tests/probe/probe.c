@@ -5,6 +5,8 @@
  *
  *   probe ids | caps | rlimits | ns | hostname | mounts | seccomp | fds | cwd | oom-score-adj
  *   probe write PATH | open PATH | mkdir PATH | stat PATH | sysctl KEY | sleep N | exit N | signal-wait
+ *   probe clocks | mempolicy | affinity | sched | keyring
+ *   probe pidfd-recv SOCKET SIGNAL   (on the host: a --pidfd-socket receiver)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,7 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -322,11 +329,138 @@ static int cmd_signal_wait(void)
 	return 0;
 }
 
+/* Seconds of CLOCK_MONOTONIC and CLOCK_BOOTTIME, and the first field of /proc/uptime: all
+ * three move with linux.timeOffsets. */
+static int cmd_clocks(void)
+{
+	struct timespec m, b;
+	double up = -1;
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = -1;
+		fclose(f);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	printf("monotonic=%lld\nboottime=%lld\nuptime=%lld\n", (long long)m.tv_sec, (long long)b.tv_sec,
+	       (long long)up);
+	return 0;
+}
+
+/* get_mempolicy(2): mode (MPOL_* number with its flags split off) and the node mask. */
+static int cmd_mempolicy(void)
+{
+	int mode = -1;
+	unsigned long mask[16] = { 0 };
+
+	if (syscall(SYS_get_mempolicy, &mode, mask, sizeof mask * 8, NULL, 0UL) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	/* MPOL_F_STATIC_NODES 1<<15, MPOL_F_RELATIVE_NODES 1<<14, MPOL_F_NUMA_BALANCING 1<<13 */
+	printf("mode=%d\nflags=%d\nnodes=0x%lx\n", mode & 0xff, mode & ~0xff, mask[0]);
+	return 0;
+}
+
+static int cmd_affinity(void)
+{
+	cpu_set_t set;
+	int first = 1;
+
+	if (sched_getaffinity(0, sizeof set, &set) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	printf("cpus=");
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set)) {
+			printf("%s%d", first ? "" : ",", i);
+			first = 0;
+		}
+	printf("\n");
+	return 0;
+}
+
+/* The scheduling policy and priority, the nice value, the I/O priority class and level. */
+static int cmd_sched(void)
+{
+	struct sched_param sp;
+	int pol = sched_getscheduler(0);
+	long io = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	sched_getparam(0, &sp);
+	printf("policy=%d\npriority=%d\nnice=%d\nioprio_class=%ld\nioprio_level=%ld\n",
+	       pol & ~SCHED_RESET_ON_FORK, sp.sched_priority, nice, io < 0 ? -1 : io >> 13,
+	       io < 0 ? -1 : io & 0xff);
+	return 0;
+}
+
+/* KEYCTL_DESCRIBE of the session keyring: "keyring;uid;gid;perm;name". */
+static int cmd_keyring(void)
+{
+	char buf[512];
+	long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, -3 /* KEY_SPEC_SESSION_KEYRING */, buf,
+			 sizeof buf - 1, 0);
+
+	if (n < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	buf[n < (long)sizeof buf ? n : (long)sizeof buf - 1] = '\0';
+	char *name = strrchr(buf, ';');
+	printf("keyring=%s\n", name ? name + 1 : buf);
+	return 0;
+}
+
+/* A --pidfd-socket receiver: listen on SOCKET, take one fd (SCM_RIGHTS), print the Pid: of its
+ * fdinfo (a pidfd has one), then pidfd_send_signal(SIGNAL) through it and print the result. */
+static int cmd_pidfd_recv(const char *path, int sig)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char data[256], cbuf[CMSG_SPACE(sizeof(int))], line[256], fdinfo[64];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0), c, fd = -1;
+	FILE *f;
+
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(ls, 1) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	alarm(60);
+	if ((c = accept(ls, NULL, NULL)) < 0 || recvmsg(c, &msg, 0) < 0) {
+		printf("error=%s\n", errno_name(errno));
+		return 1;
+	}
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	printf("got_fd=%s\n", fd >= 0 ? "yes" : "no");
+	if (fd < 0)
+		return 1;
+	snprintf(fdinfo, sizeof fdinfo, "/proc/self/fdinfo/%d", fd);
+	if ((f = fopen(fdinfo, "re"))) {
+		while (fgets(line, sizeof line, f))
+			if (!strncmp(line, "Pid:", 4))
+				printf("pid=%d\n", atoi(line + 4));
+		fclose(f);
+	}
+	printf("signal=%s\n", syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0 ? "sent" : errno_name(errno));
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe ids|caps|rlimits|ns|hostname|mounts|seccomp|fds|cwd|"
 			"oom-score-adj|write PATH|open PATH|mkdir PATH|stat PATH|sysctl KEY|sleep N|"
-			"exit N|signal-wait\n");
+			"exit N|signal-wait|clocks|mempolicy|affinity|sched|keyring|pidfd-recv SOCKET SIGNAL\n");
 	return 2;
 }
 
@@ -358,6 +492,12 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "sleep") && arg) rc = sleep((unsigned)atoi(arg)) ? 1 : 0;
 	else if (!strcmp(cmd, "exit") && arg) rc = atoi(arg);
 	else if (!strcmp(cmd, "signal-wait")) rc = cmd_signal_wait();
+	else if (!strcmp(cmd, "clocks")) rc = cmd_clocks();
+	else if (!strcmp(cmd, "mempolicy")) rc = cmd_mempolicy();
+	else if (!strcmp(cmd, "affinity")) rc = cmd_affinity();
+	else if (!strcmp(cmd, "sched")) rc = cmd_sched();
+	else if (!strcmp(cmd, "keyring")) rc = cmd_keyring();
+	else if (!strcmp(cmd, "pidfd-recv") && arg && argc > 3) rc = cmd_pidfd_recv(arg, atoi(argv[3]));
 	else rc = usage();
 	fflush(stdout);
 	return rc;
