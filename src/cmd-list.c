@@ -45,17 +45,25 @@ static void print_json(const struct tr_list_entry *l, size_t n)
     fputs("]\n", stdout);
 }
 
-static void print_table(const struct tr_list_entry *l, size_t n)
+static void print_table(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
 {
-    static const char *const header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+    /* runc's columns, then the command (quick mode's `ps`-like view) */
+    static const char *const header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER",
+                                          "COMMAND" };
     struct cli_table t;
     cli_table_init(&t, ARRAY_SIZE(header));
     cli_table_add(&t, header);
     for (size_t i = 0; i < n; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "%d", l[i].pid);
-        const char *row[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner };
+        struct tr_container_info info;
+        struct tr_err e;
+        bool have = tr_container_info(ctx, l[i].id, NULL, &info, &e) == 0;
+        const char *row[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner,
+                              have ? info.command : "" };
         cli_table_add(&t, row);
+        if (have)
+            tr_container_info_free(&info);
     }
     cli_table_print(&t, stdout);
     cli_table_free(&t);
@@ -80,7 +88,7 @@ static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     } else if (streq(o->format, "json")) {
         print_json(l, n);
     } else {
-        print_table(l, n);
+        print_table(ctx, l, n);
     }
     tr_list_free(l, n);
     return 0;
