@@ -33,7 +33,7 @@ static int wait_stopped(const struct tr_ctx *ctx, const char *id, int sec, struc
     for (;;) {
         struct tr_container_info info;
         if (tr_container_info(ctx, id, NULL, &info, err) < 0)
-            return -1;
+            return strstr(err->msg, "does not exist") ? 1 : -1;   /* deleted: --rm's logger */
         bool stopped = info.stopped;
         tr_container_info_free(&info);
         if (stopped)

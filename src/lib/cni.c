@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -263,8 +264,32 @@ static int save(const char *dir, const char *name, const char *text, struct tr_e
     return write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
-int tr_cni_add(const struct tr_cni_req *r, char **addresses, struct tr_err *err)
+/* The container's network namespace bind-mounted at <state dir>/netns for as long as the
+ * network exists: DEL needs it (bridge removes the NAT rules of the addresses it finds in it),
+ * also after the container's processes are gone. */
+static char *pin_netns(const struct tr_cni_req *r, struct tr_err *err)
 {
+    char *pin = xasprintf("%s/%s", r->state_dir, CNI_PINNED_NETNS);
+    int fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || close(fd) < 0 || mount(r->netns, pin, NULL, MS_BIND, NULL) < 0) {
+        tr_fail(err, errno, "CNI ADD: bind-mount %s on %s", r->netns, pin);
+        unlink(pin);
+        free(pin);
+        return NULL;
+    }
+    return pin;
+}
+
+static void unpin_netns(const char *pin)
+{
+    if (umount2(pin, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        tr_warn("CNI DEL: unmount %s: %s", pin, strerror(errno));
+    unlink(pin);
+}
+
+int tr_cni_add(const struct tr_cni_req *r0, char **addresses, struct tr_err *err)
+{
+    struct tr_cni_req pinned = *r0, *r = &pinned;
     size_t len;
     err->msg[0] = '\0';
     _cleanup_free_ char *path = first_conflist(r->conf_dir, err);
@@ -276,6 +301,10 @@ int tr_cni_add(const struct tr_cni_req *r, char **addresses, struct tr_err *err)
     /* saved first: a crash in the middle of ADD still leaves DEL what it needs */
     if (save(r->state_dir, CNI_SAVED_CONFIG, list, err) < 0)
         return -1;
+    _cleanup_free_ char *pin = pin_netns(r0, err);
+    if (!pin)
+        return -1;
+    pinned.netns = pin;
     if (run_list(r, "ADD", list, NULL, &result, err) < 0) {
         struct tr_err e2;
         (void) tr_cni_del(r, &e2);
@@ -290,16 +319,21 @@ int tr_cni_add(const struct tr_cni_req *r, char **addresses, struct tr_err *err)
     return 0;
 }
 
-int tr_cni_del(const struct tr_cni_req *r, struct tr_err *err)
+int tr_cni_del(const struct tr_cni_req *r0, struct tr_err *err)
 {
-    _cleanup_free_ char *list = read_saved(r->state_dir, CNI_SAVED_CONFIG);
-    _cleanup_free_ char *prev = read_saved(r->state_dir, CNI_SAVED_RESULT);
+    _cleanup_free_ char *list = read_saved(r0->state_dir, CNI_SAVED_CONFIG);
+    _cleanup_free_ char *prev = read_saved(r0->state_dir, CNI_SAVED_RESULT);
+    _cleanup_free_ char *pin = xasprintf("%s/%s", r0->state_dir, CNI_PINNED_NETNS);
+    struct tr_cni_req r = *r0;
     if (!list)
         return 0;
-    if (run_list(r, "DEL", list, prev, NULL, err) < 0)
+    r.netns = access(pin, F_OK) == 0 ? pin : "";
+    int rc = run_list(&r, "DEL", list, prev, NULL, err);
+    unpin_netns(pin);
+    if (rc < 0)
         return -1;
-    _cleanup_free_ char *p1 = xasprintf("%s/%s", r->state_dir, CNI_SAVED_CONFIG);
-    _cleanup_free_ char *p2 = xasprintf("%s/%s", r->state_dir, CNI_SAVED_RESULT);
+    _cleanup_free_ char *p1 = xasprintf("%s/%s", r0->state_dir, CNI_SAVED_CONFIG);
+    _cleanup_free_ char *p2 = xasprintf("%s/%s", r0->state_dir, CNI_SAVED_RESULT);
     unlink(p2);
     unlink(p1);
     return 0;

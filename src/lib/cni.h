@@ -11,6 +11,7 @@
 #define CNI_DEFAULT_PLUGIN_PATH "/usr/lib/cni:/opt/cni/bin"
 #define CNI_SAVED_CONFIG "cni-config.json"   /* in the state dir */
 #define CNI_SAVED_RESULT "cni-result.json"
+#define CNI_PINNED_NETNS "netns"              /* bind mount of the network namespace */
 
 struct tr_cni_port { int host, container; const char *proto; };
 struct tr_cni_req {
