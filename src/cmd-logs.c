@@ -46,7 +46,7 @@ static int run_logs(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     _cleanup_close_ int dirfd = open(dir, O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0)
         return tr_fail(err, errno, "open %s", dir);
-    if (faccessat(dirfd, LOGFILE_NAME, F_OK, 0) < 0)
+    if (faccessat(dirfd, LOGFILE_LOCK, F_OK, 0) < 0)
         return tr_failx(err, "container %s has no log: only quick-mode containers started with "
                         "--detach (run --rootfs DIR -d) log to a file", args[0]);
     fflush(stdout);

@@ -14,12 +14,30 @@
 
 #define FOLLOW_POLL_NS (100 * 1000 * 1000)
 
-static int open_log(int dirfd, bool truncate, struct tr_err *err)
+static int open_log(int dirfd, struct tr_err *err)
 {
-    int fd = openat(dirfd, LOGFILE_NAME, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-                    (truncate ? O_TRUNC : 0), 0640);
+    int fd = openat(dirfd, LOGFILE_NAME, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0)
         tr_fail(err, errno, "open %s", LOGFILE_NAME);
+    return fd;
+}
+
+/* quick.log -> quick.log.1 and a new empty quick.log, each step an atomic rename, so that a
+ * reader always finds both names. The new file's fd, or -1 with err. */
+static int rotate(int dirfd, struct tr_err *err)
+{
+    static const char old_tmp[] = LOGFILE_OLD ".tmp", new_tmp[] = LOGFILE_NAME ".new";
+    unlinkat(dirfd, old_tmp, 0);
+    if (linkat(dirfd, LOGFILE_NAME, dirfd, old_tmp, 0) < 0 ||
+        renameat(dirfd, old_tmp, dirfd, LOGFILE_OLD) < 0)
+        return tr_fail(err, errno, "rotate %s", LOGFILE_NAME);
+    int fd = openat(dirfd, new_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0 || renameat(dirfd, new_tmp, dirfd, LOGFILE_NAME) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return tr_fail(err, e, "rotate %s: new file", LOGFILE_NAME);
+    }
     return fd;
 }
 
@@ -27,7 +45,7 @@ int logfile_write_from(int dirfd, int in, long long max_size, struct tr_err *err
 {
     static char buf[65536];
     struct stat st;
-    int fd = open_log(dirfd, false, err);
+    int fd = open_log(dirfd, err);
     if (fd < 0)
         return -1;
     long long size = fstat(fd, &st) == 0 ? st.st_size : 0;
@@ -40,9 +58,8 @@ int logfile_write_from(int dirfd, int in, long long max_size, struct tr_err *err
         for (const char *p = buf; n > 0;) {
             if (size >= max_size) {
                 close(fd);
-                if (renameat(dirfd, LOGFILE_NAME, dirfd, LOGFILE_OLD) < 0 ||
-                    (fd = open_log(dirfd, true, err)) < 0)
-                    return fd < 0 ? -1 : tr_fail(err, errno, "rotate %s", LOGFILE_NAME);
+                if ((fd = rotate(dirfd, err)) < 0)
+                    return -1;
                 size = 0;
             }
             size_t k = (size_t) n < (size_t) (max_size - size) ? (size_t) n : (size_t) (max_size - size);

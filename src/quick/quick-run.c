@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 
 #define DEFAULT_LOG_SIZE (1024 * 1024)
 #define RM_POLL_NS (100 * 1000 * 1000)
+#define LOGGER_ACK_MS 5000
 
 static void random_id(char *buf, size_t len)
 {
@@ -60,15 +63,20 @@ static void logger_main(const struct tr_ctx *ctx, const char *id, long long max,
     struct tr_err e = { 0 };
     if (read(ctl, &go, 1) != 1)     /* the runtime failed: nothing to log */
         return;
-    close(ctl);
     _cleanup_free_ char *dir = xasprintf("%s/%s", tr_state_root(ctx), id);
     _cleanup_close_ int dirfd = open(dir, O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int lock = dirfd < 0 ? -1 : openat(dirfd, LOGFILE_LOCK,
                                                        O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+    int log = lock < 0 ? -1 : openat(dirfd, LOGFILE_NAME, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (log < 0 || flock(lock, LOCK_EX) < 0) {
         tr_warn("logger of %s: open %s: %s", id, dir, strerror(errno));
         return;
     }
+    close(log);
+    /* the runtime returns once the log exists and is locked: `logs -f` right after follows */
+    if (write(ctl, "k", 1) != 1)
+        return;
+    close(ctl);
     if (logfile_write_from(dirfd, in, max, &e) < 0)
         tr_warn("logger of %s: %s", id, e.msg);
     close(in);
@@ -82,7 +90,7 @@ static int quick_logger_start(const struct tr_ctx *ctx, const char *id, long lon
     int out[2], go[2];
     if (pipe2(out, O_CLOEXEC) < 0)
         return tr_fail(err, errno, "-d: pipe for the log");
-    if (pipe2(go, O_CLOEXEC) < 0) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
         close(out[0]), close(out[1]);
         return tr_fail(err, errno, "-d: pipe for the log");
     }
@@ -112,6 +120,19 @@ static int quick_logger_start(const struct tr_ctx *ctx, const char *id, long lon
     return out[1];
 }
 
+/* Tell the logger the state dir exists; wait (bounded) until it has the log open. */
+static int logger_go(int ctl)
+{
+    struct pollfd p = { .fd = ctl, .events = POLLIN };
+    char ack;
+    if (write(ctl, "g", 1) != 1)
+        return -1;
+    while (poll(&p, 1, LOGGER_ACK_MS) < 0)
+        if (errno != EINTR)
+            return -1;
+    return read(ctl, &ack, 1) == 1 ? 0 : -1;
+}
+
 /* Run detached with fds 0 (/dev/null), 1 and 2 (the logger's pipe) for the container; the
  * runtime's own stdio is back before anything is printed. */
 static int run_detached_logged(const struct tr_ctx *ctx, const struct quick_opts *q,
@@ -139,8 +160,8 @@ static int run_detached_logged(const struct tr_ctx *ctx, const struct quick_opts
         dup2(saved[fd], fd);
         close(saved[fd]);
     }
-    if (r >= 0 && write(ctl, "g", 1) != 1)
-        tr_warn("-d: the logger of %s is gone: no log", o->id);
+    if (r >= 0 && logger_go(ctl) < 0)
+        tr_warn("-d: the logger of %s did not start: no log", o->id);
     close(ctl);
     if (r < 0)
         return -1;
