@@ -125,8 +125,9 @@ teardown() {
 	wait_for_status "$ID" stopped
 	run --separate-stderr runtime logs --tail 2 "$ID"
 	assert_equal "$(echo "$output" | tr '\n' ' ')" "out5 err "
-	run --separate-stderr runtime list
-	assert_contains "$output" "COMMAND"
+	run --separate-stderr runtime list --format quick
+	assert_equal "$(echo "$output" | head -1 | tr -s ' ')" "ID STATUS PID CREATED COMMAND"
+	assert_contains "$output" "stopped"
 	assert_contains "$output" "sh -c for i in"
 }
 
