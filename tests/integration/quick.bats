@@ -22,7 +22,16 @@ quick() {
 	runtime run --rootfs "$BUNDLE/rootfs" "$@"
 }
 
+requires_cni() {
+	local p
+	for p in bridge host-local portmap firewall; do
+		[ -x "/usr/lib/cni/$p" ] || skip "no CNI plugin /usr/lib/cni/$p (apt-get install containernetworking-plugins)"
+	done
+	command -v iptables >/dev/null || skip "no iptables (apt-get install iptables): the leak checks need it"
+}
+
 write_test_net() {
+	requires_cni
 	NETD=$BATS_TEST_TMPDIR/net.d
 	mkdir -p "$NETD"
 	jq -n --arg net "$TEST_NET" --arg br "$TEST_BRIDGE" --arg sub "$TEST_SUBNET" '{
@@ -299,6 +308,7 @@ teardown() {
 
 @test "quick net: the default network config is written on first use into the config dir" {
 	quick_only
+	requires_cni
 	NETD=$BATS_TEST_TMPDIR/empty.d
 	ID=$(new_id)
 	run --separate-stderr env TINYRUN_CNI_CONFIG_DIR="$NETD" "$RUNTIME" --root "$ROOT" run \
