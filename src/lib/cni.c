@@ -269,6 +269,8 @@ static int save(const char *dir, const char *name, const char *text, struct tr_e
  * also after the container's processes are gone. */
 static char *pin_netns(const struct tr_cni_req *r, struct tr_err *err)
 {
+    if (!r->netns || !*r->netns)
+        return tr_failx(err, "CNI ADD: no network namespace (the state has no pid)"), NULL;
     char *pin = xasprintf("%s/%s", r->state_dir, CNI_PINNED_NETNS);
     int fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || close(fd) < 0 || mount(r->netns, pin, NULL, MS_BIND, NULL) < 0) {
