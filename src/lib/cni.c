@@ -269,12 +269,13 @@ static int save(const char *dir, const char *name, const char *text, struct tr_e
  * also after the container's processes are gone. */
 static char *pin_netns(const struct tr_cni_req *r, struct tr_err *err)
 {
-    if (!r->netns || !*r->netns)
+    const char *ns = r->netns ? r->netns : "";
+    if (!*ns)
         return tr_failx(err, "CNI ADD: no network namespace (the state has no pid)"), NULL;
     char *pin = xasprintf("%s/%s", r->state_dir, CNI_PINNED_NETNS);
     int fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || close(fd) < 0 || mount(r->netns, pin, NULL, MS_BIND, NULL) < 0) {
-        tr_fail(err, errno, "CNI ADD: bind-mount %s on %s", r->netns, pin);
+    if (fd < 0 || close(fd) < 0 || mount(ns, pin, NULL, MS_BIND, NULL) < 0) {
+        tr_fail(err, errno, "CNI ADD: bind-mount %s on %s/%s", ns, r->state_dir, CNI_PINNED_NETNS);
         unlink(pin);
         free(pin);
         return NULL;

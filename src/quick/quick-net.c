@@ -123,7 +123,7 @@ int quick_cni_hook(const struct tr_ctx *ctx, int argc, char **argv, struct tr_er
         return -1;
     struct tr_cni_port ports[MAX_PORTS];
     _cleanup_free_ char *dir = xasprintf("%s/%s", tr_state_root(ctx), st.id);
-    _cleanup_free_ char *netns = st.pid > 0 ? xasprintf("/proc/%d/ns/net", st.pid) : NULL;
+    _cleanup_free_ char *netns = st.pid > 0 ? xasprintf("/proc/%d/ns/net", st.pid) : xstrdup("");
     struct tr_cni_req r = {
         .conf_dir = tr_cni_conf_dir(oci_hook_state_annotation(&st, QUICK_ANN_CNI)),
         .id = st.id, .netns = netns, .ifname = "eth0", .state_dir = dir,
