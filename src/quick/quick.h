@@ -20,7 +20,7 @@ struct quick_opts {
 /* The quick-mode flags of `run`, in run's own table (so --help, completion and the man-page
  * check see them). T is the option struct, M the member path of its struct quick_opts. */
 #define CLI_QUICK_FLAGS(T, M) \
-    CLI_TEXT_F("QUICK MODE (with --rootfs; the positional arguments are the command):"), \
+    CLI_TEXT_F("\nQUICK MODE OPTIONS (with --rootfs; the positional arguments are the command):\n"), \
     CLI_STRING_F("rootfs", 0, T, M rootfs, "run DIR as the root filesystem with a config built from `tinyrun spec`'s defaults"), \
     CLI_STRING_F("name", 0, T, M name, "container ID (default: 12 random hex digits, printed with -d)"), \
     CLI_STRING_F("memory", 0, T, M memory, "memory limit, e.g. 128m, 1g"), \
