@@ -1,5 +1,6 @@
 /* `tinyrun spec`: the same config.json `runc spec` (and `runc spec --rootless`) writes. */
 #include <config.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -38,23 +39,48 @@ static const struct default_mount rootless_sys = {
     "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL },
 };
 
-static void gen_process(struct oci_gen *j)
+static const struct oci_config_changes no_changes = { .terminal = true, .root_readonly = true };
+
+/* The default env with c->env merged in: same name replaces, a new one is appended. */
+static const char **merged_env(const struct oci_config_changes *c)
 {
-    static const char *const args[] = { "sh", NULL };
-    static const char *const env[] = {
+    static const char *const base[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL,
     };
+    size_t n = 0, extra = 0;
+    while (c->env && c->env[extra])
+        extra++;
+    const char **env = xzalloc((ARRAY_SIZE(base) + extra) * sizeof *env);
+    for (; base[n]; n++)
+        env[n] = base[n];
+    for (size_t i = 0; i < extra; i++) {
+        size_t klen = strcspn(c->env[i], "="), k = 0;
+        while (k < n && !(strncmp(env[k], c->env[i], klen) == 0 && env[k][klen] == '='))
+            k++;
+        env[k] = c->env[i];
+        if (k == n)
+            n++;
+    }
+    env[n] = NULL;
+    return env;
+}
+
+static void gen_process(struct oci_gen *j, const struct oci_config_changes *c)
+{
+    static const char *const default_args[] = { "sh", NULL };
+    const char **env = merged_env(c);
     oci_gen_key(j, "process");
     oci_gen_map_open(j);
-    oci_gen_key_bool(j, "terminal", true);
+    oci_gen_key_bool(j, "terminal", c->terminal);
     oci_gen_key(j, "user");
     oci_gen_map_open(j);
-    oci_gen_key_int(j, "uid", 0);
-    oci_gen_key_int(j, "gid", 0);
+    oci_gen_key_int(j, "uid", c->set_user ? c->user_uid : 0);
+    oci_gen_key_int(j, "gid", c->set_user ? c->user_gid : 0);
     oci_gen_map_close(j);
-    oci_gen_key_strv(j, "args", args);
+    oci_gen_key_strv(j, "args", c->args ? c->args : default_args);
     oci_gen_key_strv(j, "env", env);
-    oci_gen_key_str(j, "cwd", "/");
+    free(env);
+    oci_gen_key_str(j, "cwd", c->cwd ? c->cwd : "/");
     oci_gen_key(j, "capabilities");
     oci_gen_map_open(j);
     oci_gen_key_strv(j, "bounding", default_caps);
@@ -94,6 +120,17 @@ static void gen_mount(struct oci_gen *j, const struct default_mount *m, bool roo
     oci_gen_map_close(j);
 }
 
+static void gen_bind(struct oci_gen *j, const struct oci_config_bind *b)
+{
+    const char *opts[] = { "rbind", b->readonly ? "ro" : "rw", NULL };
+    oci_gen_map_open(j);
+    oci_gen_key_str(j, "destination", b->destination);
+    oci_gen_key_str(j, "type", "bind");
+    oci_gen_key_str(j, "source", b->source);
+    oci_gen_key_strv(j, "options", opts);
+    oci_gen_map_close(j);
+}
+
 static void gen_ns(struct oci_gen *j, const char *type)
 {
     oci_gen_map_open(j);
@@ -121,20 +158,37 @@ static bool cgroup2_unified(void)
     return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned gid)
+static void gen_limits(struct oci_gen *j, const struct oci_config_changes *c)
 {
-    /* runc's order; user replaces network when rootless */
-    static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", NULL };
-    static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", NULL };
-    oci_gen_key(j, "linux");
-    oci_gen_map_open(j);
-    if (rootless) {
-        gen_idmap(j, "uidMappings", uid);
-        gen_idmap(j, "gidMappings", gid);
-    } else {
-        /* a rootless runtime cannot manage the device cgroup, so only the rootful spec has it */
-        oci_gen_key(j, "resources");
+    if (c->memory) {
+        oci_gen_key(j, "memory");
         oci_gen_map_open(j);
+        oci_gen_key_int(j, "limit", c->memory);
+        oci_gen_map_close(j);
+    }
+    if (c->cpu_quota) {
+        oci_gen_key(j, "cpu");
+        oci_gen_map_open(j);
+        oci_gen_key_int(j, "quota", c->cpu_quota);
+        oci_gen_key_int(j, "period", c->cpu_period);
+        oci_gen_map_close(j);
+    }
+    if (c->pids) {
+        oci_gen_key(j, "pids");
+        oci_gen_map_open(j);
+        oci_gen_key_int(j, "limit", c->pids);
+        oci_gen_map_close(j);
+    }
+}
+
+static void gen_resources(struct oci_gen *j, bool rootless, const struct oci_config_changes *c)
+{
+    if (rootless && !c->memory && !c->cpu_quota && !c->pids)
+        return;
+    oci_gen_key(j, "resources");
+    oci_gen_map_open(j);
+    /* a rootless runtime cannot manage the device cgroup, so only the rootful spec has it */
+    if (!rootless) {
         oci_gen_key(j, "devices");
         oci_gen_array_open(j);
         oci_gen_map_open(j);
@@ -142,12 +196,30 @@ static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned g
         oci_gen_key_str(j, "access", "rwm");
         oci_gen_map_close(j);
         oci_gen_array_close(j);
-        oci_gen_map_close(j);
     }
+    gen_limits(j, c);
+    oci_gen_map_close(j);
+}
+
+static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned gid,
+                      const struct oci_config_changes *c)
+{
+    oci_gen_key(j, "linux");
+    oci_gen_map_open(j);
+    if (rootless) {
+        gen_idmap(j, "uidMappings", uid);
+        gen_idmap(j, "gidMappings", gid);
+    }
+    gen_resources(j, rootless, c);
     oci_gen_key(j, "namespaces");
     oci_gen_array_open(j);
-    for (const char *const *ns = rootless ? ns_rootless : ns_root; *ns; ns++)
-        gen_ns(j, *ns);
+    /* runc's order; user replaces network when rootless */
+    gen_ns(j, "pid");
+    if (c->network > 0 || (c->network == 0 && !rootless))
+        gen_ns(j, "network");
+    gen_ns(j, "ipc");
+    gen_ns(j, "uts");
+    gen_ns(j, "mount");
     if (cgroup2_unified())
         gen_ns(j, "cgroup");
     if (rootless)
@@ -158,7 +230,44 @@ static void gen_linux(struct oci_gen *j, bool rootless, unsigned uid, unsigned g
     oci_gen_map_close(j);
 }
 
+static void gen_hook(struct oci_gen *j, const char *kind, const char *const *hook)
+{
+    if (!hook)
+        return;
+    oci_gen_key(j, kind);
+    oci_gen_array_open(j);
+    oci_gen_map_open(j);
+    oci_gen_key_str(j, "path", hook[0]);
+    oci_gen_key_strv(j, "args", hook + 1);
+    oci_gen_map_close(j);
+    oci_gen_array_close(j);
+}
+
+static void gen_extras(struct oci_gen *j, const struct oci_config_changes *c)
+{
+    if (c->create_runtime_hook || c->poststop_hook) {
+        oci_gen_key(j, "hooks");
+        oci_gen_map_open(j);
+        gen_hook(j, "createRuntime", c->create_runtime_hook);
+        gen_hook(j, "poststop", c->poststop_hook);
+        oci_gen_map_close(j);
+    }
+    if (c->annotations && c->annotations[0]) {
+        oci_gen_key(j, "annotations");
+        oci_gen_map_open(j);
+        for (size_t i = 0; c->annotations[i] && c->annotations[i + 1]; i += 2)
+            oci_gen_key_str(j, c->annotations[i], c->annotations[i + 1]);
+        oci_gen_map_close(j);
+    }
+}
+
 char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid)
+{
+    return oci_config_json(rootless, uid, gid, &no_changes);
+}
+
+char *oci_config_json(bool rootless, unsigned uid, unsigned gid,
+                      const struct oci_config_changes *c)
 {
     struct tr_err err;
     struct oci_gen j;
@@ -166,19 +275,22 @@ char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid)
         return NULL;
     oci_gen_map_open(&j);
     oci_gen_key_str(&j, "ociVersion", OCI_VERSION);
-    gen_process(&j);
+    gen_process(&j, c);
     oci_gen_key(&j, "root");
     oci_gen_map_open(&j);
-    oci_gen_key_str(&j, "path", "rootfs");
-    oci_gen_key_bool(&j, "readonly", true);
+    oci_gen_key_str(&j, "path", c->root_path ? c->root_path : "rootfs");
+    oci_gen_key_bool(&j, "readonly", c->root_readonly);
     oci_gen_map_close(&j);
-    oci_gen_key_str(&j, "hostname", "tinyrun");
+    oci_gen_key_str(&j, "hostname", c->hostname ? c->hostname : "tinyrun");
     oci_gen_key(&j, "mounts");
     oci_gen_array_open(&j);
     for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++)
         gen_mount(&j, &default_mounts[i], rootless);
+    for (size_t i = 0; i < c->binds_len; i++)
+        gen_bind(&j, &c->binds[i]);
     oci_gen_array_close(&j);
-    gen_linux(&j, rootless, uid, gid);
+    gen_extras(&j, c);
+    gen_linux(&j, rootless, uid, gid, c);
     oci_gen_map_close(&j);
     return oci_gen_finish(&j, true, "default config", &err);
 }

@@ -286,6 +286,24 @@ char *oci_process_state_to_json(const struct oci_state *st, const char *metadata
  * in "\n". */
 char *oci_default_config_json(bool rootless, unsigned uid, unsigned gid);
 
+/* The same config with changes (quick mode, `tinyrun run --rootfs`); NULL/0 fields keep the
+ * default. env entries replace a default entry of the same name, else are appended. */
+struct oci_config_bind { const char *source, *destination; bool readonly; };
+struct oci_config_changes {
+    const char *const *args, *const *env;       /* NULL-terminated */
+    const char *cwd, *root_path, *hostname;
+    bool set_user; unsigned user_uid, user_gid;
+    bool terminal, root_readonly;
+    int network;        /* 0: the default's namespace choice, 1: its own, -1: the host's */
+    const struct oci_config_bind *binds; size_t binds_len;
+    long long memory, pids, cpu_quota, cpu_period;    /* 0: no limit */
+    const char *const *annotations;             /* key, value, ..., NULL */
+    /* createRuntime and poststop hooks: path then argv, NULL-terminated (NULL: none) */
+    const char *const *create_runtime_hook, *const *poststop_hook;
+};
+char *oci_config_json(bool rootless, unsigned uid, unsigned gid,
+                      const struct oci_config_changes *c);
+
 /* ---- schema coverage -------------------------------------------------------------------- */
 /* Every JSON path the parser understands, generated from the very tables that drive it.
  * Notation: "process.user.uid", array items "mounts[].destination", map values

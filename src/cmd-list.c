@@ -1,4 +1,4 @@
-/* tinyrun list [--format table|json] [--quiet] */
+/* tinyrun list [--format table|json|quick] [--quiet] */
 #include "config.h"
 #include <string.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@ static const char usage[] =
 struct list_opts { const char *format; bool quiet; };
 static const struct cli_flag flags[] = {
     CLI_STRING_F("format", 'f', struct list_opts, format,
-                 "select one of: table or json (default: \"table\")"),
+                 "select one of: table, json, or quick (ID STATUS PID CREATED COMMAND) (default: \"table\")"),
     CLI_BOOL_F("quiet", 'q', struct list_opts, quiet, "display only container IDs"),
     CLI_FLAGS_END,
 };
@@ -61,6 +61,28 @@ static void print_table(const struct tr_list_entry *l, size_t n)
     cli_table_free(&t);
 }
 
+/* The seed's view for quick mode: what runs, since when, as which command. */
+static void print_quick(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
+{
+    static const char *const header[] = { "ID", "STATUS", "PID", "CREATED", "COMMAND" };
+    struct cli_table t;
+    cli_table_init(&t, ARRAY_SIZE(header));
+    cli_table_add(&t, header);
+    for (size_t i = 0; i < n; i++) {
+        char pid[16];
+        struct tr_container_info info;
+        struct tr_err e;
+        bool have = tr_container_info(ctx, l[i].id, NULL, &info, &e) == 0;
+        snprintf(pid, sizeof pid, "%d", l[i].pid);
+        const char *row[] = { l[i].id, l[i].status, pid, l[i].created, have ? info.command : "" };
+        cli_table_add(&t, row);
+        if (have)
+            tr_container_info_free(&info);
+    }
+    cli_table_print(&t, stdout);
+    cli_table_free(&t);
+}
+
 static const struct list_opts defaults = { .format = "table" };
 
 static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
@@ -69,14 +91,18 @@ static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     const struct list_opts *o = opts;
     struct tr_list_entry *l = NULL;
     size_t n = 0;
-    if (cli_check_format(o->format, err) < 0)
-        return CMD_USAGE;
+    bool quick = streq(o->format, "quick");
+    if (!quick && !streq(o->format, "table") && !streq(o->format, "json"))
+        return tr_failx(err, "invalid format option \"%s\": expected table, json or quick", o->format),
+               CMD_USAGE;
     int r = tr_list(ctx, &l, &n, err);
     if (r < 0)
         return r;
     if (o->quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", l[i].id);
+    } else if (quick) {
+        print_quick(ctx, l, n);
     } else if (streq(o->format, "json")) {
         print_json(l, n);
     } else {

@@ -10,12 +10,14 @@
 #include "cli.h"
 #include "container.h"
 #include "log.h"
+#include "quick/quick.h"
 #include "util.h"
 
 static const struct cli_verb *const verbs[] = {
     &cli_verb_create, &cli_verb_delete, &cli_verb_events, &cli_verb_exec, &cli_verb_features,
-    &cli_verb_kill, &cli_verb_list, &cli_verb_pause, &cli_verb_ps, &cli_verb_resume,
-    &cli_verb_run, &cli_verb_spec, &cli_verb_start, &cli_verb_state, &cli_verb_update,
+    &cli_verb_kill, &cli_verb_list, &cli_verb_logs, &cli_verb_pause, &cli_verb_ps,
+    &cli_verb_resume, &cli_verb_run, &cli_verb_spec, &cli_verb_start, &cli_verb_state,
+    &cli_verb_stop, &cli_verb_update,
 };
 
 struct globals {
@@ -156,6 +158,8 @@ int main(int argc, char **argv)
     } else if (streq(verb, "__complete")) {   /* hidden: bash completion, flag lists */
         rc = cli_complete((int) p.npos, p.pos, verbs, ARRAY_SIZE(verbs), global_flags, stdout,
                           &err);
+    } else if (streq(verb, "__cni-hook")) {  /* hidden: --net isolated's OCI hook */
+        rc = quick_cni_hook(&g.ctx, (int) p.npos, p.pos, &err);
     } else {
         const struct cli_verb *v = find_verb(verb);
         if (!v) {

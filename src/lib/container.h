@@ -25,6 +25,7 @@ struct tr_create_opts {
     bool no_new_keyring;
     const char *pidfd_socket;   /* --pidfd-socket: receives the init's pidfd (SCM_RIGHTS) */
     int preserve_fds;           /* extra fds after 0-2 passed through (3 .. 3+n-1) */
+    const char *config_json;    /* quick mode: the config built in memory, not bundle/config.json */
 };
 
 int tr_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, struct tr_err *err);
@@ -77,6 +78,14 @@ int tr_events(const struct tr_ctx *ctx, const char *id, bool stats_once, int int
               int (*cb)(const char *json_line, void *data), void *data, struct tr_err *err);
 /* Features JSON (runtime-spec features.md), malloc'd. */
 char *tr_features_json(struct tr_err *err);
+
+/* One container's live status (as `state` names it, tr_status_name), init pid (0 when
+ * stopped), command (process.args joined by spaces) and the value of annotation (NULL: not
+ * asked or not set). Free with tr_container_info_free. */
+struct tr_container_info { const char *status; bool stopped; int pid; char *command; char *annotation; };
+int tr_container_info(const struct tr_ctx *ctx, const char *id, const char *annotation,
+                      struct tr_container_info *out, struct tr_err *err);
+void tr_container_info_free(struct tr_container_info *i);
 
 /* Resolved state root for ctx (handles rootless default). */
 const char *tr_state_root(const struct tr_ctx *ctx);

@@ -80,7 +80,10 @@ static int load_bundle(struct create_job *j, struct tr_err *err)
         return tr_fail(err, errno, "bundle %s", j->o->bundle ? j->o->bundle : ".");
     j->bundle = xstrdup(real);
     cfg_path = xasprintf("%s/config.json", j->bundle);
-    json = read_file(cfg_path, &len, err);
+    if (j->o->config_json)
+        len = strlen(json = xstrdup(j->o->config_json));
+    else
+        json = read_file(cfg_path, &len, err);
     if (!json)
         return tr_hint(err, "is --bundle right?");
     j->spec = oci_parse(json, len, "config.json", err);

@@ -341,3 +341,37 @@ elf_file() { # PATH MACHINE: 18 header bytes, then e_machine (little-endian)
 	[ "$status" -eq 0 ]
 	log_is "$LIST" "$PROBE" "shell tinyrun nerdctl --runtime=/usr/local/bin/tinyrun run --rm alpine true"
 }
+
+@test "macOS, quick mode: --rootfs and -v sources translated, no bundle needed, the command untouched [stand-in limactl; Lima cannot run here]" {
+	mkdir -p "$T/shared/rootfs" "$T/shared/data"
+	cd "$T/private"
+	run "$LIMA_SH" run --rootfs "$T/shared/rootfs" -v "$T/shared/data:/data:ro" --volume="$T/shared/data:/d2" \
+		--memory 128m -d --name q1 -- sh -c 'ls -b /data -v'
+	[ "$status" -eq 0 ]
+	log_is "$LIST" "$PROBE" "$MOUNTS_Q" "shell tinyrun sudo /usr/local/bin/tinyrun run --rootfs /mnt/shared/rootfs -v /mnt/shared/data:/data:ro --volume=/mnt/shared/data:/d2 --memory 128m -d --name q1 -- sh -c ls -b /data -v"
+}
+
+@test "macOS, quick mode: --rootfs= relative under the shared cwd; logs and stop pass through [stand-in limactl; Lima cannot run here]" {
+	mkdir -p "$T/shared/rootfs"
+	cd "$T/shared"
+	run "$LIMA_SH" run --rootfs=rootfs --rm -- true
+	[ "$status" -eq 0 ]
+	run "$LIMA_SH" logs -f q1
+	[ "$status" -eq 0 ]
+	run "$LIMA_SH" stop -t 3 q1
+	[ "$status" -eq 0 ]
+	log_is "$LIST" "$PROBE" "$MOUNTS_Q" "shell --workdir /mnt/shared tinyrun sudo /usr/local/bin/tinyrun run --rootfs=/mnt/shared/rootfs --rm -- true" \
+		"$LIST" "$PROBE" "shell tinyrun sudo /usr/local/bin/tinyrun logs -f q1" \
+		"$LIST" "$PROBE" "shell tinyrun sudo /usr/local/bin/tinyrun stop -t 3 q1"
+}
+
+@test "macOS, quick mode: a --rootfs or -v source not shared with the VM: exit 75 [stand-in limactl; Lima cannot run here]" {
+	mkdir -p "$T/private/rootfs" "$T/shared/rootfs"
+	cd "$T/private"
+	run "$LIMA_SH" run --rootfs "$T/private/rootfs" -- true
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"rootfs $T/private/rootfs is not shared with Lima instance 'tinyrun'"* ]]
+	run "$LIMA_SH" run --rootfs "$T/shared/rootfs" -v "$T/private:/p" -- true
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"volume source $T/private is not shared"* ]]
+}
