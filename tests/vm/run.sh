@@ -40,7 +40,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VMDIR=$TOP/tests/vm
 variant=all
 RUNTIME=${RUNTIME:-$TOP/tinyrun}
-TIMEOUT=${TINYRUN_VM_TIMEOUT:-900}
+TIMEOUT=${TINYRUN_VM_TIMEOUT:-}
 MEM=${TINYRUN_VM_MEM:-1024}
 SMP=${TINYRUN_VM_SMP:-2}
 CPU=${TINYRUN_VM_CPU:-max}
@@ -63,6 +63,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$variant" in v2|systemd|lima|all) ;; *) echo "run.sh: --variant must be v2, systemd, lima or all" >&2; exit 2 ;; esac
+# lima runs its suite once per runtime (guest.sh bounds each at 600 s).
+[ -n "$TIMEOUT" ] || { [ "$variant" = lima ] && TIMEOUT=1900 || TIMEOUT=900; }
 case "$RUNTIME" in /*) ;; *) RUNTIME=$(cd "$(dirname "$RUNTIME")" && pwd)/$(basename "$RUNTIME") ;; esac
 
 if [ -n "${TINYRUN_VM_CACHE:-}" ]; then
@@ -312,6 +314,26 @@ prebuild_test_cache() {
     note "integration test cache ready in $(elapsed "$t0")s"
 }
 
+# The lima variant runs the host's programs over 9p: its packages must be on the host.
+# dbus-user-session gives the user's systemd a bus; libpam-systemd the user session.
+LIMA_PKGS="containerd:containerd ctr:containerd rootlesskit:rootlesskit slirp4netns:slirp4netns
+newuidmap:uidmap /usr/lib/systemd/user/dbus.socket:dbus-user-session
+/lib/*/security/pam_systemd.so:libpam-systemd setpriv:util-linux gcc:gcc"
+ensure_lima_prereqs() {
+    local e missing=()
+    for e in $LIMA_PKGS; do
+        case "${e%%:*}" in
+        /*) compgen -G "${e%%:*}" >/dev/null ;;
+        *) command -v "${e%%:*}" >/dev/null ;;
+        esac || missing+=("${e#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    apt_install "${missing[@]}" >&2 && return 0
+    echo "missing ${missing[*]} and apt-get install failed or not root (log: $CACHE/apt.log)"
+    return 1
+}
+
 # The lima variant's image (busybox + probe, docker-archive) is built on the host: gcc is slow
 # under TCG, and the guest has no network to pull one.
 LIMA_IMAGE_TAR=""
@@ -331,7 +353,7 @@ merge_tap() {
 }
 
 main() {
-    local variants=() v rc=0 cmd files=() tapdir
+    local variants=() v rc=0 cmd files=() tapdir why
     case "$variant" in all) variants=(v2 systemd) ;; *) variants=("$variant") ;; esac
     ensure_prereqs
     prepare_kernel
@@ -353,6 +375,11 @@ main() {
             fi
             cmd=(bats --tap "$suite")
             [ "$v" = lima ] && cmd=(bash "$suite")
+        fi
+        if [ "$v" = lima ] && ! why=$(ensure_lima_prereqs); then
+            printf '1..0 # SKIP %s\n' "$why" > "$tapdir/tinyrun-vm-tap.$v"
+            files+=("$tapdir/tinyrun-vm-tap.$v")
+            continue
         fi
         if [ "$v" = lima ] && ! prepare_lima_image; then
             printf '1..1\nnot ok 1 - building the lima image with tests/clients/make-image.sh failed (log: %s)\n' \

@@ -88,7 +88,7 @@ run_suites() {
             continue
         fi
         say "runtime $name ($r)"
-        if ! as_user env LIMA_RUNTIME="$r" LIMA_IMAGE="${LIMA_IMAGE:-}" timeout -k 10 "${LIMA_SUITE_TIMEOUT:-300}" \
+        if ! as_user env LIMA_RUNTIME="$r" LIMA_IMAGE="${LIMA_IMAGE:-}" timeout -k 10 "${LIMA_SUITE_TIMEOUT:-600}" \
                 bats --tap "$here/lima.bats" > "$out/tap.$name" 2> "$out/err.$name" < /dev/null; then
             rc=1
             tail -n 30 "$out/err.$name" | sed 's/^/#   stderr: /' >> "$out/tap.$name"
