@@ -1,7 +1,7 @@
 #!/bin/bash
 # Run tinyrun's cgroup v2 and systemd-driver tests in a throwaway qemu VM (TCG, no KVM needed).
 #
-#   tests/vm/run.sh [--variant v2|systemd|all] [--runtime PATH] [--timeout SEC] [--keep]
+#   tests/vm/run.sh [--variant v2|systemd|lima|all] [--runtime PATH] [--timeout SEC] [--keep]
 #                   [-- COMMAND ARGS...]
 #
 # Variants:
@@ -13,7 +13,12 @@
 #   systemd  same root, but /lib/systemd/systemd as PID 1 (unified hierarchy); a oneshot unit
 #            runs the command and powers the VM off.
 #            Default command: bats --tap tests/integration/systemd.bats
-#   all      both (default). The TAP of every variant is merged into one stream, each test
+#   lima     the systemd boot, provisioned like Lima's default guest by tests/vm/lima/guest.sh:
+#            user uid 1000 with linger, its systemd instance and user bus, rootless containerd
+#            in RootlessKit as a user service, ctr driving each runtime (tinyrun, runc, crun)
+#            through the shim (docs/lima.md). Default command: bash tests/vm/lima/guest.sh
+#            (LIMA_RUNTIMES=LABEL=PATH... chooses the runtimes; tests prefixed [LABEL]).
+#   all      v2 and systemd (default). The TAP of every variant is merged into one stream, each test
 #            prefixed with [variant].
 # The guest runs the host's own bash, bats, jq, runc and the built tinyrun ($RUNTIME, default
 # ./tinyrun of this tree). Results come back through a read-write 9p dir (out/tap, out/status);
@@ -35,14 +40,14 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VMDIR=$TOP/tests/vm
 variant=all
 RUNTIME=${RUNTIME:-$TOP/tinyrun}
-TIMEOUT=${TINYRUN_VM_TIMEOUT:-900}
+TIMEOUT=${TINYRUN_VM_TIMEOUT:-}
 MEM=${TINYRUN_VM_MEM:-1024}
 SMP=${TINYRUN_VM_SMP:-2}
 CPU=${TINYRUN_VM_CPU:-max}
 keep=0
 user_cmd=()
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -57,7 +62,9 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-case "$variant" in v2|systemd|all) ;; *) echo "run.sh: --variant must be v2, systemd or all" >&2; exit 2 ;; esac
+case "$variant" in v2|systemd|lima|all) ;; *) echo "run.sh: --variant must be v2, systemd, lima or all" >&2; exit 2 ;; esac
+# lima runs its suite once per runtime (guest.sh bounds each at 600 s).
+[ -n "$TIMEOUT" ] || { [ "$variant" = lima ] && TIMEOUT=1900 || TIMEOUT=900; }
 case "$RUNTIME" in /*) ;; *) RUNTIME=$(cd "$(dirname "$RUNTIME")" && pwd)/$(basename "$RUNTIME") ;; esac
 
 if [ -n "${TINYRUN_VM_CACHE:-}" ]; then
@@ -249,14 +256,21 @@ run_vm() {
     local JOB_CWD=$TOP JOB_TIMEOUT=$TIMEOUT KMODDIR=$KDIR/lib/modules/$KVER
     local JOB_CMD=("$@")
     local JOB_ENV=("RUNTIME=$RUNTIME" "TINYRUN_VM=$v")
+    # lima boots like systemd (the initramfs knows v2 and systemd); guest.sh does the rest.
+    local boot=$v
+    if [ "$v" = lima ]; then
+        boot=systemd
+        cp "$LIMA_IMAGE_TAR" "$job/lima-image.tar" && chmod 644 "$job/lima-image.tar"
+        JOB_ENV+=("LIMA_IMAGE=/tinyrun-job/lima-image.tar" ${LIMA_RUNTIMES:+"LIMA_RUNTIMES=$LIMA_RUNTIMES"})
+    fi
     # declare -p keeps the quoting and the array flag; -g because guest-run.sh sources it in a function.
     { for n in JOB_CWD JOB_TIMEOUT KMODDIR KVER; do declare -p $n; done
       declare -p JOB_CMD JOB_ENV; } | sed 's/^declare /declare -g /' > "$job/job.env"
-    [ "$v" = systemd ] && write_systemd_units "$job"
-    append="console=ttyS0 quiet loglevel=3 panic=-1 ${TINYRUN_VM_KARGS-mitigations=off} tinyrun.variant=$v${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
+    [ "$boot" = systemd ] && write_systemd_units "$job"
+    append="console=ttyS0 quiet loglevel=3 panic=-1 ${TINYRUN_VM_KARGS-mitigations=off} tinyrun.variant=$boot${TINYRUN_VM_TRACE:+ TINYRUN_VM_TRACE=1}"
     # The guest's /tmp is a fresh tmpfs: a tree under the host's /tmp is mounted back in.
     case "$TOP/" in /tmp/*) append="$append tinyrun.tree=$TOP" ;; esac
-    if [ "$v" = systemd ]; then
+    if [ "$boot" = systemd ]; then
         append="$append systemd.unit=tinyrun-vmtest.target systemd.unified_cgroup_hierarchy=1"
         append="$append systemd.show_status=0 systemd.log_level=${TINYRUN_VM_SD_LOG:-warning} systemd.journald.forward_to_console=0"
     fi
@@ -300,21 +314,46 @@ prebuild_test_cache() {
     note "integration test cache ready in $(elapsed "$t0")s"
 }
 
+# The lima variant runs the host's programs over 9p: its packages must be on the host.
+# dbus-user-session gives the user's systemd a bus; libpam-systemd the user session.
+LIMA_PKGS="containerd:containerd ctr:containerd rootlesskit:rootlesskit slirp4netns:slirp4netns
+newuidmap:uidmap /usr/lib/systemd/user/dbus.socket:dbus-user-session
+/lib/*/security/pam_systemd.so:libpam-systemd setpriv:util-linux gcc:gcc"
+ensure_lima_prereqs() {
+    local e missing=()
+    for e in $LIMA_PKGS; do
+        case "${e%%:*}" in
+        /*) compgen -G "${e%%:*}" >/dev/null ;;
+        *) command -v "${e%%:*}" >/dev/null ;;
+        esac || missing+=("${e#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    apt_install "${missing[@]}" >&2 && return 0
+    echo "missing ${missing[*]} and apt-get install failed or not root (log: $CACHE/apt.log)"
+    return 1
+}
+
+# The lima variant's image (busybox + probe, docker-archive) is built on the host: gcc is slow
+# under TCG, and the guest has no network to pull one.
+LIMA_IMAGE_TAR=""
+prepare_lima_image() {
+    local t0
+    t0=$(now)
+    LIMA_IMAGE_TAR=$CACHE/lima-image.tar
+    CLIENTS_CACHE=$CACHE/clients BUSYBOX=$BUSYBOX "$TOP/tests/clients/make-image.sh" "$LIMA_IMAGE_TAR.tmp" \
+        >"$CACHE/lima-image.log" 2>&1 && mv "$LIMA_IMAGE_TAR.tmp" "$LIMA_IMAGE_TAR" \
+        || { rm -f "$LIMA_IMAGE_TAR.tmp"; return 1; }
+    note "lima image ready in $(elapsed "$t0")s"
+}
+
 # Merge the TAP streams of several variants into one: renumber, prefix with [variant], one plan.
 merge_tap() {
-    awk -v out_n_file="$1" '
-        FNR == 1 { v = FILENAME; sub(/.*\/tinyrun-vm-tap\./, "", v) }
-        /^1\.\.[0-9]+/ { if ($0 ~ /SKIP/) { n++; printf "ok %d - [%s] # SKIP%s\n", n, v, substr($0, index($0, "SKIP") + 4) } next }
-        /^(not )?ok [0-9]+/ {
-            n++; line = $0
-            neg = (line ~ /^not /); sub(/^(not )?ok [0-9]+ ?(- )?/, "", line)
-            printf "%s %d - [%s] %s\n", neg ? "not ok" : "ok", n, v, line; next }
-        { print }
-        END { printf "1..%d\n", n }' "${@:2}"
+    awk -f "$VMDIR/merge-tap.awk" "$@"
 }
 
 main() {
-    local variants=() v rc=0 cmd files=() tapdir
+    local variants=() v rc=0 cmd files=() tapdir why
     case "$variant" in all) variants=(v2 systemd) ;; *) variants=("$variant") ;; esac
     ensure_prereqs
     prepare_kernel
@@ -328,12 +367,26 @@ main() {
         else
             local suite=tests/integration/cgroups.bats
             [ "$v" = systemd ] && suite=tests/integration/systemd.bats
+            [ "$v" = lima ] && suite=tests/vm/lima/guest.sh
             if [ ! -f "$TOP/$suite" ]; then
                 printf '1..0 # SKIP %s not found\n' "$suite" > "$tapdir/tinyrun-vm-tap.$v"
                 files+=("$tapdir/tinyrun-vm-tap.$v")
                 continue
             fi
             cmd=(bats --tap "$suite")
+            [ "$v" = lima ] && cmd=(bash "$suite")
+        fi
+        if [ "$v" = lima ] && ! why=$(ensure_lima_prereqs); then
+            printf '1..0 # SKIP %s\n' "$why" > "$tapdir/tinyrun-vm-tap.$v"
+            files+=("$tapdir/tinyrun-vm-tap.$v")
+            continue
+        fi
+        if [ "$v" = lima ] && ! prepare_lima_image; then
+            printf '1..1\nnot ok 1 - building the lima image with tests/clients/make-image.sh failed (log: %s)\n' \
+                "$CACHE/lima-image.log" > "$tapdir/tinyrun-vm-tap.$v"
+            files+=("$tapdir/tinyrun-vm-tap.$v")
+            rc=1
+            continue
         fi
         run_vm "$v" "${cmd[@]}"
         [ "$VM_RC" = 0 ] || rc=1
@@ -349,7 +402,7 @@ main() {
         fi
         if [ $keep = 1 ]; then note "[$v] job dir kept: $VM_JOB"; else rm -rf "$VM_JOB"; fi
     done
-    if [ ${#files[@]} -eq 1 ]; then cat "${files[0]}"; else merge_tap - "${files[@]}"; fi
+    if [ ${#files[@]} -eq 1 ]; then cat "${files[0]}"; else merge_tap "${files[@]}"; fi
     rm -rf "$tapdir"
     note "total $(elapsed "$T_START")s"
     return $rc
