@@ -60,6 +60,8 @@ struct tr_exec_opts {
     const char *pid_file;
     const char *console_socket;
     int preserve_fds;
+    char **cgroups; size_t cgroups_len;   /* --cgroup [<controller>:]<path> (sub-cgroups) */
+    bool ignore_paused;                   /* --ignore-paused: exec into a paused container */
 };
 /* --user: "UID" or "UID:GID", decimal (has_gid tells whether GID was given). 0, or -1 with
  * err filled. The CLI checks --user with it; tr_exec applies it. */
