@@ -95,6 +95,11 @@ static const struct oci_field intel_rdt_fields[] = {
 };
 static TYPE(intel_rdt_type, struct oci_intel_rdt, intel_rdt_fields, intel_rdt_seen);
 
+static const struct oci_field net_device_fields[] = {
+    FS(struct oci_net_device, "name", name, 0),
+};
+static TYPE(net_device_type, struct oci_net_device, net_device_fields, NULL);
+
 static const struct oci_field linux_fields[] = {
     FA(struct oci_linux, "namespaces", namespaces, ns_type),
     FA(struct oci_linux, "uidMappings", uid_mappings, oci_idmap_type),
@@ -112,5 +117,6 @@ static const struct oci_field linux_fields[] = {
     FS(struct oci_linux, "mountLabel", mount_label, 0),
     FO(struct oci_linux, "personality", personality, personality_type),
     FO(struct oci_linux, "intelRdt", intel_rdt, intel_rdt_type),
+    FM(struct oci_linux, "netDevices", net_devices, net_device_type, struct oci_net_device, host_name, NULL, NULL),
 };
 TYPE(oci_linux_type, struct oci_linux, linux_fields, NULL);

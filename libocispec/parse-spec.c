@@ -80,7 +80,6 @@ const struct oci_ignored_path oci_ignored_paths[] = {
     { "linux.intelRdt.enableCMT", "Intel RDT is refused at create; only its presence is needed" },
     { "linux.intelRdt.enableMBM", "Intel RDT is refused at create; only its presence is needed" },
     { "linux.intelRdt.enableMonitoring", "Intel RDT is refused at create; only its presence is needed" },
-    { "linux.netDevices", "moving host network devices into the container is not implemented" },
     { "linux.memoryPolicy", "runtime-spec 1.3 (set_mempolicy), not implemented" },
     { NULL, NULL },
 };

@@ -191,6 +191,7 @@ struct oci_seccomp {
 
 struct oci_personality { char *domain; char **flags; size_t flags_len; };
 
+struct oci_net_device { char *host_name; char *name; };   /* linux.netDevices{host_name: {name}} */
 struct oci_intel_rdt { char *clos_id; char *l3_cache_schema; char *mem_bw_schema; bool present; };
 
 struct oci_linux {
@@ -209,6 +210,7 @@ struct oci_linux {
     char *mount_label;
     struct oci_personality *personality;
     struct oci_intel_rdt *intel_rdt;   /* parsed; rejected at create (not supported) */
+    struct oci_net_device *net_devices; size_t net_devices_len;
 };
 
 struct oci_spec {

@@ -19,6 +19,7 @@
 #include "namespaces.h"
 #include "spawn.h"
 #include "log.h"
+#include "netdevices.h"
 #include "util.h"
 
 /* As runc 1.1.5 (shouldHonorXDGRuntimeDir): a user, and root of a non-initial user namespace
@@ -358,6 +359,16 @@ static int kill_and_wait(struct tr_container *c, struct cgroup_mgr *m, struct tr
     return 0;
 }
 
+/* linux.netDevices back to the host before the init dies with its namespace (which would
+ * destroy a virtual device); a stopped init's namespace is gone unless the config named one. */
+static void return_net_devices(struct tr_container *c, const struct oci_spec *spec, enum tr_status st)
+{
+    int pidfd = st != TR_STOPPED ? state_open_pidfd(c) : -1;
+    netdevices_move_out(spec, pidfd >= 0 ? c->rs->pid : 0);
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
 int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err)
 {
     enum tr_status st = state_status(c);
@@ -370,12 +381,16 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
                         c->id, tr_status_name(st));
     if (c->rs && c->rs->cgroup && !(m = cgroup_load(c->rs->cgroup, &e2)))
         tr_warn("container %s: %s", c->id, e2.msg);
+    if (c->rs)
+        spec = state_load_spec(c, &e2);
+    if (spec)
+        return_net_devices(c, spec, st);
     if (st != TR_STOPPED)
         kill_and_wait(c, m, err);
     if (m && cgroup_destroy(m, &e2) < 0)
         rc = (*err = e2, -1);
     cgroup_free(m);
-    if (c->rs && (spec = state_load_spec(c, &e2)))
+    if (spec)
         container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTOP, "stopped");
     oci_free(spec);
     if (state_remove(c, &e2) < 0 && rc == 0)

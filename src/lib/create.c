@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "netdevices.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "security.h"
@@ -43,6 +44,7 @@ struct create_job {
     int fifo_fd;
     struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
     bool rootless, hooks_started;
+    bool netdevs_moved;   /* linux.netDevices are in the init's namespace: back on undo */
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
     struct oci_device_cgroup *dev_rules;
@@ -90,6 +92,8 @@ static int check_spec(struct create_job *j, struct tr_err *err)
     if (s->process->terminal && !j->o->console_socket && !j->for_run)
         return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "
                         "pass one or set terminal to false");
+    if (netdevices_check(s, j->rootless, err) < 0)
+        return tr_prefix(err, "config.json");
     return security_validate(s, err);
 }
 
@@ -256,6 +260,9 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
+    if (netdevices_move_in(j->spec, j->sp.pid, err) < 0)
+        return -1;
+    j->netdevs_moved = true;
     if (send_mount_sources(j, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     if (spawn_send_setup_done(&j->sp, err) < 0)
@@ -435,6 +442,8 @@ static int record(struct create_job *j, struct tr_err *err)
 static void undo(struct create_job *j)
 {
     struct tr_err e2;
+    if (j->netdevs_moved)
+        netdevices_move_out(j->spec, j->sp.pid);
     if (j->sp.pid > 0) {
         /* A frozen task cannot die: thaw first, and never wait unboundedly. */
         if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
