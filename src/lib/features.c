@@ -335,6 +335,9 @@ static void add_linux(struct jw *w)
     jw_open(w, "mountExtensions", '{');
     jw_enabled(w, "idmap", idmap_mounts_supported());
     jw_close(w, '}');
+    /* runc 1.4's shape: linux.netDevices moves interfaces over rtnetlink (netdevices.c) */
+    jw_enabled(w, "netDevices", true);
+    /* memoryPolicy {modes, flags} goes here (issue 11, the memoryPolicy part) */
     jw_close(w, '}');
 }
 
