@@ -401,6 +401,11 @@ weight_files() {
 	else
 		assert_cg hugetlb "hugetlb.$sz.limit_in_bytes" "$limit"
 	fi
+	# runtime-spec 1.2: the reservation counter too, where the kernel has one (5.7+)
+	if cg_on_v2 hugetlb; then f="hugetlb.$sz.rsvd.max"; else f="hugetlb.$sz.rsvd.limit_in_bytes"; fi
+	if cg_exists hugetlb "$f"; then
+		assert_cg hugetlb "$f" "$limit"
+	fi
 }
 
 # A device outside the runtimes' default allow list (null, zero, full, tty, random, urandom,
