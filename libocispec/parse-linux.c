@@ -92,6 +92,8 @@ static const struct oci_field intel_rdt_fields[] = {
     FS(struct oci_intel_rdt, "closID", clos_id, 0),
     FS(struct oci_intel_rdt, "l3CacheSchema", l3_cache_schema, 0),
     FS(struct oci_intel_rdt, "memBwSchema", mem_bw_schema, 0),
+    FV(struct oci_intel_rdt, "schemata", schemata),
+    FB(struct oci_intel_rdt, "enableMonitoring", enable_monitoring, 0),
 };
 static TYPE(intel_rdt_type, struct oci_intel_rdt, intel_rdt_fields, intel_rdt_seen);
 

@@ -20,6 +20,7 @@
 #include "spawn.h"
 #include "log.h"
 #include "netdevices.h"
+#include "resctrl.h"
 #include "util.h"
 
 /* As runc 1.1.5 (shouldHonorXDGRuntimeDir): a user, and root of a non-initial user namespace
@@ -390,6 +391,8 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     if (m && cgroup_destroy(m, &e2) < 0)
         rc = (*err = e2, -1);
     cgroup_free(m);
+    if (spec && spec->linux_ && resctrl_remove(RESCTRL_ROOT, spec->linux_->intel_rdt, c->id, &e2) < 0)
+        tr_warn("container %s: %s", c->id, e2.msg);
     if (spec)
         container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTOP, "stopped");
     oci_free(spec);

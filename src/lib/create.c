@@ -20,6 +20,7 @@
 #include "init.h"
 #include "log.h"
 #include "netdevices.h"
+#include "resctrl.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "security.h"
@@ -82,8 +83,8 @@ static int check_spec(struct create_job *j, struct tr_err *err)
 {
     const struct oci_spec *s = j->spec;
     const struct oci_namespace *uts = oci_find_namespace(s, OCI_NS_UTS);
-    if (s->linux_ && s->linux_->intel_rdt && s->linux_->intel_rdt->present)
-        return tr_failx(err, "config.json: linux.intelRdt: not supported by tinyrun; remove it");
+    if (s->linux_ && resctrl_check(RESCTRL_ROOT, s->linux_->intel_rdt, err) < 0)
+        return tr_prefix(err, "config.json");
     /* A uts namespace joined by path is fine (runc and crun set the name there too); without
      * one, the name would be the host's own. */
     if ((s->hostname || s->domainname) && !uts)
@@ -259,6 +260,8 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
     if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
+        return -1;
+    if (j->spec->linux_ && resctrl_apply(RESCTRL_ROOT, j->spec->linux_->intel_rdt, j->c->id, j->sp.pid, err) < 0)
         return -1;
     if (netdevices_move_in(j->spec, j->sp.pid, err) < 0)
         return -1;
@@ -453,6 +456,8 @@ static void undo(struct create_job *j)
                     (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
     }
     if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
+        tr_warn("cleanup after failed create: %s", e2.msg);
+    if (j->spec && j->spec->linux_ && resctrl_remove(RESCTRL_ROOT, j->spec->linux_->intel_rdt, j->c->id, &e2) < 0)
         tr_warn("cleanup after failed create: %s", e2.msg);
     if (j->hooks_started) {
         /* runtime.md: a failed create-phase hook continues the lifecycle at delete: poststop. */

@@ -20,6 +20,7 @@
 #include "caps.h"
 #include "container.h"
 #include "rootfs.h"
+#include "resctrl.h"
 #include "spec.h"
 #include "util.h"
 
@@ -331,7 +332,8 @@ static void add_linux(struct jw *w)
 #endif
     jw_enabled(w, "apparmor", host_has_apparmor());
     jw_enabled(w, "selinux", host_has_selinux());
-    jw_enabled(w, "intelRdt", false);
+    /* resctrl.c applies linux.intelRdt where resctrl is mounted, and refuses it elsewhere */
+    jw_enabled(w, "intelRdt", access(RESCTRL_ROOT "/info", F_OK) == 0);
     jw_open(w, "mountExtensions", '{');
     jw_enabled(w, "idmap", idmap_mounts_supported());
     jw_close(w, '}');

@@ -40,6 +40,18 @@ host_has_addr() {
 	ip -o link show dev "$1" | grep -q '[<,]UP[,>]' || fail "$1 is not up on the host"
 }
 
+# create_refused [RUNTIME_FLAG...] -- TEXT...: create of $BUNDLE as $ID fails in one line of
+# stderr that contains every TEXT.
+create_refused() {
+	local flags=() t
+	while [ "$1" != -- ]; do flags+=("$1"); shift; done
+	shift
+	run --separate-stderr runtime "${flags[@]}" create --bundle "$BUNDLE" "$ID" </dev/null
+	assert_failure
+	for t in "$@"; do assert_contains "$stderr" "$t" || return 1; done
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "expected one line: $stderr"
+}
+
 @test "netDevices: a dummy device moves in as eth9 with its address, up; back on the host after delete" {
 	update_config ".linux.netDevices = {\"$DEV\": {\"name\": \"eth9\"}}"
 	ID=$(new_id)
@@ -80,25 +92,14 @@ host_has_addr() {
 @test "netDevices: refused without a network namespace of its own, for a missing device, rootless" {
 	update_config ".linux.netDevices = {\"$DEV\": {}} | .linux.namespaces |= map(select(.type != \"network\"))"
 	ID=$(new_id)
-	run --separate-stderr runtime create --bundle "$BUNDLE" "$ID" </dev/null
-	assert_failure
-	assert_contains "$stderr" "linux.netDevices[\"$DEV\"]"
-	assert_contains "$stderr" "network namespace"
+	create_refused -- "linux.netDevices[\"$DEV\"]" "network namespace"
 	update_config ".linux.namespaces += [{\"type\": \"network\", \"path\": \"/proc/$$/ns/net\"}]"
-	run --separate-stderr runtime create --bundle "$BUNDLE" "$ID" </dev/null
-	assert_failure
-	assert_contains "$stderr" "is the host's"
+	create_refused -- "linux.netDevices[\"$DEV\"]" "is the host's"
 	update_config ".linux.namespaces |= map(select(.type != \"network\")) | .linux.namespaces += [{\"type\": \"network\"}]
 		| .linux.netDevices = {\"trnosuch0\": {}}"
-	run --separate-stderr runtime create --bundle "$BUNDLE" "$ID" </dev/null
-	assert_failure
-	assert_contains "$stderr" 'linux.netDevices["trnosuch0"]: no such network device on the host'
+	create_refused -- 'linux.netDevices["trnosuch0"]: no such network device on the host'
 	update_config ".linux.netDevices = {\"$DEV\": {}}"
-	run --separate-stderr runtime --rootless true create --bundle "$BUNDLE" "$ID" </dev/null
-	assert_failure
-	assert_contains "$stderr" "linux.netDevices[\"$DEV\"]"
-	assert_contains "$stderr" "rootless"
-	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "expected one line: $stderr"
+	create_refused --rootless true -- "linux.netDevices[\"$DEV\"]" "rootless"
 	host_has_addr "$DEV" 192.0.2.10/24
 }
 
@@ -108,10 +109,7 @@ host_has_addr() {
 	make_dev "$PEER"
 	update_config ".linux.netDevices = {\"$DEV\": {\"name\": \"eth9\"}, \"$PEER\": {\"name\": \"lo\"}}"
 	ID=$(new_id)
-	run --separate-stderr runtime create --bundle "$BUNDLE" "$ID" </dev/null
-	assert_failure
-	assert_contains "$stderr" "linux.netDevices[\"$PEER\"]"
-	assert_contains "$stderr" "lo already exists"
+	create_refused -- "linux.netDevices[\"$PEER\"]" "lo already exists"
 	host_has_addr "$DEV" 192.0.2.10/24
 	ip link show "$PEER" >/dev/null || fail "$PEER left the host"
 	assert_no_leak "$ID"
