@@ -389,8 +389,8 @@ id_cgroup_lines() {
 	[ -n "$dirs" ] || fail "no cgroup directory named after $ID"
 	for d in $dirs; do
 		mkdir "$d/sub"
-		# a v1 cpuset takes no task before it has cpus and mems
-		if [ -f "$d/cpuset.cpus" ]; then
+		# a v1 cpuset takes no task before it has cpus and mems (v2 inherits them)
+		if [ -f "$d/sub/cpuset.cpus" ] && [ ! -f "$d/cgroup.controllers" ]; then
 			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
 			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
 		fi
