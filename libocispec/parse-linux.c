@@ -92,6 +92,8 @@ static const struct oci_field intel_rdt_fields[] = {
     FS(struct oci_intel_rdt, "closID", clos_id, 0),
     FS(struct oci_intel_rdt, "l3CacheSchema", l3_cache_schema, 0),
     FS(struct oci_intel_rdt, "memBwSchema", mem_bw_schema, 0),
+    FV(struct oci_intel_rdt, "schemata", schemata),
+    FB(struct oci_intel_rdt, "enableMonitoring", enable_monitoring, 0),
 };
 static TYPE(intel_rdt_type, struct oci_intel_rdt, intel_rdt_fields, intel_rdt_seen);
 
@@ -108,6 +110,10 @@ static const struct oci_field mempolicy_fields[] = {
     FVE(struct oci_memory_policy, "flags", flags, mpol_flags, "memory policy flag"),
 };
 static TYPE(mempolicy_type, struct oci_memory_policy, mempolicy_fields, NULL);
+static const struct oci_field net_device_fields[] = {
+    FS(struct oci_net_device, "name", name, 0),
+};
+static TYPE(net_device_type, struct oci_net_device, net_device_fields, NULL);
 
 static const struct oci_field linux_fields[] = {
     FA(struct oci_linux, "namespaces", namespaces, ns_type),
@@ -127,5 +133,6 @@ static const struct oci_field linux_fields[] = {
     FO(struct oci_linux, "personality", personality, personality_type),
     FO(struct oci_linux, "intelRdt", intel_rdt, intel_rdt_type),
     FO(struct oci_linux, "memoryPolicy", memory_policy, mempolicy_type),
+    FM(struct oci_linux, "netDevices", net_devices, net_device_type, struct oci_net_device, host_name, NULL, NULL),
 };
 TYPE(oci_linux_type, struct oci_linux, linux_fields, NULL);

@@ -76,10 +76,7 @@ const struct oci_ignored_path oci_ignored_paths[] = {
     { "solaris", "Solaris zones" },
     { "vm", "hypervisor-based runtimes (Kata and the like)" },
     { "zos", "z/OS" },
-    { "linux.intelRdt.schemata", "Intel RDT is refused at create; only its presence is needed" },
-    { "linux.intelRdt.enableCMT", "Intel RDT is refused at create; only its presence is needed" },
-    { "linux.intelRdt.enableMBM", "Intel RDT is refused at create; only its presence is needed" },
-    { "linux.intelRdt.enableMonitoring", "Intel RDT is refused at create; only its presence is needed" },
-    { "linux.netDevices", "moving host network devices into the container is not implemented" },
+    { "linux.intelRdt.enableCMT", "runc 1.0's monitoring switches, gone from runtime-spec 1.2 (enableMonitoring replaces them)" },
+    { "linux.intelRdt.enableMBM", "runc 1.0's monitoring switches, gone from runtime-spec 1.2 (enableMonitoring replaces them)" },
     { NULL, NULL },
 };

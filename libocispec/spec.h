@@ -194,7 +194,13 @@ struct oci_personality { char *domain; char **flags; size_t flags_len; };
 /* linux.memoryPolicy (1.3): mode MPOL_*, nodes "0-3,5" (may be absent), flags MPOL_F_*. */
 struct oci_memory_policy { char *mode; char *nodes; char **flags; size_t flags_len; };
 
-struct oci_intel_rdt { char *clos_id; char *l3_cache_schema; char *mem_bw_schema; bool present; };
+struct oci_net_device { char *host_name; char *name; };   /* linux.netDevices{host_name: {name}} */
+struct oci_intel_rdt {
+    char *clos_id; char *l3_cache_schema; char *mem_bw_schema;
+    char **schemata; size_t schemata_len;   /* runtime-spec 1.2: whole schemata lines */
+    bool enable_monitoring;                 /* mon_groups/<id> */
+    bool present;
+};
 
 struct oci_linux {
     struct oci_namespace *namespaces; size_t namespaces_len;
@@ -211,8 +217,9 @@ struct oci_linux {
     char **readonly_paths; size_t readonly_paths_len;
     char *mount_label;
     struct oci_personality *personality;
-    struct oci_intel_rdt *intel_rdt;   /* parsed; rejected at create (not supported) */
+    struct oci_intel_rdt *intel_rdt;   /* resctrl.c */
     struct oci_memory_policy *memory_policy;
+    struct oci_net_device *net_devices; size_t net_devices_len;
 };
 
 struct oci_spec {

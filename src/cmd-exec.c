@@ -38,17 +38,6 @@ static int add_gid(void *target, const char *val, struct tr_err *err)
     return 0;
 }
 
-/* The library's exec options have no field for these yet: refuse rather than ignore. */
-static int refuse_cgroup(void *target, const char *val, struct tr_err *err)
-{
-    return tr_failx(err, "--cgroup (exec into a sub-cgroup) is not supported");
-}
-
-static int refuse_ignore_paused(void *target, const char *val, struct tr_err *err)
-{
-    return tr_failx(err, "--ignore-paused is not supported");
-}
-
 static const struct cli_flag flags[] = {
     CLI_STRING_F("console-socket", 0, struct tr_exec_opts, console_socket,
                  "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"),
@@ -74,8 +63,10 @@ static const struct cli_flag flags[] = {
                   "add a capability to the bounding set for the process (repeatable)"),
     CLI_INT_F("preserve-fds", 0, struct tr_exec_opts, preserve_fds,
               "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total) (default: 0)"),
-    CLI_FUNC_F("cgroup", 0, refuse_cgroup, NULL),
-    CLI_FUNC_BOOL_F("ignore-paused", 0, refuse_ignore_paused, NULL),
+    CLI_STRINGS_F("cgroup", 0, struct tr_exec_opts, cgroups, cgroups_len,
+                  "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>. (repeatable)"),
+    CLI_BOOL_F("ignore-paused", 0, struct tr_exec_opts, ignore_paused,
+               "allow exec in a paused container (the process runs once it is resumed)"),
     CLI_FLAGS_END,
 };
 
@@ -106,6 +97,7 @@ static void free_exec_opts(void *opts)
     struct tr_exec_opts *o = opts;
     free(o->env);
     free(o->add_caps);
+    free(o->cgroups);
     free(o->additional_gids);
 }
 

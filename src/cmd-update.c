@@ -12,12 +12,7 @@ static const char usage[] =
     "USAGE:\n   tinyrun update [command options] <container-id>\n\n"
     "OPTIONS:\n";
 
-struct update_opts { const char *file; struct cli_update_flags f; };
-
-static int refuse_rdt(void *target, const char *val, struct tr_err *err)
-{
-    return tr_failx(err, "Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
-}
+struct update_opts { const char *file; struct cli_update_flags f; const char *l3, *mb; };
 
 static const struct cli_flag flags[] = {
     CLI_STRING_F("resources", 'r', struct update_opts, file,
@@ -61,8 +56,10 @@ static const struct cli_flag flags[] = {
                  "Kernel memory limit for tcp buffers (cgroup v1 only)"),
     CLI_STRING_F("pids-limit", 0, struct update_opts, f.pids_limit,
                  "Maximum number of pids allowed in the container"),
-    CLI_FUNC_F("l3-cache-schema", 0, refuse_rdt, NULL),
-    CLI_FUNC_F("mem-bw-schema", 0, refuse_rdt, NULL),
+    CLI_STRING_F("l3-cache-schema", 0, struct update_opts, l3,
+                 "The string of Intel RDT/CAT L3 cache schema (linux.intelRdt; resctrl)"),
+    CLI_STRING_F("mem-bw-schema", 0, struct update_opts, mb,
+                 "The string of Intel RDT/MBA memory bandwidth schema (linux.intelRdt; resctrl)"),
     CLI_FLAGS_END,
 };
 
@@ -101,6 +98,8 @@ static int run_update(const struct tr_ctx *ctx, void *opts, char **args, size_t 
                       struct tr_err *err)
 {
     const struct update_opts *o = opts;
+    if ((o->l3 || o->mb) && tr_update_rdt(ctx, args[0], o->l3, o->mb, err) < 0)
+        return -1;
     /* As runc: a resources file wins over the per-field flags. */
     struct oci_resources *res = o->file ? load_resources(o->file, err)
                                         : cli_resources_from_flags(&o->f, err);

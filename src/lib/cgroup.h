@@ -47,6 +47,13 @@ int cgroup_pids(struct cgroup_mgr *m, pid_t **pids, size_t *n, struct tr_err *er
 char *cgroup_stats_json(struct cgroup_mgr *m, struct tr_err *err);
 /* OOM-kill counter (memory.events oom_kill on v2, memory.oom_control on v1); -1 if unknown. */
 int64_t cgroup_oom_kill_count(struct cgroup_mgr *m);
+/* exec --cgroup: the process joins an existing sub-cgroup of the container's instead, runc's
+ * [<controller>[,<controller>]:]<path> (repeatable; a bare path alone, for every hierarchy).
+ * Changes m's directories in place; refuses "..", unknown controllers, a missing directory. */
+int cgroup_select_sub(struct cgroup_mgr *m, char *const *specs, size_t n, struct tr_err *err);
+/* exec --ignore-paused: an O_WRONLY fd of every hierarchy's cgroup.procs, a frozen one last, for
+ * the process to write "0" into as its last act before execve (*n 0: nothing to join). */
+int cgroup_procs_fds(struct cgroup_mgr *m, int **fds, size_t *n, struct tr_err *err);
 /* Remove the cgroup(s) (kill leftovers first) and stop the systemd unit. */
 int cgroup_destroy(struct cgroup_mgr *m, struct tr_err *err);
 void cgroup_free(struct cgroup_mgr *m);

@@ -20,6 +20,8 @@
 #include "namespaces.h"
 #include "spawn.h"
 #include "log.h"
+#include "netdevices.h"
+#include "resctrl.h"
 #include "util.h"
 
 /* As runc 1.1.5 (shouldHonorXDGRuntimeDir): a user, and root of a non-initial user namespace
@@ -410,6 +412,16 @@ static int destroy_cgroup_logged(struct tr_container *c, struct cgroup_mgr *m, s
     return rc;
 }
 
+/* linux.netDevices back to the host before the init dies with its namespace (which would
+ * destroy a virtual device); a stopped init's namespace is gone unless the config named one. */
+static void return_net_devices(struct tr_container *c, const struct oci_spec *spec, enum tr_status st)
+{
+    int pidfd = st != TR_STOPPED ? state_open_pidfd(c) : -1;
+    netdevices_move_out(spec, pidfd >= 0 ? c->rs->pid : 0);
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
 int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err)
 {
     enum tr_status st = state_status(c);
@@ -424,12 +436,18 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     const char *saved_cg = c->rs ? c->rs->cgroup : c->pending.cgroup;
     if (saved_cg && !(m = cgroup_load(saved_cg, &e2)))
         tr_warn("container %s: %s", c->id, e2.msg);
+    if (c->rs)
+        spec = state_load_spec(c, &e2);
+    if (spec)
+        return_net_devices(c, spec, st);
     if (st != TR_STOPPED)
         kill_and_wait(c, m, err);
     if (m && destroy_cgroup_logged(c, m, &e2) < 0)
         rc = (*err = e2, -1);
     cgroup_free(m);
-    if (c->rs && (spec = state_load_spec(c, &e2)))
+    if (spec && spec->linux_ && resctrl_remove(RESCTRL_ROOT, spec->linux_->intel_rdt, c->id, &e2) < 0)
+        tr_warn("container %s: %s", c->id, e2.msg);
+    if (spec)
         container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTOP, "stopped");
     oci_free(spec);
     if (state_remove(c, &e2) < 0 && rc == 0)

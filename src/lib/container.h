@@ -63,6 +63,8 @@ struct tr_exec_opts {
     const char *console_socket;
     const char *pidfd_socket;   /* --pidfd-socket: receives the process's pidfd (SCM_RIGHTS) */
     int preserve_fds;
+    char **cgroups; size_t cgroups_len;   /* --cgroup [<controller>:]<path> (sub-cgroups) */
+    bool ignore_paused;                   /* --ignore-paused: exec into a paused container */
 };
 /* --user: "UID" or "UID:GID", decimal (has_gid tells whether GID was given). 0, or -1 with
  * err filled. The CLI checks --user with it; tr_exec applies it. */
@@ -71,6 +73,8 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
 
 int tr_ps(const struct tr_ctx *ctx, const char *id, pid_t **pids, size_t *n, struct tr_err *err);
 int tr_update(const struct tr_ctx *ctx, const char *id, const struct oci_resources *res, struct tr_err *err);
+/* update --l3-cache-schema / --mem-bw-schema (either may be NULL): linux.intelRdt's group. */
+int tr_update_rdt(const struct tr_ctx *ctx, const char *id, const char *l3, const char *mb, struct tr_err *err);
 int tr_pause(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
 int tr_resume(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
 /* Calls cb with one JSON event line at a time until cb returns non-zero or the container stops. */

@@ -19,6 +19,8 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "netdevices.h"
+#include "resctrl.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "security.h"
@@ -44,6 +46,7 @@ struct create_job {
     struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
     bool rootless, hooks_started;
     const char *hook_phase;        /* the hooks running or last run for the init, until SECCOMP_FD */
+    bool netdevs_moved;   /* linux.netDevices are in the init's namespace: back on undo */
     const struct oci_resources *resources;  /* linux.resources, or res below */
     struct oci_resources res;               /* shallow copy with the default device rules */
     struct oci_device_cgroup *dev_rules;
@@ -106,8 +109,8 @@ static int check_spec(struct create_job *j, struct tr_err *err)
 {
     const struct oci_spec *s = j->spec;
     const struct oci_namespace *uts = oci_find_namespace(s, OCI_NS_UTS);
-    if (s->linux_ && s->linux_->intel_rdt && s->linux_->intel_rdt->present)
-        return tr_failx(err, "config.json: linux.intelRdt: not supported by tinyrun; remove it");
+    if (s->linux_ && resctrl_check(RESCTRL_ROOT, s->linux_->intel_rdt, err) < 0)
+        return tr_prefix(err, "config.json");
     /* A uts namespace joined by path is fine (runc and crun set the name there too); without
      * one, the name would be the host's own. */
     if ((s->hostname || s->domainname) && !uts)
@@ -116,6 +119,8 @@ static int check_spec(struct create_job *j, struct tr_err *err)
     if (s->process->terminal && !j->o->console_socket && !j->for_run)
         return tr_failx(err, "config.json: process.terminal is true but no --console-socket was given; "
                         "pass one or set terminal to false");
+    if (netdevices_check(s, j->rootless, err) < 0)
+        return tr_prefix(err, "config.json");
     return security_validate(s, err);
 }
 
@@ -307,6 +312,11 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
         return -1;
+    if (j->spec->linux_ && resctrl_apply(RESCTRL_ROOT, j->spec->linux_->intel_rdt, j->c->id, j->sp.pid, err) < 0)
+        return -1;
+    if (netdevices_move_in(j->spec, j->sp.pid, err) < 0)
+        return -1;
+    j->netdevs_moved = true;
     if (send_mount_sources(j, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     if (spawn_send_setup_done(&j->sp, err) < 0)
@@ -546,6 +556,8 @@ static void undo(struct create_job *j)
 {
     struct tr_err e2;
     release_cleanup_fds(j);
+    if (j->netdevs_moved)
+        netdevices_move_out(j->spec, j->sp.pid);
     if (j->sp.pid > 0) {
         /* A frozen task cannot die: thaw first, and never wait unboundedly. */
         if (cgroup_is_frozen(j->cg, &e2) == 1 && cgroup_freeze(j->cg, false, &e2) < 0)
@@ -555,6 +567,8 @@ static void undo(struct create_job *j)
                     (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
     }
     if (j->cg && cgroup_destroy(j->cg, &e2) < 0)
+        tr_warn("cleanup after failed create: %s", e2.msg);
+    if (j->spec && j->spec->linux_ && resctrl_remove(RESCTRL_ROOT, j->spec->linux_->intel_rdt, j->c->id, &e2) < 0)
         tr_warn("cleanup after failed create: %s", e2.msg);
     if (j->hooks_started) {
         /* runtime.md: a failed create-phase hook continues the lifecycle at delete: poststop. */

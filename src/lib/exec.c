@@ -12,6 +12,8 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include "affinity.h"
 #include "caps.h"
 #include "cgroup.h"
@@ -46,6 +48,8 @@ struct exec_job {
     struct seccomp_plan *seccomp;
     struct ns_plan ns;
     struct cgroup_mgr *cg;
+    int *procs_fds; size_t procs_fds_len;   /* --ignore-paused into a paused container: the
+                                              * process joins the cgroup itself (exec-join.c) */
     char *pid_file, *console_socket, *pidfd_socket;   /* absolute: joining a mount ns moves our cwd */
     struct spawn_session sp;           /* the process: pid, pidfd, channel, pty */
     bool rootless;
@@ -203,7 +207,9 @@ static int prepare(struct exec_job *j, struct tr_err *err)
     enum tr_status st;
     const struct oci_linux *l;
     st = state_status(&j->c);
-    if (st != TR_RUNNING && st != TR_CREATED)
+    if (st == TR_PAUSED && !j->o->ignore_paused)
+        return tr_failx(err, "cannot exec in container %s: it is paused (resume it, or use --ignore-paused)", j->c.id);
+    if (st != TR_RUNNING && st != TR_CREATED && st != TR_PAUSED)
         return tr_failx(err, "cannot exec in container %s: it is %s", j->c.id, tr_status_name(st));
     j->spec = state_load_spec(&j->c, err);
     if (!j->spec || build_process(j, err) < 0 || security_validate_process(&j->proc, err) < 0)
@@ -221,6 +227,12 @@ static int prepare(struct exec_job *j, struct tr_err *err)
         return -1;
     if (j->c.rs->cgroup && !(j->cg = cgroup_load(j->c.rs->cgroup, err)))
         return -1;
+    if (j->o->cgroups_len && !j->cg)
+        return tr_failx(err, "exec --cgroup: container %s has no cgroup", j->c.id);
+    if (j->cg && cgroup_select_sub(j->cg, j->o->cgroups, j->o->cgroups_len, err) < 0)
+        return -1;
+    if (st == TR_PAUSED && cgroup_procs_fds(j->cg, &j->procs_fds, &j->procs_fds_len, err) < 0)
+        return -1;
     j->pid_file = absolute(j->o->pid_file);
     j->console_socket = absolute(j->o->console_socket);
     j->pidfd_socket = absolute(j->o->pidfd_socket);
@@ -229,6 +241,21 @@ static int prepare(struct exec_job *j, struct tr_err *err)
     if (open_container_namespaces(j, err) < 0)
         return -1;
     return spawn_session_open(&j->sp, err);
+}
+
+/* --ignore-paused, past READY: into the frozen cgroup last, where the process stops before it
+ * runs anything of its own; the runtime checks that it got there (joined_paused_cgroup). */
+static void join_paused_cgroup(struct exec_job *j)
+{
+    for (size_t i = 0; i < j->procs_fds_len; i++) {
+        if (write(j->procs_fds[i], "0", 1) != 1) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "tinyrun: exec --ignore-paused: join the container's cgroup: %s\n",
+                     strerror(errno));
+            (void) !write(STDERR_FILENO, msg, strlen(msg));
+            _exit(255);
+        }
+    }
 }
 
 static int child_steps(struct exec_job *j, struct tr_err *err)
@@ -289,6 +316,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (spawn_send_ready(sock, err) < 0)
         return -1;
+    join_paused_cgroup(j);
     proc_execve(exe, &j->proc);
 }
 
@@ -303,7 +331,8 @@ static __attribute__((noreturn)) void run_child(struct exec_job *j)
 
 static int spawn(struct exec_job *j, struct tr_err *err)
 {
-    int leaf = j->cg ? cgroup_leaf_fd(j->cg) : -1;
+    bool self_join = j->procs_fds_len > 0;
+    int leaf = j->cg && !self_join ? cgroup_leaf_fd(j->cg) : -1;
     /* Opened here, in the runtime's mount namespace, and inherited: the child is born in the
      * container's, whose /proc must never take the runtime's writes (procfs.h). */
     if (procfs_handle(err) < 0)
@@ -319,7 +348,7 @@ static int spawn(struct exec_job *j, struct tr_err *err)
     if (rc < 0)
         return -1;
     procfs_handle_drop();   /* the child has it */
-    if (j->cg && !j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0) {
+    if (j->cg && !self_join && !j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0) {
         /* Rootless on v2: moving a process needs write access to the common ancestor's
          * cgroup.procs, which a user session often lacks. The process still runs in every
          * namespace of the container, as with crun; only its accounting is elsewhere. */
@@ -376,8 +405,33 @@ static int wait_exit(struct exec_job *j, const sigset_t *set, int *exit_code, st
     return wait_forwarding(j->sp.pid, j->sp.pidfd, set, exit_code, err);
 }
 
+/* After READY of an --ignore-paused process: it is in the container's cgroup within a bounded
+ * time (it writes there right after READY), or it died trying. */
+static int joined_paused_cgroup(struct exec_job *j, struct tr_err *err)
+{
+    for (int tries = 0; tries < SPAWN_STEP_TIMEOUT_S * 100; tries++) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (cgroup_pids(j->cg, &pids, &n, err) < 0)
+            return tr_prefix(err, "exec --ignore-paused");
+        for (size_t i = 0; i < n; i++)
+            if (pids[i] == j->sp.pid)
+                return 0;
+        if (spawn_proc_state(j->sp.pid) == 'Z' || kill(j->sp.pid, 0) < 0)
+            return tr_failx(err, "exec --ignore-paused: the process (pid %d) died before joining the paused container's cgroup",
+                            (int) j->sp.pid);
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return tr_failx(err, "exec --ignore-paused: the process (pid %d) did not join the container's cgroup within %d s",
+                    (int) j->sp.pid, SPAWN_STEP_TIMEOUT_S);
+}
+
 static void release(struct exec_job *j)
 {
+    for (size_t i = 0; i < j->procs_fds_len; i++)
+        close(j->procs_fds[i]);
+    free(j->procs_fds);
     spawn_session_close(&j->sp);
     ns_plan_close(&j->ns);
     seccomp_plan_free(j->seccomp);
@@ -418,6 +472,8 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         rc = spawn(&j, err);
     if (rc == 0)
         rc = converse(&j, err);
+    if (rc == 0 && j.procs_fds_len)
+        rc = joined_paused_cgroup(&j, err);
     if (rc == 0 && j.pid_file) {
         char buf[32];
         int n = snprintf(buf, sizeof buf, "%d", (int) j.sp.pid);

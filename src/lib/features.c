@@ -21,6 +21,7 @@
 #include "caps.h"
 #include "container.h"
 #include "rootfs.h"
+#include "resctrl.h"
 #include "spec.h"
 #include "util.h"
 
@@ -342,11 +343,15 @@ static void add_linux(struct jw *w)
 #endif
     jw_enabled(w, "apparmor", host_has_apparmor());
     jw_enabled(w, "selinux", host_has_selinux());
-    jw_enabled(w, "intelRdt", false);
+    /* resctrl.c applies linux.intelRdt where resctrl is mounted, and refuses it elsewhere */
+    jw_enabled(w, "intelRdt", access(RESCTRL_ROOT "/info", F_OK) == 0);
     add_memory_policy(w);
     jw_open(w, "mountExtensions", '{');
     jw_enabled(w, "idmap", idmap_mounts_supported());
     jw_close(w, '}');
+    /* runc 1.4's shape: linux.netDevices moves interfaces over rtnetlink (netdevices.c) */
+    jw_enabled(w, "netDevices", true);
+    /* memoryPolicy {modes, flags} goes here (issue 11, the memoryPolicy part) */
     jw_close(w, '}');
 }
 

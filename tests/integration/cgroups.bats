@@ -401,6 +401,11 @@ weight_files() {
 	else
 		assert_cg hugetlb "hugetlb.$sz.limit_in_bytes" "$limit"
 	fi
+	# runtime-spec 1.2: the reservation counter too, where the kernel has one (5.7+)
+	if cg_on_v2 hugetlb; then f="hugetlb.$sz.rsvd.max"; else f="hugetlb.$sz.rsvd.limit_in_bytes"; fi
+	if cg_exists hugetlb "$f"; then
+		assert_cg hugetlb "$f" "$limit"
+	fi
 }
 
 # A device outside the runtimes' default allow list (null, zero, full, tty, random, urandom,
@@ -530,6 +535,32 @@ add_kmsg_device() {
 	assert_equal "$(jq -r '.data.cpu.usage.total | type' <<<"$output")" number
 	[ "$(jq -r '.data.memory.usage.usage' <<<"$output")" -gt 0 ] || fail "memory usage not > 0"
 	[ "$(jq -r '.data.pids.current' <<<"$output")" -ge 1 ] || fail "pids.current not >= 1"
+}
+
+@test "cgroups: events --stats: PSI of cpu, memory and io on v2 (runc 1.2 shape), none on v1" {
+	known_difference crun "1.8 has no events command"
+	start_detached "$ID"
+	d=$(cg_dir memory)
+	if ! is_unified || [ ! -f "$d/memory.pressure" ]; then
+		run --separate-stderr runtime events --stats "$ID"
+		assert_status 0
+		assert_equal "$(jq -c '[.data.cpu.psi, .data.memory.psi, .data.blkio.psi]' <<<"$output")" "[null,null,null]"
+		return 0
+	fi
+	known_difference runc "1.1.5 predates PSI in events --stats (runc 1.2)"
+	run --separate-stderr runtime events --stats "$ID"
+	assert_status 0
+	local c f
+	for c in cpu:cpu memory:memory blkio:io; do
+		f=${c#*:}.pressure
+		c=${c%%:*}
+		jq -e ".data.$c.psi.some | (.avg10, .avg60, .avg300, .total | type == \"number\")" <<<"$output" >/dev/null ||
+			fail "$c.psi.some is not {avg10 avg60 avg300 total}: $(jq -c ".data.$c" <<<"$output")"
+		# read from the container's own file: its total never runs ahead of the file read after
+		now=$(awk '/^some/ { sub("total=", "", $5); print $5 }' "$d/$f")
+		[ "$(jq ".data.$c.psi.some.total" <<<"$output")" -le "$now" ] || fail "$c some.total ahead of $d/$f ($now)"
+	done
+	jq -e '.data.memory.psi.full.total | type == "number"' <<<"$output" >/dev/null || fail "memory.psi.full missing"
 }
 
 @test "cgroups: kill --all reaches every process of the container (shared pid ns)" {

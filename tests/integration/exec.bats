@@ -344,3 +344,85 @@ wait_gone() {
 	run --separate-stderr runtime exec "$ID" </dev/null
 	one_line_error
 }
+
+# id_cgroup_lines PID ID: the lines of /proc/PID/cgroup that name the container's cgroup (ID).
+id_cgroup_lines() {
+	grep -F "$2" "/proc/$1/cgroup" | sort
+}
+
+@test "exec into a paused container: refused without --ignore-paused; with it the process runs only once resumed" {
+	known_difference crun "crun 1.8 has no exec --ignore-paused"
+	ID=$(new_id)
+	start_detached "$ID"
+	pid=$(state_field "$ID" .pid)
+	runtime pause "$ID"
+	run --separate-stderr runtime exec "$ID" /probe exit 0 </dev/null
+	one_line_error
+	assert_contains "$stderr" paused
+	# runc returns once the container is resumed, tinyrun at once: run it in the background
+	"$RUNTIME" --root "$ROOT" exec --detach --ignore-paused --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" \
+		/bin/sh -c 'cat /proc/self/cgroup >/tmp/exec-cgroup; exec /probe sleep 3600' \
+		</dev/null >"$BATS_TEST_TMPDIR/exec.out" 2>&1 &
+	rt=$!
+	sleep 1
+	# nothing of the process has run while the container is paused
+	[ ! -e "$BUNDLE/rootfs/tmp/exec-cgroup" ] || fail "the exec'd process ran in a paused container"
+	assert_equal "$(state_field "$ID" .status)" paused
+	runtime resume "$ID"
+	status=0
+	timeout 10 tail --pid="$rt" -f /dev/null || fail "exec did not return after resume"
+	wait "$rt" || status=$?
+	assert_status 0
+	wait_for_file "$BUNDLE/rootfs/tmp/exec-cgroup"
+	# it ran in the container's cgroup, and it is not a child of anything but the container now
+	assert_equal "$(cat "$BUNDLE/rootfs/tmp/exec-cgroup")" "$(cat "/proc/$pid/cgroup")"
+	epid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	assert_equal "$(cat "/proc/$epid/cgroup")" "$(cat "/proc/$pid/cgroup")"
+}
+
+@test "exec --cgroup SUB joins the sub-cgroup in every hierarchy; CONTROLLER:SUB only in that one" {
+	known_difference crun "crun 1.8 has no exec --cgroup"
+	ID=$(new_id)
+	start_detached "$ID"
+	pid=$(state_field "$ID" .pid)
+	dirs=$(cgroup_dirs_of "$ID")
+	[ -n "$dirs" ] || fail "no cgroup directory named after $ID"
+	for d in $dirs; do
+		mkdir "$d/sub"
+		# a v1 cpuset takes no task before it has cpus and mems (v2 inherits them)
+		if [ -f "$d/sub/cpuset.cpus" ] && [ ! -f "$d/cgroup.controllers" ]; then
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+	done
+	mkdir "$(grep -x '.*/memory/.*' <<<"$dirs" | head -1)/msub"
+	run --separate-stderr runtime exec --cgroup sub "$ID" /bin/cat /proc/self/cgroup </dev/null
+	assert_status 0
+	assert_equal "$(grep -F "$ID" <<<"$output" | sort)" "$(id_cgroup_lines "$pid" "$ID" | sed 's|$|/sub|')"
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		# cgroup v2: one hierarchy, so no controller form
+		run --separate-stderr runtime exec --cgroup memory:msub "$ID" /bin/true </dev/null
+		assert_failure
+		return 0
+	fi
+	run --separate-stderr runtime exec --cgroup memory:msub "$ID" /bin/cat /proc/self/cgroup </dev/null
+	assert_status 0
+	assert_equal "$(grep -F "$ID" <<<"$output" | grep ':memory:')" "$(id_cgroup_lines "$pid" "$ID" | grep ':memory:')/msub"
+	assert_equal "$(grep -F "$ID" <<<"$output" | grep -v ':memory:' | sort)" "$(id_cgroup_lines "$pid" "$ID" | grep -v ':memory:')"
+}
+
+@test "exec --cgroup: a missing sub-cgroup or one outside the container's fails in one line, nothing left" {
+	known_difference crun "crun 1.8 has no exec --cgroup"
+	ID=$(new_id)
+	start_detached "$ID"
+	run --separate-stderr runtime exec --cgroup nosuch "$ID" /bin/true </dev/null
+	assert_failure
+	requires_tinyrun "message texts"
+	one_line_error
+	assert_contains "$stderr" "nosuch"
+	run --separate-stderr runtime exec --cgroup ../.. "$ID" /bin/true </dev/null
+	one_line_error
+	assert_contains "$stderr" "--cgroup ../.."
+	assert_equal "$(find "$(cgroup_dirs_of "$ID" | head -1)" -mindepth 1 -type d)" ""
+	assert_equal "$(state_field "$ID" .status)" running
+}

@@ -125,6 +125,8 @@ static void test_v1(void)
     is_str(val(&w, "blkio.throttle.read_iops_device"), "8:16 100", "v1 read iops");
     is_str(val(&w, "blkio.throttle.write_iops_device"), "8:16 200", "v1 write iops");
     is_str(val(&w, "hugetlb.2MB.limit_in_bytes"), "4194304", "v1 hugetlb");
+    is_str(val(&w, "hugetlb.2MB.rsvd.limit_in_bytes"), "4194304", "v1 hugetlb reservations (rsvd)");
+    ok(find(&w, "hugetlb.2MB.rsvd.limit_in_bytes", 0)->flags & CG_W_OPTIONAL, "v1 rsvd optional (kernels before 5.7)");
     is_str(val(&w, "net_cls.classid"), "1048577", "v1 net_cls.classid");
     is_str(val(&w, "net_prio.ifpriomap"), "eth0 5", "v1 net_prio.ifpriomap");
     is_str(val(&w, "rdma.max"), "mlx5_1 hca_handle=3 hca_object=10000", "v1 rdma.max");
@@ -194,6 +196,8 @@ static void test_v2(void)
     is_str(find(&w, "io.max", 2)->value, "8:16 riops=100", "v2 io.max riops");
     is_str(find(&w, "io.max", 3)->value, "8:16 wiops=200", "v2 io.max wiops");
     is_str(val(&w, "hugetlb.2MB.max"), "4194304", "v2 hugetlb.2MB.max");
+    is_str(val(&w, "hugetlb.2MB.rsvd.max"), "4194304", "v2 hugetlb.2MB.rsvd.max");
+    ok(find(&w, "hugetlb.2MB.rsvd.max", 0)->flags & CG_W_OPTIONAL, "v2 rsvd optional (kernels before 5.7)");
     ok(!find(&w, "net_cls.classid", 0) && !find(&w, "net_prio.ifpriomap", 0), "v2: network ignored");
     is_str(val(&w, "rdma.max"), "mlx5_1 hca_handle=3 hca_object=10000", "v2 rdma.max");
     ok(!find(&w, "devices.allow", 0) && !find(&w, "devices.deny", 0), "v2: devices go to eBPF, not files");

@@ -65,7 +65,9 @@ static void check_keys(void)
 #else
     ok(jq_true(".linux.cgroup.systemd == false"), "no systemd driver without sd-bus");
 #endif
-    ok(jq_true(".linux.intelRdt.enabled == false"), "intelRdt disabled");
+    ok(jq_true(access("/sys/fs/resctrl/info", F_OK) == 0 ? ".linux.intelRdt.enabled == true" : ".linux.intelRdt.enabled == false"),
+       "intelRdt enabled exactly where resctrl is mounted");
+    ok(jq_true(".linux.netDevices.enabled == true"), "netDevices enabled (netdevices.c)");
     ok(jq_true(".linux.mountExtensions.idmap.enabled | type == \"boolean\""),
        "mountExtensions.idmap.enabled is a boolean");
     bool apparmor = access("/sys/module/apparmor/parameters/enabled", F_OK) == 0;

@@ -294,6 +294,11 @@ static int misc_writes(const struct oci_resources *r, bool v2, struct cg_writes 
                             h->page_size ? h->page_size : "");
         snprintf(file, sizeof file, v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", h->page_size);
         cg_writes_add(w, "hugetlb", file, xasprintf("%" PRIu64, h->limit), jp, 0);
+        /* runtime-spec 1.2 (config-linux.md "Huge page limits"): the limit goes to the
+         * reservation counter where the kernel has one (5.7+), else only to the fault one;
+         * without it a process can mmap past the limit and take SIGBUS when it touches the pages */
+        snprintf(file, sizeof file, v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
+        cg_writes_add(w, "hugetlb", file, xasprintf("%" PRIu64, h->limit), jp, CG_W_OPTIONAL);
     }
     if (!v2 && r->has_net_class_id)
         cg_writes_add(w, "net_cls", "net_cls.classid", xasprintf("%u", r->net_class_id),

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cgroup/backend.h"
+#include "cgroup/psi.h"
 #include "util.h"
 
 struct jb { char *s; size_t len, cap; int depth; bool first[16]; };
@@ -234,6 +235,30 @@ char *cg_stats_v1(struct cgroup_mgr *m, struct tr_err *err)
     return b.s;
 }
 
+/* runc 1.2's "psi" object of cpu, memory and blkio: {some, full} of {avg10 avg60 avg300 total};
+ * absent where the kernel keeps no pressure file (CONFIG_PSI off, psi=0, cgroup v1). */
+static void psi(struct jb *b, const char *dir, const char *file)
+{
+    struct tr_err e;
+    struct cg_psi p;
+    _cleanup_free_ char *s = cg_read(dir, file, &e);
+    if (!s || cg_psi_parse(s, &p) < 0)
+        return;
+    jb_open(b, "psi", '{');
+    for (int k = 0; k < 2; k++) {
+        const struct cg_psi_line *l = k ? &p.full : &p.some;
+        if (!l->present)
+            continue;
+        jb_open(b, k ? "full" : "some", '{');
+        jb_key(b, "avg10"); jb_raw(b, "%g", l->avg10);
+        jb_key(b, "avg60"); jb_raw(b, "%g", l->avg60);
+        jb_key(b, "avg300"); jb_raw(b, "%g", l->avg300);
+        jb_u64(b, "total", l->total);
+        jb_close(b, '}');
+    }
+    jb_close(b, '}');
+}
+
 static void io_stat_v2(struct jb *b, const char *dir)
 {
     struct tr_err e;
@@ -264,6 +289,7 @@ static void io_stat_v2(struct jb *b, const char *dir)
         }
         jb_close(b, ']');
     }
+    psi(b, dir, "io.pressure");
     jb_close(b, '}');
 }
 
@@ -285,6 +311,7 @@ char *cg_stats_v2(struct cgroup_mgr *m, struct tr_err *err)
     if (cg_read_keyed(d, "cpu.stat", "nr_throttled", &v)) jb_u64(&b, "throttled_periods", v);
     if (cg_read_keyed(d, "cpu.stat", "throttled_usec", &v)) jb_u64(&b, "throttled_time", v * 1000);
     jb_close(&b, '}');
+    psi(&b, d, "cpu.pressure");
     jb_close(&b, '}');
     jb_open(&b, "memory", '{');
     if (cg_read_keyed(d, "memory.stat", "file", &v))
@@ -302,6 +329,7 @@ char *cg_stats_v2(struct cgroup_mgr *m, struct tr_err *err)
     if (cg_read_keyed(d, "memory.swap.events", "max", &v)) jb_u64(&b, "failcnt", v);
     jb_close(&b, '}');
     kv_object(&b, "raw", d, "memory.stat");
+    psi(&b, d, "memory.pressure");
     jb_close(&b, '}');
     jb_open(&b, "pids", '{');
     field(&b, "current", d, "pids.current");
