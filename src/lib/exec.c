@@ -23,6 +23,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 static const char *const ns_proc_file[OCI_NS__COUNT] = {
@@ -238,6 +239,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
      * root, whom a container root is not (and as runc's nsexec does it, before the join). */
     if (oom_score_adj_apply(&j->proc, err) < 0)
         return -1;
+    tr_trace("exec", "join the user namespace, wait for setup");
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;
     if (spawn_recv_setup(sock, &m, err) < 0)
@@ -266,6 +268,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(master);
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
+    tr_trace("exec", "rlimits, find the program, seccomp, privileges");
     if (proc_apply_rlimits(&j->proc, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
     if (!(exe = proc_find_executable(&j->proc, err)))
@@ -280,6 +283,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return tr_fail(err, errno, "prctl(PR_SET_PDEATHSIG)");
     if (spawn_send_ready(sock, err) < 0)
         return -1;
+    tr_trace("exec", "execve");
     proc_execve(exe, &j->proc);
 }
 
@@ -395,7 +399,9 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         state_close(&j.c);
         return tr_failx(err, "cannot exec in container %s: it is still being created", o->id);
     }
+    tr_trace("runtime", "prepare: process, namespaces, cgroup");
     rc = prepare(&j, err);
+    tr_trace("runtime", "clone and answer the process");
     if (rc == 0 && !o->detach)
         blocked = sigprocmask(SIG_BLOCK, &set, &old) == 0;
     if (rc == 0)
@@ -415,6 +421,7 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
          * user's back. */
         tr_warn("exec: the failed process (pid %d) did not die within %d s of SIGKILL", (int) j.sp.pid,
                 SPAWN_STEP_TIMEOUT_S);
+    tr_trace("runtime", "wait for the process to exit");
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);
     if (blocked)

@@ -17,6 +17,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 struct init_state {
@@ -321,6 +322,7 @@ void init_main(const struct init_args *a)
     struct tr_err err = { 0 };
     spawn_child_prologue((a->ns->new_flags & CLONE_NEWUSER) != 0);
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
+        tr_trace("init", init_steps[i].name);
         if (init_steps[i].run(&s, &err) == 0)
             continue;
         if (!init_steps[i].after_ready)
@@ -333,5 +335,6 @@ void init_main(const struct init_args *a)
         tr_log_error_line(err.msg);
         _exit(1);
     }
+    tr_trace("init", "execve");
     proc_execve(s.exe, s.proc);
 }
