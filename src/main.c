@@ -11,6 +11,7 @@
 #include "container.h"
 #include "log.h"
 #include "quick/quick.h"
+#include "trace.h"
 #include "util.h"
 
 static const struct cli_verb *const verbs[] = {
@@ -24,7 +25,7 @@ struct globals {
     struct tr_ctx ctx;
     const char *log_path;
     enum tr_log_format log_format;
-    bool help, version;
+    bool help, version, trace;
 };
 
 static int set_log_format(void *target, const char *val, struct tr_err *err)
@@ -65,6 +66,8 @@ static const struct cli_flag global_flags[] = {
     CLI_FUNC_F("rootless", 0, set_rootless,
                "ignore cgroup permission errors: 'true', 'false' or 'auto' (default: \"auto\")"),
     CLI_IGNORED_F("criu", true, "accepted for compatibility (checkpoint/restore is not supported)"),
+    CLI_BOOL_F("trace", 0, struct globals, trace,
+               "print per-phase timings on stderr (into --log with --log-format json)"),
     CLI_BOOL_F("help", 'h', struct globals, help, "show help"),
     CLI_BOOL_F("version", 'v', struct globals, version, "print the version"),
     CLI_FLAGS_END,
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tinyrun: open log file %s: %m\n", g.log_path);
         return 1;
     }
+    tr_trace_init(g.trace, g.log_format == TR_LOG_JSON);
     if (!g.ctx.root)
         g.ctx.root = tr_state_root(&g.ctx);
     if (g.version) {
@@ -168,6 +172,7 @@ int main(int argc, char **argv)
             return 1;
         }
         tr_debug("%s: root %s", verb, g.ctx.root);
+        tr_trace("runtime", verb);   /* flags, then the verb until its first phase */
         rc = cli_verb_main(v, (int) p.npos, p.pos, &g.ctx, &err);
     }
     if (rc == CMD_USAGE) {
@@ -177,6 +182,7 @@ int main(int argc, char **argv)
         tr_log_error_line(err.msg);
         rc = rc == CMD_RUNTIME_FAILED ? 255 : 1;
     }
+    tr_trace_report();
     fflush(stdout);
     return rc;
 }

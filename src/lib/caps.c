@@ -157,25 +157,21 @@ static int caps_set(uint64_t eff, uint64_t perm, uint64_t inh, struct tr_err *er
     return 0;
 }
 
+/* Drops without reading each capability first (half the prctl calls): a drop of one already
+ * out of the set succeeds too. Only an EPERM makes us look whether it was out anyway. */
 static int caps_drop_bounding(uint64_t keep, struct tr_err *err)
 {
-    for (int c = 0; c < 64; c++) {
-        int r = prctl(PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0);
-        if (r < 0) {
-            if (errno == EINVAL)   /* past the kernel's last capability */
-                break;
-            return tr_fail(err, errno, "prctl(PR_CAPBSET_READ, %d)", c);
-        }
-        if (r == 0 || (keep & CAP_MASK(c)))
+    for (int c = 0; c <= cap_last_cap(); c++) {
+        if ((keep & CAP_MASK(c)) || prctl(PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) == 0)
             continue;
-        if (prctl(PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) < 0) {
-            int e = errno;
-            const char *name = cap_to_name(c);
-            tr_fail(err, e, "drop %s (%d) from the bounding set", name ? name : "capability", c);
-            if (e == EPERM)
-                tr_hint(err, "the runtime needs CAP_SETPCAP");
-            return -1;
-        }
+        int e = errno;
+        if (e == EPERM && prctl(PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0) == 0)
+            continue;
+        const char *name = cap_to_name(c);
+        tr_fail(err, e, "drop %s (%d) from the bounding set", name ? name : "capability", c);
+        if (e == EPERM)
+            tr_hint(err, "the runtime needs CAP_SETPCAP");
+        return -1;
     }
     return 0;
 }

@@ -26,6 +26,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 struct create_job {
@@ -225,6 +226,7 @@ static int prepare(struct create_job *j, struct tr_err *err)
         .rootless = j->rootless,
     };
     _cleanup_free_ char *fifo = xasprintf("%s/exec.fifo", j->c->dir);
+    tr_trace("runtime", "prepare: caps, seccomp, namespaces");
     if (caps_plan_from_spec(j->spec->process->capabilities, "process.capabilities", &j->caps, err) < 0)
         return tr_prefix(err, "config.json");
     if (l && l->seccomp) {
@@ -245,6 +247,7 @@ static int prepare(struct create_job *j, struct tr_err *err)
         return tr_fail(err, errno, "open %s", fifo);
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
+    tr_trace("runtime", "cgroup: create");
     co.resources = j->resources;
     if (record_pending_cgroup(j, &co, err) < 0)
         return -1;
@@ -297,6 +300,7 @@ static int send_mount_sources(struct create_job *j, struct tr_err *err)
 
 static int spawn_init(struct create_job *j, struct tr_err *err)
 {
+    tr_trace("runtime", "clone the init");
     if (spawn_session_clone(&j->sp, &j->ns, cgroup_leaf_fd(j->cg), err) < 0)
         return -1;
     if (j->sp.pid == 0)
@@ -308,6 +312,7 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
     /* the init's own write would fail in its user namespace (init.c step_private_procfs) */
     if (j->ns.has[OCI_NS_USER] && oom_score_adj_apply(j->sp.pid, j->spec->process, err) < 0)
         return -1;
+    tr_trace("runtime", "cgroup: enter and apply limits");
     if (!j->sp.into_cgroup && cgroup_enter(j->cg, j->sp.pid, err) < 0)
         return -1;
     if (cgroup_apply(j->cg, j->resources, false, err) < 0)
@@ -317,6 +322,7 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
     if (netdevices_move_in(j->spec, j->sp.pid, err) < 0)
         return -1;
     j->netdevs_moved = true;
+    tr_trace("runtime", "send mount sources, setup done");
     if (send_mount_sources(j, err) < 0)
         return err->code == EPIPE ? init_wait_failed(j, MSG_RUN_HOOKS, 0, err) : -1;
     if (spawn_send_setup_done(&j->sp, err) < 0)
@@ -613,11 +619,14 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     for (int t = 0; t < OCI_NS__COUNT; t++)
         j.ns.join_fd[t] = j.ns.own_fd[t] = -1;
     j.rootless = tr_is_rootless(ctx);
+    tr_trace("runtime", "reserve the state dir");
     if (reserve_cleanup_fds(&j, err) < 0 || state_reserve(tr_state_root(ctx), o->id, c, err) < 0) {
         release_cleanup_fds(&j);
         return -1;
     }
+    tr_trace("runtime", "load spec");
     rc = load_bundle(&j, err);
+    tr_trace("runtime", "validate");
     if (rc == 0)
         rc = check_spec(&j, err);
     if (rc == 0)
@@ -626,8 +635,10 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = prepare(&j, err);
     if (rc == 0)
         rc = spawn_init(&j, err);
+    tr_trace("runtime", "answer the init: hooks, ready");
     if (rc == 0)
         rc = converse(&j, err);
+    tr_trace("runtime", "record the state");
     if (rc == 0)
         rc = record(&j, err);
     if (state_is_marked_deleted(c))

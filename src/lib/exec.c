@@ -27,6 +27,7 @@
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 static const char *const ns_proc_file[OCI_NS__COUNT] = {
@@ -270,6 +271,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
      * root, whom a container root is not (and as runc's nsexec does it, before the join). */
     if (oom_score_adj_apply(0, &j->proc, err) < 0)
         return -1;
+    tr_trace("exec", "join the user namespace, wait for setup");
     if (ns_child_join_user(&j->ns, err) < 0)
         return -1;
     if (spawn_recv_setup(sock, &m, err) < 0)
@@ -301,6 +303,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         close(master);
     }
     /* the private procfs out of the fd table before --cwd is entered (procfs.h) */
+    tr_trace("exec", "rlimits, find the program, seccomp, privileges");
     if (proc_apply_rlimits(&j->proc, err) < 0 || process_sched_apply(j->spec, &j->proc, err) < 0 ||
         affinity_apply_final(&j->proc, true, err) < 0 || procfs_handle_hide(err) < 0)
         return -1;
@@ -317,6 +320,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
     if (spawn_send_ready(sock, err) < 0)
         return -1;
     join_paused_cgroup(j);
+    tr_trace("exec", "execve");
     proc_execve(exe, &j->proc);
 }
 
@@ -465,7 +469,9 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
         state_close(&j.c);
         return tr_failx(err, "cannot exec in container %s: it is still being created", o->id);
     }
+    tr_trace("runtime", "prepare: process, namespaces, cgroup");
     rc = prepare(&j, err);
+    tr_trace("runtime", "clone and answer the process");
     if (rc == 0 && !o->detach)
         blocked = sigprocmask(SIG_BLOCK, &set, &old) == 0;
     if (rc == 0)
@@ -489,6 +495,7 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
          * user's back. */
         tr_warn("exec: the failed process (pid %d) did not die within %d s of SIGKILL", (int) j.sp.pid,
                 SPAWN_STEP_TIMEOUT_S);
+    tr_trace("runtime", "wait for the process to exit");
     if (rc == 0 && !o->detach)
         rc = wait_exit(&j, &set, exit_code, err);
     if (blocked)

@@ -16,7 +16,7 @@
 #include <libseccomp.h>
 #endif
 #ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
+#include "dl-selinux.h"
 #endif
 #include "caps.h"
 #include "container.h"
@@ -303,7 +303,7 @@ static bool host_has_apparmor(void)
 static bool host_has_selinux(void)
 {
 #ifdef HAVE_SELINUX
-    return is_selinux_enabled() > 0;
+    return tr_selinux_host_enabled();
 #else
     return false;
 #endif

@@ -20,6 +20,7 @@
 #include "spawn.h"
 #include "terminal.h"
 #include "timens.h"
+#include "trace.h"
 #include "util.h"
 
 struct init_state {
@@ -341,6 +342,7 @@ void init_main(const struct init_args *a)
     struct tr_err err = { 0 };
     spawn_child_prologue((a->ns->new_flags & CLONE_NEWUSER) != 0);
     for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
+        tr_trace("init", init_steps[i].name);
         if (init_steps[i].run(&s, &err) == 0)
             continue;
         if (!init_steps[i].after_ready)
@@ -353,5 +355,6 @@ void init_main(const struct init_args *a)
         tr_log_error_line(err.msg);
         _exit(1);
     }
+    tr_trace("init", "execve");
     proc_execve(s.exe, s.proc);
 }

@@ -12,6 +12,7 @@
 #include "container-internal.h"
 #include "log.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 /* Every signal a shell user may send to the runtime goes to the container instead. */
@@ -150,6 +151,7 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     /* The caller's window size before the process runs (the relay keeps it up to date). */
     if (res.pty_master >= 0)
         pty_copy_caller_size(res.pty_master);
+    tr_trace("runtime", "start");
     rc = container_start_locked(&c, err);
     catch_abort_signals(&c, false);
     if (rc == 0 && run_abort_sig)
@@ -174,7 +176,9 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
         if (rc < 0)
             tr_warn("terminal relay: %s", err->msg);
     }
+    tr_trace("runtime", "wait for the container to exit");
     rc = wait_forwarding(res.pid, res.pidfd, &set, exit_code, err);
+    tr_trace("runtime", "delete");
     if (!keep)
         delete_after_run(ctx, &c);
 out:

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
+#include "dl-selinux.h"
 #endif
 #include "affinity.h"
 #include "log.h"
@@ -65,7 +65,7 @@ bool apparmor_enabled(void)
 bool selinux_enabled(void)
 {
 #ifdef HAVE_SELINUX
-    return is_selinux_enabled() > 0;
+    return tr_selinux_host_enabled();
 #else
     /* without libselinux, still tell a SELinux host (selinuxfs mounted) from one without, so
      * that a label there is refused rather than ignored */
@@ -88,7 +88,8 @@ int selinux_label_check(const char *field, const char *label, bool *apply, struc
     return tr_failx(err, "%s: \"%s\" requested on a SELinux host, but tinyrun was built without "
                     "SELinux support (rebuild with libselinux)", field, label);
 #else
-    (void) err;
+    if (tr_selinux_load_error())
+        return tr_failx(err, "%s: \"%s\" needs libselinux.so.1: %s", field, label, tr_selinux_load_error());
     *apply = true;
     return 0;
 #endif

@@ -13,6 +13,7 @@
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-bus.h>
 #include <time.h>
+#include "dl-systemd.h"
 
 /* The backend's own state, in m->priv. */
 struct sd_unit {
@@ -52,6 +53,8 @@ static int bus_open(struct cgroup_mgr *m, sd_bus **out, struct tr_err *err)
 {
     sd_bus *b = NULL;
     int r;
+    if (tr_sd_load("--systemd-cgroup", err) < 0)
+        return -1;
     if (!m->rootless) {
         r = sd_bus_open_system(&b);
         if (r < 0)
