@@ -41,11 +41,13 @@ wait_count_above() {
 	done
 }
 
-# assert_counted_on: /data/log is 1, 2, ..., N without a gap or a restart from 1.
+# assert_counted_on: /data/log is 1, 2, ..., N without a gap or a restart from 1 (read once:
+# the counter is still writing).
 assert_counted_on() {
-	local n
-	n=$(wc -l <"$DATA/log")
-	assert_equal "$(cat "$DATA/log")" "$(seq 1 "$n")" "the counter's log is 1..$n"
+	local log n
+	log=$(cat "$DATA/log")
+	n=$(wc -l <<<"$log")
+	assert_equal "$log" "$(seq 1 "$n")" "the counter's log is 1..$n"
 }
 
 @test "checkpoint, then restore -d: the counter continues where it was" {
