@@ -117,6 +117,36 @@ assert_counted_on() {
 	assert_status 0
 }
 
+@test "restore without --detach waits for the restored process, exits with its status, deletes it" {
+	requires_criu
+	local id n rpid tries=300
+	id=$(new_id)
+	start_detached "$id"
+	wait_count_above 1
+	rt_detached "$id" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$id"
+	assert_status 0
+	n=$(wc -l <"$DATA/log")
+	runtime restore --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$id" \
+		</dev/null >"$BATS_TEST_TMPDIR/restore.out" 2>&1 &
+	rpid=$!
+	wait_for_status "$id" running 300
+	wait_count_above $((n + 2))
+	runtime kill "$id" KILL
+	while kill -0 "$rpid" 2>/dev/null && [ $tries -gt 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	if kill -0 "$rpid" 2>/dev/null; then
+		kill -9 "$rpid"
+		fail "restore did not return within 30 s of the process's SIGKILL"
+	fi
+	status=0
+	wait "$rpid" || status=$?
+	assert_status 137
+	run runtime state "$id"
+	assert_failure
+}
+
 @test "restore from a missing image path fails, names it, and leaves nothing" {
 	local id
 	id=$(new_id)
