@@ -50,9 +50,9 @@ assert_counted_on() {
 	assert_equal "$log" "$(seq 1 "$n")" "the counter's log is 1..$n"
 }
 
-@test "checkpoint, then restore -d: the counter continues where it was" {
+@test "checkpoint, then restore -d --pid-file: the counter continues where it was" {
 	requires_criu
-	local id n
+	local id n pid
 	id=$(new_id)
 	start_detached "$id"
 	wait_count_above 3
@@ -65,17 +65,20 @@ assert_counted_on() {
 	n=$(wc -l <"$DATA/log")
 	sleep 1
 	assert_equal "$(wc -l <"$DATA/log")" "$n" "lines after the checkpoint"
-	rt_detached "$id" restore -d --image-path "$BATS_TEST_TMPDIR/img" --work-path "$BATS_TEST_TMPDIR/work" \
-		--bundle "$BUNDLE" "$id"
+	rt_detached "$id" restore -d --pid-file "$BATS_TEST_TMPDIR/pid" --image-path "$BATS_TEST_TMPDIR/img" \
+		--work-path "$BATS_TEST_TMPDIR/work" --bundle "$BUNDLE" "$id"
 	assert_status 0
 	assert_equal "$(state_field "$id" .status)" running
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	assert_equal "$pid" "$(state_field "$id" .pid)" "--pid-file vs state .pid"
+	assert_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "while true"
 	wait_count_above $((n + 3))
 	assert_counted_on
 	rt_detached "$id" delete --force "$id"
 	assert_status 0
 }
 
-@test "checkpoint --leave-running: the container keeps counting and the image restores" {
+@test "checkpoint --leave-running keeps counting; a restore with a wrong bundle fails and leaves nothing; the image restores" {
 	requires_criu
 	local id id2 n
 	id=$(new_id)
@@ -87,9 +90,17 @@ assert_counted_on() {
 	assert_equal "$(state_field "$id" .status)" running
 	n=$(wc -l <"$DATA/log")
 	wait_count_above $((n + 2))
-	# the image is usable: restored under a new id once the original is gone
 	rt_detached "$id" delete --force "$id"
 	assert_status 0
+	id2=$(new_id)
+	rt_detached "$id2" restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BATS_TEST_TMPDIR/no-bundle" "$id2"
+	assert_failure
+	if is_tinyrun; then
+		assert_contains "$output" "$BATS_TEST_TMPDIR/no-bundle"
+	fi
+	run runtime state "$id2"
+	assert_failure
+	# the image is usable: restored under a new id once the original is gone
 	n=$(wc -l <"$DATA/log")
 	id2=$(new_id)
 	rt_detached "$id2" restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$id2"
@@ -97,24 +108,6 @@ assert_counted_on() {
 	assert_equal "$(state_field "$id2" .status)" running
 	wait_count_above $((n + 2))
 	rt_detached "$id2" delete --force "$id2"
-}
-
-@test "restore -d --pid-file: the file holds the restored process, as state does" {
-	requires_criu
-	local id pid
-	id=$(new_id)
-	start_detached "$id"
-	wait_count_above 1
-	rt_detached "$id" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$id"
-	assert_status 0
-	rt_detached "$id" restore -d --pid-file "$BATS_TEST_TMPDIR/pid" --image-path "$BATS_TEST_TMPDIR/img" \
-		--bundle "$BUNDLE" "$id"
-	assert_status 0
-	pid=$(cat "$BATS_TEST_TMPDIR/pid")
-	assert_equal "$pid" "$(state_field "$id" .pid)" "--pid-file vs state .pid"
-	assert_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "while true"
-	rt_detached "$id" delete --force "$id"
-	assert_status 0
 }
 
 @test "restore without --detach waits for the restored process, exits with its status, deletes it" {
@@ -154,22 +147,6 @@ assert_counted_on() {
 	assert_failure
 	if is_tinyrun; then
 		assert_contains "$output" "--image-path $BATS_TEST_TMPDIR/no-such-image"
-	fi
-	run runtime state "$id"
-	assert_failure
-}
-
-@test "restore with a wrong bundle fails, names it, and leaves nothing" {
-	requires_criu
-	local id
-	id=$(new_id)
-	start_detached "$id"
-	rt_detached "$id" checkpoint --image-path "$BATS_TEST_TMPDIR/img" "$id"
-	assert_status 0
-	rt_detached "$id" restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BATS_TEST_TMPDIR/no-bundle" "$id"
-	assert_failure
-	if is_tinyrun; then
-		assert_contains "$output" "$BATS_TEST_TMPDIR/no-bundle"
 	fi
 	run runtime state "$id"
 	assert_failure
