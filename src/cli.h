@@ -123,10 +123,10 @@ struct cli_verb {
     void (*free_opts)(void *opts);  /* what the flags allocated in opts (NULL: nothing) */
 };
 /* The verbs (src/cmd-<verb>.c), listed in main.c. */
-extern const struct cli_verb cli_verb_create, cli_verb_delete, cli_verb_events, cli_verb_exec,
-    cli_verb_features, cli_verb_kill, cli_verb_list, cli_verb_logs, cli_verb_pause, cli_verb_ps,
-    cli_verb_resume, cli_verb_run, cli_verb_spec, cli_verb_start, cli_verb_state, cli_verb_stop,
-    cli_verb_update;
+extern const struct cli_verb cli_verb_checkpoint, cli_verb_create, cli_verb_delete, cli_verb_events,
+    cli_verb_exec, cli_verb_features, cli_verb_kill, cli_verb_list, cli_verb_logs, cli_verb_pause,
+    cli_verb_ps, cli_verb_restore, cli_verb_resume, cli_verb_run, cli_verb_spec, cli_verb_start,
+    cli_verb_state, cli_verb_stop, cli_verb_update;
 
 /* Run a verb on argv (argv[0] the verb): parse into a fresh option struct, run it, free it.
  * The exit status, -1, CMD_USAGE or CMD_RUNTIME_FAILED as a verb returns; --help prints. */

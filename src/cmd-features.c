@@ -16,7 +16,7 @@ static const char usage[] =
 static int run_features(const struct tr_ctx *ctx, void *opts, char **args, size_t nargs,
                         struct tr_err *err)
 {
-    char *json = tr_features_json(err);
+    char *json = tr_features_json(ctx, err);
     if (!json)
         return -1;
     puts(json);

@@ -15,10 +15,10 @@
 #include "util.h"
 
 static const struct cli_verb *const verbs[] = {
-    &cli_verb_create, &cli_verb_delete, &cli_verb_events, &cli_verb_exec, &cli_verb_features,
-    &cli_verb_kill, &cli_verb_list, &cli_verb_logs, &cli_verb_pause, &cli_verb_ps,
-    &cli_verb_resume, &cli_verb_run, &cli_verb_spec, &cli_verb_start, &cli_verb_state,
-    &cli_verb_stop, &cli_verb_update,
+    &cli_verb_checkpoint, &cli_verb_create, &cli_verb_delete, &cli_verb_events, &cli_verb_exec,
+    &cli_verb_features, &cli_verb_kill, &cli_verb_list, &cli_verb_logs, &cli_verb_pause,
+    &cli_verb_ps, &cli_verb_restore, &cli_verb_resume, &cli_verb_run, &cli_verb_spec,
+    &cli_verb_start, &cli_verb_state, &cli_verb_stop, &cli_verb_update,
 };
 
 struct globals {
@@ -65,7 +65,8 @@ static const struct cli_flag global_flags[] = {
                "use the systemd cgroup driver; cgroupsPath is \"slice:prefix:name\""),
     CLI_FUNC_F("rootless", 0, set_rootless,
                "ignore cgroup permission errors: 'true', 'false' or 'auto' (default: \"auto\")"),
-    CLI_IGNORED_F("criu", true, "accepted for compatibility (checkpoint/restore is not supported)"),
+    CLI_STRING_F("criu", 0, struct globals, ctx.criu,
+                 "path to the criu binary used by checkpoint and restore (default: \"criu\" on PATH)"),
     CLI_BOOL_F("trace", 0, struct globals, trace,
                "print per-phase timings on stderr (into --log with --log-format json)"),
     CLI_BOOL_F("help", 'h', struct globals, help, "show help"),

@@ -22,6 +22,21 @@ struct create_result {
     int pidfd;
     int pty_master;             /* -1 unless terminal without --console-socket (run relays it) */
 };
+/* Read and validate <bundle_arg>/config.json (NULL: "."; config_json: that text instead), keep a copy in the state dir, and
+ * resolve the bundle and root.path to absolute paths (malloc'd). Used by create and restore. */
+int bundle_load(const char *bundle_arg, const char *config_json, struct tr_container *c,
+                struct oci_spec **spec, char **bundle, char **rootfs, struct tr_err *err);
+/* Write state.json of a new container whose init is pid (start time against pid reuse,
+ * created, owner, cgroup), then --pid-file. Used by create and restore. */
+struct cgroup_mgr;
+struct container_record_args {
+    const char *verb;               /* "create", "restore": named when the init died already */
+    pid_t pid;
+    const char *bundle, *rootfs, *pid_file;
+    struct cgroup_mgr *cg;
+    bool systemd, rootless, started, no_new_keyring;
+};
+int container_record(struct tr_container *c, const struct container_record_args *r, struct tr_err *err);
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err);
 
@@ -29,5 +44,7 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
  * before the process is created), and the wait itself (exit status as a shell reports it). */
 void forwardable_signals(sigset_t *set);
 int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err);
+/* After a foreground run (or restore): `delete --force`, locked anew. */
+void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c);
 
 #endif

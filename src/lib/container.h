@@ -14,6 +14,7 @@ struct tr_ctx {
     bool systemd_cgroup;        /* --systemd-cgroup */
     int rootless;               /* --rootless: 1 true, 0 false, -1 auto (default) */
     bool debug;
+    const char *criu;           /* --criu: the criu binary (NULL: "criu" on PATH) */
 };
 
 struct tr_create_opts {
@@ -81,7 +82,8 @@ int tr_resume(const struct tr_ctx *ctx, const char *id, struct tr_err *err);
 int tr_events(const struct tr_ctx *ctx, const char *id, bool stats_once, int interval_sec,
               int (*cb)(const char *json_line, void *data), void *data, struct tr_err *err);
 /* Features JSON (runtime-spec features.md), malloc'd. */
-char *tr_features_json(struct tr_err *err);
+/* ctx (may be NULL) names the criu binary whose presence "checkpoint.enabled" reports. */
+char *tr_features_json(const struct tr_ctx *ctx, struct tr_err *err);
 
 /* One container's live status (as `state` names it, tr_status_name), init pid (0 when
  * stopped), command (process.args joined by spaces) and the value of annotation (NULL: not

@@ -75,35 +75,41 @@ static void release_cleanup_fds(struct create_job *j)
         }
 }
 
-static int load_bundle(struct create_job *j, struct tr_err *err)
+int bundle_load(const char *bundle_arg, const char *config_json, struct tr_container *c,
+                struct oci_spec **spec, char **bundle, char **rootfs, struct tr_err *err)
 {
     char real[PATH_MAX];
     size_t len;
     _cleanup_free_ char *cfg_path = NULL, *json = NULL, *root = NULL;
-    if (!realpath(j->o->bundle ? j->o->bundle : ".", real))
-        return tr_fail(err, errno, "bundle %s", j->o->bundle ? j->o->bundle : ".");
-    j->bundle = xstrdup(real);
-    cfg_path = xasprintf("%s/config.json", j->bundle);
-    if (j->o->config_json)
-        len = strlen(json = xstrdup(j->o->config_json));
+    if (!realpath(bundle_arg ? bundle_arg : ".", real))
+        return tr_fail(err, errno, "bundle %s", bundle_arg ? bundle_arg : ".");
+    *bundle = xstrdup(real);
+    cfg_path = xasprintf("%s/config.json", *bundle);
+    if (config_json)   /* quick mode's generated config (src/quick/) */
+        len = strlen(json = xstrdup(config_json));
     else
         json = read_file(cfg_path, &len, err);
     if (!json)
         return tr_hint(err, "is --bundle right?");
-    j->spec = oci_parse(json, len, "config.json", err);
-    if (!j->spec || oci_validate(j->spec, "config.json", err) < 0)
+    *spec = oci_parse(json, len, "config.json", err);
+    if (!*spec || oci_validate(*spec, "config.json", err) < 0)
         return -1;
     /* delete (poststop hooks, annotations) reads this copy: the bundle may change later. */
-    if (write_file_at(j->c->dirfd, "config.json", json, len, err) < 0)
-        return tr_prefix(err, "state dir %s", j->c->dir);
-    if (!j->spec->process)
+    if (write_file_at(c->dirfd, "config.json", json, len, err) < 0)
+        return tr_prefix(err, "state dir %s", c->dir);
+    if (!(*spec)->process)
         return tr_failx(err, "config.json: process: required to create a container");
-    root = j->spec->root_path[0] == '/' ? xstrdup(j->spec->root_path)
-                                       : xasprintf("%s/%s", j->bundle, j->spec->root_path);
+    root = (*spec)->root_path[0] == '/' ? xstrdup((*spec)->root_path)
+                                        : xasprintf("%s/%s", *bundle, (*spec)->root_path);
     if (!realpath(root, real))
         return tr_fail(err, errno, "config.json: root.path: %s", root);
-    j->rootfs = xstrdup(real);
+    *rootfs = xstrdup(real);
     return 0;
+}
+
+static int load_bundle(struct create_job *j, struct tr_err *err)
+{
+    return bundle_load(j->o->bundle, j->o->config_json, j->c, &j->spec, &j->bundle, &j->rootfs, err);
 }
 
 static int check_spec(struct create_job *j, struct tr_err *err)
@@ -524,34 +530,47 @@ static int converse(struct create_job *j, struct tr_err *err)
     return confirm_created(j, err);
 }
 
-static int record(struct create_job *j, struct tr_err *err)
+int container_record(struct tr_container *c, const struct container_record_args *r, struct tr_err *err)
 {
     char created[64];
     struct passwd *pw = getpwuid(geteuid());
     struct oci_runstate *rs = xzalloc(sizeof *rs);
     rfc3339_now(created, sizeof created);
-    rs->id = xstrdup(j->c->id);
-    rs->pid = j->sp.pid;
-    rs->start_time = proc_start_time(j->sp.pid);
-    rs->bundle = xstrdup(j->bundle);
-    rs->rootfs = xstrdup(j->rootfs);
+    rs->id = xstrdup(c->id);
+    rs->pid = r->pid;
+    rs->start_time = proc_start_time(r->pid);
+    rs->bundle = xstrdup(r->bundle);
+    rs->rootfs = xstrdup(r->rootfs);
     rs->created = xstrdup(created);
     rs->owner = pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) geteuid());
-    rs->cgroup = cgroup_serialize(j->cg);
-    rs->systemd = j->ctx->systemd_cgroup;
-    rs->rootless = j->rootless;
-    rs->no_new_keyring = j->o->no_new_keyring;
-    j->c->rs = rs;
+    rs->cgroup = cgroup_serialize(r->cg);
+    rs->systemd = r->systemd;
+    rs->rootless = r->rootless;
+    rs->started = r->started;
+    rs->no_new_keyring = r->no_new_keyring;
+    c->rs = rs;
     if (rs->start_time == 0)
-        return tr_failx(err, "the container init (pid %d) exited during create", (int) j->sp.pid);
-    if (state_save(j->c, err) < 0)
+        return tr_failx(err, "the container init (pid %d) exited during %s", (int) r->pid, r->verb);
+    if (state_save(c, err) < 0)
         return -1;
-    if (j->o->pid_file) {
+    if (r->pid_file) {
         char buf[32];
-        int n = snprintf(buf, sizeof buf, "%d", (int) j->sp.pid);
-        if (write_file_atomic(j->o->pid_file, buf, (size_t) n, 0644, err) < 0)
+        int n = snprintf(buf, sizeof buf, "%d", (int) r->pid);
+        if (write_file_atomic(r->pid_file, buf, (size_t) n, 0644, err) < 0)
             return tr_prefix(err, "--pid-file");
     }
+    return 0;
+}
+
+static int record(struct create_job *j, struct tr_err *err)
+{
+    const struct container_record_args r = {
+        .verb = "create", .pid = j->sp.pid, .bundle = j->bundle, .rootfs = j->rootfs, .cg = j->cg,
+        .systemd = j->ctx->systemd_cgroup, .rootless = j->rootless, .pid_file = j->o->pid_file,
+        .no_new_keyring = j->o->no_new_keyring,
+    };
+    if (container_record(j->c, &r, err) < 0)
+        return -1;
     if (j->o->pidfd_socket &&
         unix_socket_send_fd("pidfd socket", "--pidfd-socket", j->o->pidfd_socket, j->sp.pidfd, "pidfd", err) < 0)
         return -1;

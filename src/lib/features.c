@@ -20,6 +20,7 @@
 #endif
 #include "caps.h"
 #include "container.h"
+#include "criu.h"
 #include "rootfs.h"
 #include "resctrl.h"
 #include "spec.h"
@@ -355,7 +356,7 @@ static void add_linux(struct jw *w)
     jw_close(w, '}');
 }
 
-char *tr_features_json(struct tr_err *err)
+char *tr_features_json(const struct tr_ctx *ctx, struct tr_err *err)
 {
     struct jw w = { 0 };
     jw_open(&w, NULL, '{');
@@ -369,6 +370,9 @@ char *tr_features_json(struct tr_err *err)
     add_linux(&w);
     jw_open(&w, "annotations", '{');
     jw_str(&w, "io.github.tinyrun.version", PACKAGE_VERSION);
+    /* runc's key is org.opencontainers.runc.checkpoint.enabled; ours says whether criu is there. */
+    jw_str(&w, "io.github.tinyrun.checkpoint.enabled",
+           criu_found(ctx ? criu_binary(ctx) : "criu") ? "true" : "false");
 #ifdef HAVE_SECCOMP
     const struct scmp_version *v = seccomp_version();
     char ver[48];

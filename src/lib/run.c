@@ -68,7 +68,7 @@ int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, s
 }
 
 /* Like `delete --force`, locked anew: another runtime may have deleted it meanwhile. */
-static void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
+void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
 {
     _cleanup_free_ char *id = xstrdup(c->id);
     struct tr_err e2 = { 0 };

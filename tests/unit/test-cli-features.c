@@ -165,7 +165,7 @@ static void check_seccomp(void)
 int main(void)
 {
     struct tr_err err = { 0 };
-    char *json = tr_features_json(&err);
+    char *json = tr_features_json(NULL, &err);
     ok(json != NULL, "tr_features_json: %s", json ? "ok" : err.msg);
     if (!json)
         return done_testing();

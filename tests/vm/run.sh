@@ -9,7 +9,7 @@
 #            tmpfs, so the host's /tmp is not visible in the VM, except this tree when it lives
 #            there) -> switch_root into
 #            tests/vm/guest-run.sh as PID 1; pure cgroup v2 at /sys/fs/cgroup, no systemd.
-#            Default command: bats --tap tests/integration/cgroups.bats
+#            Default command: bats --tap tests/integration/cgroups.bats checkpoint.bats
 #   systemd  same root, but /lib/systemd/systemd as PID 1 (unified hierarchy); a oneshot unit
 #            runs the command and powers the VM off.
 #            Default command: bats --tap tests/integration/systemd.bats
@@ -124,6 +124,9 @@ ensure_prereqs() {
     for m in qemu-system-x86_64 depmod modprobe; do
         command -v $m >/dev/null || skip_all "$m still missing after apt-get install"
     done
+    # criu for checkpoint.bats (the guest runs the host's binaries): its tests skip with the
+    # reason when it is missing, so a failed install does not skip the whole layer.
+    command -v criu >/dev/null || apt_install criu || note "warning: criu not installed (log: $CACHE/apt.log)"
     note "prerequisites ready in $(elapsed "$t0")s"
 }
 
@@ -375,6 +378,9 @@ main() {
             fi
             cmd=(bats --tap "$suite")
             [ "$v" = lima ] && cmd=(bash "$suite")
+            # checkpoint/restore needs a kernel criu 3.17 runs on: the VM's, not the host's
+            [ "$v" = v2 ] && [ -f "$TOP/tests/integration/checkpoint.bats" ] &&
+                cmd+=(tests/integration/checkpoint.bats)
         fi
         if [ "$v" = lima ] && ! why=$(ensure_lima_prereqs); then
             printf '1..0 # SKIP %s\n' "$why" > "$tapdir/tinyrun-vm-tap.$v"
