@@ -100,14 +100,14 @@ assert_counted_on() {
 	fi
 	run runtime state "$id2"
 	assert_failure
-	# the image is usable: restored under a new id once the original is gone
+	# the image is usable once the original is gone (same id: runc 1.1.5 puts a restore under
+	# another id back into the checkpointed container's cgroup path)
 	n=$(wc -l <"$DATA/log")
-	id2=$(new_id)
-	rt_detached "$id2" restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$id2"
+	rt_detached "$id" restore -d --image-path "$BATS_TEST_TMPDIR/img" --bundle "$BUNDLE" "$id"
 	assert_status 0
-	assert_equal "$(state_field "$id2" .status)" running
+	assert_equal "$(state_field "$id" .status)" running
 	wait_count_above $((n + 2))
-	rt_detached "$id2" delete --force "$id2"
+	rt_detached "$id" delete --force "$id"
 }
 
 @test "restore without --detach waits for the restored process, exits with its status, deletes it" {

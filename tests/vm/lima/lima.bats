@@ -205,9 +205,10 @@ teardown() {
 @test "run -d, task exec, task ps, pause/resume (frozen in the scope), kill, rm leave nothing" {
 	ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" -- sleep 1000
 	local cg=/sys/fs/cgroup$(manager_cgroup)/user.slice/nerdctl-$ID.scope
-	run ctrx task exec --exec-id hi "$ID" sh -c 'echo hello from $(hostname)'
+	# The exec joins the container's pid namespace: its pid 1 is the container's sleep.
+	run ctrx task exec --exec-id hi "$ID" sh -c 'echo hello from $(cat /proc/1/cmdline | tr "\0" " ")'
 	assert_status 0
-	assert_equal "$output" "hello from $ID"
+	assert_equal "$output" "hello from sleep 1000"
 	ctrx task exec -d --exec-id bg "$ID" sleep 1000
 	run ctrx task ps "$ID"
 	assert_equal "$(echo "$output" | tail -n +2 | wc -l)" 2 "processes in task ps: $output"
@@ -227,12 +228,12 @@ teardown() {
 }
 
 @test "own network namespace: loopback is up and a TCP connection to 127.0.0.1 works" {
-	ctr_run "$ID" -- sleep 1000
+	ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" -- sleep 1000
 	local netns
 	netns=$(ctrx task exec --exec-id ns "$ID" readlink /proc/self/ns/net)
 	[ "$netns" != "$(in_rootless readlink /proc/self/ns/net)" ] || fail "container shares RootlessKit's netns"
 	run ctrx task exec --exec-id nc "$ID" sh -c '
-		nc -l -p 7777 -s 127.0.0.1 > /tmp/got & server=$!
+		nc -l -p 7777 > /tmp/got & server=$!
 		i=0; until echo ping | nc -w 2 127.0.0.1 7777; do i=$((i + 1)); [ $i -lt 50 ] || exit 9; sleep 0.2; done
 		wait $server; cat /tmp/got'
 	assert_status 0
