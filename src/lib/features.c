@@ -352,7 +352,6 @@ static void add_linux(struct jw *w)
     jw_close(w, '}');
     /* runc 1.4's shape: linux.netDevices moves interfaces over rtnetlink (netdevices.c) */
     jw_enabled(w, "netDevices", true);
-    /* memoryPolicy {modes, flags} goes here (issue 11, the memoryPolicy part) */
     jw_close(w, '}');
 }
 
@@ -368,6 +367,11 @@ char *tr_features_json(const struct tr_ctx *ctx, struct tr_err *err)
     jw_close(&w, ']');
     add_mount_options(&w);
     add_linux(&w);
+    /* runc 1.4's key: annotations that change what the runtime does. tinyrun acts on quick
+     * mode's only (stop's --rm, the CNI hook's ports and config dir: src/quick/quick.h). */
+    jw_open(&w, "potentiallyUnsafeConfigAnnotations", '[');
+    jw_str(&w, NULL, "org.tinyrun.quick.");
+    jw_close(&w, ']');
     jw_open(&w, "annotations", '{');
     jw_str(&w, "io.github.tinyrun.version", PACKAGE_VERSION);
     /* runc's key is org.opencontainers.runc.checkpoint.enabled; ours says whether criu is there. */

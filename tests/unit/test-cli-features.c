@@ -1,6 +1,8 @@
 /* tr_features_json (src/lib/features.c): valid JSON with the runtime-spec keys, and every
- * advertised mount option / seccomp action / arch really accepted by our own parsers. */
+ * advertised mount option / seccomp action / arch / namespace / memory policy mode and flag
+ * really accepted by our own parsers, so that features cannot drift from what is applied. */
 #include "config.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "container.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "spec.h"
 #include "tap.h"
 #include "util.h"
 
@@ -162,6 +165,53 @@ static void check_seccomp(void)
 }
 #endif
 
+/* A config whose linux object is the printf-formatted text parses (oci_parse, the create path's). */
+static bool __attribute__((format(printf, 1, 2))) linux_parses(const char *fmt, ...)
+{
+    struct tr_err e = { 0 };
+    char linux_json[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(linux_json, sizeof linux_json, fmt, ap);
+    va_end(ap);
+    _cleanup_free_ char *cfg = xasprintf("{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
+                                         "\"linux\":%s}", linux_json);
+    struct oci_spec *spec = oci_parse(cfg, strlen(cfg), "config.json", &e);
+    bool parsed = spec && spec->linux_;
+    oci_free(spec);
+    return parsed;
+}
+
+/* features' namespaces and memoryPolicy lists against the parser's enum tables, both ways
+ * for memoryPolicy (its modes live in mempolicy.c and in parse-linux.c). */
+static void check_against_parser(void)
+{
+    size_t n, bad = 0;
+    char **v = jq_lines(".linux.namespaces[]", &n);
+    for (size_t i = 0; i < n; i++)
+        bad += !linux_parses("{\"namespaces\":[{\"type\":\"%s\"}]}", v[i]);
+    ok(n == OCI_NS__COUNT && bad == 0, "all %zu advertised namespaces parse as linux.namespaces[].type", n);
+    free_lines(v, n);
+    v = jq_lines(".linux.memoryPolicy.modes[]", &n);
+    bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += !linux_parses("{\"memoryPolicy\":{\"mode\":\"%s\"}}", v[i]);
+    ok(n == 7 && bad == 0, "all %zu advertised memoryPolicy modes parse (parse-linux.c)", n);
+    free_lines(v, n);
+    v = jq_lines(".linux.memoryPolicy.flags[]", &n);
+    bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += !linux_parses("{\"memoryPolicy\":{\"mode\":\"MPOL_BIND\",\"nodes\":\"0\","
+                                           "\"flags\":[\"%s\"]}}", v[i]);
+    ok(n == 3 && bad == 0, "all %zu advertised memoryPolicy flags parse", n);
+    free_lines(v, n);
+    ok(!linux_parses("{\"memoryPolicy\":{\"mode\":\"MPOL_BOGUS\"}}"), "an unknown memoryPolicy mode does not parse");
+    ok(!linux_parses("{\"namespaces\":[{\"type\":\"bogus\"}]}"), "an unknown namespace type does not parse");
+    /* the annotations tinyrun itself acts on: quick mode's (stop --rm, CNI ports and config dir) */
+    ok(jq_true(".potentiallyUnsafeConfigAnnotations == [\"org.tinyrun.quick.\"]"),
+       "potentiallyUnsafeConfigAnnotations names quick mode's annotation prefix");
+}
+
 int main(void)
 {
     struct tr_err err = { 0 };
@@ -178,6 +228,7 @@ int main(void)
     ok(fd >= 0 && write_all(fd, json, strlen(json)) == (ssize_t) strlen(json), "JSON saved");
     close(fd);
     check_keys();
+    check_against_parser();
     check_mount_options();
 #ifdef HAVE_SECCOMP
     check_seccomp();
