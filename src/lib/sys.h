@@ -1,13 +1,16 @@
 /* The syscall seam (issue 9 §6, as youki's Syscall trait): the calls the init's steps
  * (init.c), namespaces.c and mount-ops.c make to change the process's namespaces, ids, root and
  * mounts go through tr_sys, so that a unit test can swap in a recording fake and drive that
- * code without root. tr_sys points at tr_sys_real except in tests; the cost is one indirect
+ * code without root; and openat2, which pathres.c resolves every path in the rootfs with, so
+ * that a test can take its fallback for kernels without it. tr_sys points at tr_sys_real except in tests; the cost is one indirect
  * call per syscall. Each member has the libc function's signature, errno included. */
 #ifndef TINYRUN_SYS_H
 #define TINYRUN_SYS_H
 #include <stddef.h>
 #include <sys/mount.h>
 #include <sys/types.h>
+
+struct open_how;
 
 struct tr_sys {
     int (*unshare)(int flags);
@@ -24,6 +27,7 @@ struct tr_sys {
     int (*move_mount)(int from_dfd, const char *from, int to_dfd, const char *to, unsigned int flags);
     int (*mount_setattr)(int dfd, const char *path, unsigned int flags, struct mount_attr *attr,
                          size_t size);
+    long (*openat2)(int dirfd, const char *path, struct open_how *how, size_t size);
 };
 
 /* The kernel's calls (libc's wrappers). */

@@ -1,8 +1,10 @@
 /* A recording fake of the syscall seam (src/lib/sys.h) for unit tests that run without root.
  * Every call appends one line to fake->log ("sethostname(box)"), in shared memory so that the
  * calls of a forked child show in the parent; fake_fail() makes the n-th call of one syscall
- * fail with an errno instead. The calls succeed without touching the kernel, except open_tree,
- * which returns a real fd (of /dev/null) so that the code under test can close it. */
+ * fail with an errno instead (n = 0: every call). The calls succeed without touching the
+ * kernel, except open_tree, which returns a real fd (of /dev/null) so that the code under test
+ * can close it, and openat2, which is the kernel's and is not logged (path lookups would drown
+ * the mounts) unless fake_fail names it. */
 #ifndef TINYRUN_FAKE_SYS_H
 #define TINYRUN_FAKE_SYS_H
 #include <errno.h>
@@ -11,15 +13,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "sys.h"
 
 struct fake_sys_state {
     char log[16384];
     size_t len;
     char fail_name[32];         /* the syscall to fail ("" none) */
-    int fail_nth;               /* its n-th call (1: the first) */
+    int fail_nth;               /* its n-th call (1: the first; 0: every call) */
     int fail_errno;
     int seen;                   /* calls of fail_name so far */
     int last_tree;              /* the fd the last open_tree returned */
@@ -42,7 +47,10 @@ static void fake_log(const char *fmt, ...)
 /* 0, or -1 with errno when this call is the one fake_fail named. */
 static int fake_result(const char *name)
 {
-    if (strcmp(fake->fail_name, name) != 0 || ++fake->seen != fake->fail_nth)
+    if (strcmp(fake->fail_name, name) != 0)
+        return 0;
+    ++fake->seen;
+    if (fake->fail_nth && fake->seen != fake->fail_nth)
         return 0;
     fake_log("  -> %s", strerror(fake->fail_errno));
     errno = fake->fail_errno;
@@ -199,11 +207,18 @@ static int fake_mount_setattr(int dfd, const char *path, unsigned int flags, str
     return fake_result("mount_setattr");
 }
 
+static long fake_openat2(int dirfd, const char *path, struct open_how *how, size_t size)
+{
+    if (strcmp(fake->fail_name, "openat2") == 0 && fake_result("openat2") < 0)
+        return -1;
+    return syscall(SYS_openat2, dirfd, path, how, size);
+}
+
 static const struct tr_sys fake_sys = {
     .unshare = fake_unshare, .setns = fake_setns, .sethostname = fake_sethostname,
     .setdomainname = fake_setdomainname, .setresuid = fake_setresuid, .setresgid = fake_setresgid,
     .chroot = fake_chroot, .chdir = fake_chdir, .mount = fake_mount, .open_tree = fake_open_tree,
-    .move_mount = fake_move_mount, .mount_setattr = fake_mount_setattr,
+    .move_mount = fake_move_mount, .mount_setattr = fake_mount_setattr, .openat2 = fake_openat2,
 };
 
 /* Shared memory for the log, then every seam call goes to the fake. */
