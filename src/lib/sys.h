@@ -1,9 +1,10 @@
 /* The syscall seam (issue 9 §6, as youki's Syscall trait): the calls the init's steps
  * (init.c), namespaces.c and mount-ops.c make to change the process's namespaces, ids, root and
  * mounts go through tr_sys, so that a unit test can swap in a recording fake and drive that
- * code without root; and openat2, which pathres.c resolves every path in the rootfs with, so
- * that a test can take its fallback for kernels without it. tr_sys points at tr_sys_real except in tests; the cost is one indirect
- * call per syscall. Each member has the libc function's signature, errno included. */
+ * code without root; openat2 too, which pathres.c resolves every rootfs path with, so that a
+ * test can take its fallback for kernels without it. tr_sys points at tr_sys_real except in
+ * tests; the cost is one indirect call per syscall. Each member has the libc function's
+ * signature, errno included. */
 #ifndef TINYRUN_SYS_H
 #define TINYRUN_SYS_H
 #include <stddef.h>

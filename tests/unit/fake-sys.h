@@ -199,7 +199,8 @@ static int fake_mount_setattr(int dfd, const char *path, unsigned int flags, str
         snprintf(who, sizeof who, "tree");
     else
         snprintf(who, sizeof who, "fd %d", dfd);
-    fake_log("mount_setattr(%s%s%s, set %s, clr %s, prop %s%s)", who, *path ? path : "", (flags & AT_RECURSIVE) ? ", RECURSIVE" : "",
+    fake_log("mount_setattr(%s%s%s, set %s, clr %s, prop %s%s)", who, *path ? path : "",
+             (flags & AT_RECURSIVE) ? ", RECURSIVE" : "",
              fake_flags(fake_attr_flags, a->attr_set), fake_flags(fake_attr_flags, a->attr_clr),
              fake_flags(fake_ms_flags, a->propagation), (a->attr_set & MOUNT_ATTR_IDMAP) ? ", userns" : "");
     if (size != sizeof *a || !(flags & AT_EMPTY_PATH))
