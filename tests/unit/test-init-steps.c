@@ -32,16 +32,18 @@ struct fixture {
     struct caps_plan caps;
     struct init_args a;
     int sock[2];
+    int stderr_fd;              /* the child's stderr (-1: ours) */
 };
 
-static void fixture_open(struct fixture *f)
+/* extra: more members of config.json ("" or "\"hooks\": {...}, "). */
+static void fixture_open(struct fixture *f, const char *extra)
 {
     struct tr_err err = { 0 };
     _cleanup_free_ char *json = xasprintf(
-        "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": \"box\","
+        "{%s\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": \"box\","
         " \"process\": {\"cwd\": \"/\", \"args\": [\"/bin/sh\"], \"user\": {\"uid\": %u, \"gid\": %u}},"
         " \"linux\": {\"namespaces\": [{\"type\": \"user\"}, {\"type\": \"cgroup\"}]}}",
-        (unsigned) getuid(), (unsigned) getgid());
+        extra, (unsigned) getuid(), (unsigned) getgid());
     snprintf(f->dir, sizeof f->dir, "/tmp/test-init-steps.XXXXXX");
     if (!mkdtemp(f->dir))
         abort();
@@ -62,6 +64,7 @@ static void fixture_open(struct fixture *f)
         .fifo_fd = open(f->fifo, O_PATH | O_CLOEXEC), .ns = &f->ns, .caps = &f->caps,
         .no_new_keyring = true,
     };
+    f->stderr_fd = -1;
 }
 
 static void fixture_close(struct fixture *f)
@@ -74,13 +77,16 @@ static void fixture_close(struct fixture *f)
     oci_free(f->spec);
 }
 
-/* The child: the steps, then (instead of execve) the executable in the log; a failure goes
- * out as init_main sends it. */
+/* The child: as init_main, the prologue and the steps, then (instead of execve) the executable
+ * in the log; a failure goes out as init_main sends it. */
 static __attribute__((noreturn)) void run_init(struct fixture *f)
 {
     struct init_state s = { .a = &f->a, .proc = f->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
     close(f->sock[0]);
+    if (f->stderr_fd >= 0)
+        dup2(f->stderr_fd, STDERR_FILENO);
+    spawn_child_prologue((f->ns.new_flags & CLONE_NEWUSER) != 0);
     size_t failed = init_run_steps(&s, &err);
     if (failed < init_step_count()) {
         fake_log("failed step %zu: %s", failed, init_step_name(failed));
@@ -116,16 +122,18 @@ static int play_runtime(struct fixture *f, pid_t pid, char *error_text, size_t l
     }
 }
 
-/* `start`: open exec.fifo for reading and take the byte the init writes last ('?': none). */
-static char play_start(struct fixture *f)
+/* `start`: open exec.fifo for reading and take what the init writes there ("0", or "1" and
+ * the error of a step after READY) until it closes its end. */
+static void play_start(struct fixture *f, char *buf, size_t len)
 {
-    char byte = '?';
+    size_t got = 0;
+    ssize_t n;
     int fd = open(f->fifo, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, &byte, 1) != 1)
-        byte = '?';
+    while (fd >= 0 && got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+        got += (size_t) n;
+    buf[got] = '\0';
     if (fd >= 0)
         close(fd);
-    return byte;
 }
 
 static pid_t spawn_init(struct fixture *f)
@@ -167,13 +175,15 @@ static void test_all_steps(void)
     struct fixture f;
     char error_text[512] = "";
     fake_reset();
-    fixture_open(&f);
+    fixture_open(&f, "");
     pid_t pid = spawn_init(&f);
     int rc = play_runtime(&f, pid, error_text, sizeof error_text);
     ok(rc == 0, "the init reached READY%s%s", *error_text ? ": " : "", error_text);
-    char byte = rc == 0 ? play_start(&f) : '?';
+    char fifo_text[600] = "";
+    if (rc == 0)
+        play_start(&f, fifo_text, sizeof fifo_text);
     ok(reap(pid) == 0, "the init ran every step and stopped before execve");
-    fake_log("start: read %c", byte);   /* logged after the child is gone: no race on the log */
+    fake_log("start: read %s", fifo_text);   /* logged after the child is gone: no race on the log */
     is_str(fake->log,
            "runtime: sends SETUP_DONE\n"
            "setresgid(0, 0, 0)\n"
@@ -198,7 +208,7 @@ static void test_failing_step(const char *call, const char *step, const char *wa
     char error_text[512] = "";
     fake_reset();
     fake_fail(call, 1, EPERM);
-    fixture_open(&f);
+    fixture_open(&f, "");
     pid_t pid = spawn_init(&f);
     ok(play_runtime(&f, pid, error_text, sizeof error_text) < 0, "%s fails: no READY", call);
     ok(reap(pid) == 1, "%s fails: the init exits 1", call);
@@ -206,6 +216,34 @@ static void test_failing_step(const char *call, const char *step, const char *wa
     _cleanup_free_ char *named = xasprintf("failed step %s\n", step);
     ok(strstr(fake->log, named) != NULL, "%s fails: the failure is step %s", call, step);
     is_str(fake->log, want_log, "%s fails: no later step ran", call);
+    fixture_close(&f);
+}
+
+/* After READY nobody reads the channel: the error of a later step goes to `start` through
+ * exec.fifo ("1" and the text), and the init exits before execve. */
+static void test_failing_after_ready(void)
+{
+    struct fixture f;
+    char error_text[512] = "", fifo_text[600] = "", stderr_text[600] = "";
+    FILE *err_file = tmpfile();
+    fake_reset();
+    fixture_open(&f, "\"hooks\": {\"startContainer\": [{\"path\": \"/nonexistent/hook\"}]}, ");
+    f.stderr_fd = err_file ? fileno(err_file) : -1;
+    pid_t pid = spawn_init(&f);
+    ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "a failing startContainer hook: READY first");
+    play_start(&f, fifo_text, sizeof fifo_text);
+    ok(reap(pid) == 1, "the init exits 1");
+    ok(fifo_text[0] == '1' && strstr(fifo_text, "/nonexistent/hook") != NULL,
+       "start reads \"1\" and the error naming the hook: %s", fifo_text);
+    ok(strstr(fake->log, "failed step 19: run startContainer hooks\n") != NULL && !strstr(fake->log, "execve"),
+       "the failure is step 19, and no execve");
+    ssize_t n = err_file ? pread(fileno(err_file), stderr_text, sizeof stderr_text - 1, 0) : -1;
+    stderr_text[n > 0 ? n : 0] = '\0';
+    const char *nl = strchr(stderr_text, '\n');
+    ok(strncmp(stderr_text, "tinyrun: startContainer hook #0 (/nonexistent/hook)", 51) == 0 && nl && !nl[1],
+       "and the container's stderr gets it, one line: %s", stderr_text);
+    if (err_file)
+        fclose(err_file);
     fixture_close(&f);
 }
 
@@ -244,5 +282,6 @@ int main(void)
                       "  -> Operation not permitted\n"
                       "failed step 1: wait for the runtime's setup\n"
                       "runtime: ERROR received\n");
+    test_failing_after_ready();
     return done_testing();
 }
