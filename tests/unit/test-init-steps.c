@@ -33,7 +33,25 @@ struct fixture {
     struct init_args a;
     int sock[2];
     int stderr_fd;              /* the child's stderr (-1: ours) */
+    uint32_t msgs[16];          /* the messages of the conversation, both ways, in order */
+    size_t msgs_len;
 };
+
+static void note_msg(struct fixture *f, uint32_t type)
+{
+    if (f->msgs_len < ARRAY_SIZE(f->msgs))
+        f->msgs[f->msgs_len++] = type;
+}
+
+/* spawn.h's table is in protocol order, and enum chan_msg_type follows it (check-spawn-doc.sh
+ * holds the table to docs/create-sequence.md): a conversation in order only goes up. */
+static bool in_table_order(const struct fixture *f)
+{
+    for (size_t i = 1; i < f->msgs_len; i++)
+        if (f->msgs[i] <= f->msgs[i - 1])
+            return false;
+    return f->msgs_len > 0;
+}
 
 /* extra: more members of config.json ("" or "\"hooks\": {...}, "). */
 static void fixture_open(struct fixture *f, const char *extra)
@@ -65,6 +83,7 @@ static void fixture_open(struct fixture *f, const char *extra)
         .no_new_keyring = true,
     };
     f->stderr_fd = -1;
+    f->msgs_len = 0;
 }
 
 static void fixture_close(struct fixture *f)
@@ -103,6 +122,7 @@ static int play_runtime(struct fixture *f, pid_t pid, char *error_text, size_t l
     struct chan_msg m;
     int fd;
     fake_log("runtime: sends SETUP_DONE");
+    note_msg(f, MSG_SETUP_DONE);
     if (chan_send(f->sock[0], MSG_SETUP_DONE, (int32_t) pid, NULL, -1, &err) < 0)
         return -1;
     for (;;) {
@@ -111,13 +131,17 @@ static int play_runtime(struct fixture *f, pid_t pid, char *error_text, size_t l
             return -1;
         }
         fake_log("runtime: %s received", chan_msg_name(m.type));
+        note_msg(f, m.type);
         if (m.type == MSG_ERROR) {
             snprintf(error_text, len, "%s", m.text);
             return -1;
         }
         if (m.type == MSG_READY)
             return 0;
-        if (m.type != MSG_RUN_HOOKS || chan_send(f->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, &err) < 0)
+        if (m.type != MSG_RUN_HOOKS)
+            return -1;
+        note_msg(f, MSG_HOOKS_DONE);
+        if (chan_send(f->sock[0], MSG_HOOKS_DONE, 0, NULL, -1, &err) < 0)
             return -1;
     }
 }
@@ -197,6 +221,8 @@ static void test_all_steps(void)
            "execve(/bin/sh)\n"
            "start: read 0\n",
            "syscalls and messages in the order of init_steps and spawn.h's table");
+    ok(f.msgs_len == 4 && f.msgs[2] == MSG_HOOKS_DONE && in_table_order(&f),
+       "SETUP_DONE, RUN_HOOKS, HOOKS_DONE, READY: the table's order");
     fixture_close(&f);
 }
 
