@@ -24,6 +24,8 @@
 #include "trace.h"
 #include "util.h"
 
+/* struct init_state is in init.h: tests/unit/test-init-steps.c makes one to drive the steps. */
+
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
 {
     const struct oci_spec *spec = s->a->spec;
