@@ -63,6 +63,10 @@ net_of() {
 }
 
 teardown() {
+	local pid
+	if [ -f "$BATS_TEST_TMPDIR/servers" ]; then
+		while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$BATS_TEST_TMPDIR/servers"
+	fi
 	rootless_quick_teardown
 	common_teardown
 	local rc=$?
@@ -305,6 +309,39 @@ teardown() {
 	assert_status 0
 	assert_equal "$(net_leftovers "$ID" "$VETH" "$IP")" ""
 	! grep -qF "$ROOT/$ID" /proc/self/mountinfo || fail "pinned netns mount left"
+}
+
+@test "quick net: the host's 127.0.0.1 is not reachable from an isolated container; a server on the bridge's gateway address is" {
+	quick_only
+	write_test_net
+	A=$(new_id)
+	run --separate-stderr quick --name "$A" -d --net isolated -- sleep 60
+	assert_status 0
+	local gw port=$((20000 + RANDOM % 20000))
+	gw=$(jq -r '.ips[0].gateway' "$ROOT/$A/cni-result.json")
+	[[ "$gw" == 172.31.24* ]] || fail "gateway $gw not in $TEST_SUBNET"
+	mkdir -p "$BATS_TEST_TMPDIR/www" && echo page >"$BATS_TEST_TMPDIR/www/index.html"
+	# the test's own two servers: one on the host's loopback, one on its bridge's address
+	"$BUSYBOX" httpd -f -p "127.0.0.1:$port" -h "$BATS_TEST_TMPDIR/www" &
+	echo $! >>"$BATS_TEST_TMPDIR/servers"
+	"$BUSYBOX" httpd -f -p "$gw:$((port + 1))" -h "$BATS_TEST_TMPDIR/www" &
+	echo $! >>"$BATS_TEST_TMPDIR/servers"
+	local get="printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 3"
+	# bound to 127.0.0.1 only: the gateway address has no listener on that port, the
+	# container's 127.0.0.1 is its own loopback, and route_localnet is off (no DNAT to it)
+	run --separate-stderr runtime exec "$A" sh -c "$get $gw $port"
+	assert_failure
+	run --separate-stderr runtime exec "$A" sh -c "$get 127.0.0.1 $port"
+	assert_failure
+	# what makes a host service reachable: binding it to the bridge's gateway address
+	run --separate-stderr runtime exec "$A" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do $get $gw $((port + 1)) && exit 0; sleep 0.2; done; exit 1"
+	assert_status 0
+	assert_contains "$output" "page"
+	# --host-loopback is slirp4netns's (rootless); rootful it is refused, saying the above
+	run --separate-stderr quick --rm --net isolated --host-loopback -- true </dev/null
+	assert_failure
+	assert_contains "$stderr" "--host-loopback"
+	assert_contains "$stderr" "gateway address"
 }
 
 @test "quick net: the default network config is written on first use into the config dir" {
