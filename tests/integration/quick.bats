@@ -143,6 +143,10 @@ teardown() {
 	assert_equal "$(echo "$output" | head -1 | tr -s ' ')" "ID STATUS PID CREATED COMMAND"
 	assert_contains "$output" "stopped"
 	assert_contains "$output" "sh -c for i in"
+	# the default table: runc's six columns, then COMMAND
+	run --separate-stderr runtime list
+	assert_equal "$(echo "$output" | head -1 | tr -s ' ')" "ID PID STATUS BUNDLE CREATED OWNER COMMAND"
+	assert_contains "$(grep "^$ID " <<<"$output")" "sh -c for i in"
 }
 
 @test "quick: the log is bounded by --log-size (rotated, one old file kept)" {
