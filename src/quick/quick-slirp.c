@@ -108,7 +108,8 @@ static int wait_ready(pid_t pid, int ready, const char *dir, struct tr_err *err)
     if (n == 0)
         return tr_failx(err, "--net isolated (rootless): slirp4netns did not report ready within %d s "
                         "(it said: %s)", SLIRP_READY_MS / 1000, why);
-    return tr_failx(err, "--net isolated (rootless): slirp4netns failed: %s", why);
+    return tr_failx(err, "--net isolated (rootless): slirp4netns failed: %s%s", why,
+                    strstr(why, "/dev/net/tun") ? " (the user needs read-write access to /dev/net/tun: mode 0666)" : "");
 }
 
 static int record_pid(const char *dir, const char *file, pid_t pid, struct tr_err *err)
