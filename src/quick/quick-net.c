@@ -173,7 +173,8 @@ int quick_cni_hook(const struct tr_ctx *ctx, int argc, char **argv, struct tr_er
     int rc;
     if (slirp_add) {
         const char *lo = oci_hook_state_annotation(&st, QUICK_ANN_HOST_LOOPBACK);
-        struct slirp_job j = { .bin = argv[2], .dir = dir, .host_loopback = lo && streq(lo, "true"),
+        struct slirp_job j = { .bin = argv[2], .dir = dir, .init_pid = st.pid,
+                               .host_loopback = lo && streq(lo, "true"),
                                .ports = ports, .nports = r.ports_len };
         rc = quick_slirp_listen(&j, err);
     } else if (slirp_join) {

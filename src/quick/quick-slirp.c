@@ -72,20 +72,21 @@ static void log_summary(const char *dir, char *buf, size_t len)
     }
 }
 
-static _Noreturn void slirp_exec(char **argv, int log, int ready)
+/* In the child: stdin /dev/null, stdout and stderr the log, fd 3 the ready pipe, fd 4 the
+ * exit fd (each first moved above 4, so that no dup2 overwrites a source). */
+static _Noreturn void slirp_exec(char **argv, int log, int ready, int exit_fd)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    /* ready was opened after log: moving log first never overwrites ready */
-    if (null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
-        _exit(127);
-    if (ready == 3)
-        fcntl(3, F_SETFD, 0);
-    else if (dup2(ready, 3) < 0)
-        _exit(127);
+    int src[] = { open("/dev/null", O_RDONLY | O_CLOEXEC), log, log, ready, exit_fd };
+    for (size_t i = 0; i < ARRAY_SIZE(src); i++)
+        if (src[i] < 0 || (src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10)) < 0)
+            _exit(127);
+    for (int fd = 0; fd < (int) ARRAY_SIZE(src); fd++)
+        if (dup2(src[fd], fd) < 0)
+            _exit(127);
     execv(argv[0], argv);
     dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -120,9 +121,9 @@ static int record_pid(const char *dir, const char *file, pid_t pid, struct tr_er
 }
 
 /* Start slirp4netns for the network namespace of pid; returns its pid, or -1 with err. */
-static pid_t slirp_start(const char *bin, const char *dir, int pid, bool host_loopback,
-                         struct tr_err *err)
+static pid_t slirp_start(const struct slirp_job *j, int pid, int exit_fd, struct tr_err *err)
 {
+    const char *dir = j->dir;
     _cleanup_free_ char *sock = xasprintf("%s/%s", dir, SLIRP_SOCK);
     if (strlen(sock) >= sizeof ((struct sockaddr_un *) 0)->sun_path)
         return tr_failx(err, "--net isolated (rootless): the API socket path %s is longer than %zu bytes; "
@@ -138,12 +139,13 @@ static pid_t slirp_start(const char *bin, const char *dir, int pid, bool host_lo
     _cleanup_free_ char *target = xasprintf("%d", pid);
     char *argv[10];
     size_t n = 0;
-    argv[n++] = (char *) bin;
+    argv[n++] = (char *) j->bin;
     argv[n++] = "--configure";
     argv[n++] = "--mtu=65520";
     argv[n++] = "--ready-fd=3";
+    argv[n++] = "--exit-fd=4";
     argv[n++] = api;
-    if (!host_loopback)     /* the default: the host's 127.0.0.1 is not the container's 10.0.2.2 */
+    if (!j->host_loopback)     /* the default: the host's 127.0.0.1 is not the container's 10.0.2.2 */
         argv[n++] = "--disable-host-loopback";
     argv[n++] = target;
     argv[n++] = "tap0";
@@ -151,7 +153,7 @@ static pid_t slirp_start(const char *bin, const char *dir, int pid, bool host_lo
     unlink(sock);
     pid_t child = fork();
     if (child == 0)
-        slirp_exec(argv, log, ready[1]);
+        slirp_exec(argv, log, ready[1], exit_fd);
     int saved = errno;
     close(ready[1]);
     _cleanup_close_ int rd = ready[0];
@@ -207,9 +209,9 @@ static int add_ports(const char *dir, const struct tr_cni_port *ports, size_t n,
 
 /* The launcher, once the createContainer hook has connected: slirp4netns for the hook's
  * namespaces, its pid recorded, the port forwards added. 0, or -1 with err (slirp4netns gone). */
-static int launch_for(const struct slirp_job *j, pid_t target, struct tr_err *err)
+static int launch_for(const struct slirp_job *j, pid_t target, int exit_fd, struct tr_err *err)
 {
-    pid_t slirp = slirp_start(j->bin, j->dir, target, j->host_loopback, err);
+    pid_t slirp = slirp_start(j, target, exit_fd, err);
     if (slirp < 0)
         return -1;
     if (record_pid(j->dir, SLIRP_PID_FILE, slirp, err) < 0 || add_ports(j->dir, j->ports, j->nports, err) < 0) {
@@ -223,7 +225,7 @@ static int launch_for(const struct slirp_job *j, pid_t target, struct tr_err *er
     return 0;
 }
 
-static _Noreturn void launcher_main(const struct slirp_job *j, int lsock)
+static _Noreturn void launcher_main(const struct slirp_job *j, int lsock, int exit_fd)
 {
     struct pollfd p = { .fd = lsock, .events = POLLIN };
     int n;
@@ -240,7 +242,7 @@ static _Noreturn void launcher_main(const struct slirp_job *j, int lsock)
     struct tr_err e = { 0 };
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         tr_fail(&e, errno, "--net isolated (rootless): SO_PEERCRED of the createContainer hook");
-    else if (launch_for(j, cred.pid, &e) == 0)
+    else if (launch_for(j, cred.pid, exit_fd, &e) == 0)
         snprintf(e.msg, sizeof e.msg, "ok");
     write_all(c, e.msg, strlen(e.msg));
     _exit(0);
@@ -253,6 +255,11 @@ int quick_slirp_listen(const struct slirp_job *j, struct tr_err *err)
         return tr_failx(err, "--net isolated (rootless): the socket path %s/%s is longer than %zu bytes; "
                         "use a shorter --root", j->dir, SLIRP_SOCK, sizeof a.sun_path - 1);
     snprintf(a.sun_path, sizeof a.sun_path, "%s/%s", j->dir, LAUNCH_SOCK);
+    /* slirp4netns's exit fd: it ends by itself once the init is gone and reaped (a pidfd
+     * reports POLLHUP then), should a runtime remove our records before poststop (runc does) */
+    _cleanup_close_ int exit_fd = (int) syscall(SYS_pidfd_open, j->init_pid, 0);
+    if (exit_fd < 0)
+        return tr_fail(err, errno, "--net isolated (rootless): pidfd_open of the container init %d", j->init_pid);
     _cleanup_close_ int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(a.sun_path);
     if (l < 0 || bind(l, (struct sockaddr *) &a, sizeof a) < 0 || listen(l, 1) < 0)
@@ -264,7 +271,7 @@ int quick_slirp_listen(const struct slirp_job *j, struct tr_err *err)
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int fd = 0; fd < 3 && null >= 0; fd++)
             dup2(null, fd);
-        launcher_main(j, l);
+        launcher_main(j, l, exit_fd);
     }
     if (pid < 0)
         return tr_fail(err, errno, "--net isolated (rootless): fork the slirp4netns launcher");

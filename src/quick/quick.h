@@ -79,6 +79,7 @@ int quick_parse_port(const char *s, int *host, int *container, const char **prot
 int quick_slirp_find(char *out, size_t len, struct tr_err *err);
 struct slirp_job {
     const char *bin, *dir;      /* slirp4netns, the container's state dir */
+    int init_pid;               /* the container's init, from the hook's state */
     bool host_loopback;
     const struct tr_cni_port *ports; size_t nports;
 };

@@ -535,3 +535,36 @@ rootless_quick_teardown() {
 	assert_contains "$stderr" "apt-get install slirp4netns"
 	[ ! -e "$RL/root/$ID" ] || fail "a refused run left state"
 }
+
+@test "quick rootless net: the --dry-run config of --net isolated runs under the runtime as the user; no slirp4netns left" {
+	# The generator is tinyrun (this tree's when RUNTIME is a reference runtime); its hooks are
+	# tinyrun's and use the state dir of the root given here, so the runtime gets the same root.
+	known_difference crun "crun 1.8.1 refuses the ociVersion 1.2.0 that \`spec\` writes (unknown version specified)"
+	rootless_quick_setup
+	local gen=$RUNTIME
+	is_tinyrun || gen=$REPO_DIR/tinyrun
+	mkdir -p "$RL/dry" && chown "$RL_USER:" "$RL/dry"
+	as_rl_user sh -c 'exec "$@" >"$0"' "$RL/dry/config.json" "$gen" --root "$RL/root" run --rootfs "$RL/bundle/rootfs" \
+		--dry-run --net isolated -- sh -c 'ip -4 -o addr show tap0; ip route show default' ||
+		fail "--dry-run as the user failed"
+	jq -e '.hooks.createRuntime[0].args[4] == "slirp4netns-add" and .hooks.createContainer[0].args[4] == "slirp4netns-join"
+		and .hooks.poststop[0].args[4] == "slirp4netns-del"' "$RL/dry/config.json" >/dev/null ||
+		fail "hooks: $(jq -c .hooks "$RL/dry/config.json")"
+	ID=$(rl_new_id)
+	run --separate-stderr rl_runtime run --bundle "$RL/dry" "$ID" </dev/null
+	assert_status 0
+	assert_contains "$output" "inet 10.0.2.100/24"
+	assert_contains "$output" "default via 10.0.2.2 dev tap0"
+	# tinyrun's delete runs poststop, which stops it; runc 1.1.5 removes its state dir (our
+	# pid record with it) before poststop, so there slirp4netns ends by itself: its exit fd is
+	# a pidfd of the init, which reports POLLHUP once the init is reaped (as this kernel does;
+	# an older one only reports POLLIN, and slirp4netns waits for POLLHUP)
+	local pid i
+	for i in $(seq 50); do
+		pid=$(pgrep -u "$RL_USER" -f "slirp4netns .*$RL/root/$ID/" || true)
+		[ -z "$pid" ] && break
+		slirp_gone "$pid" && break
+		sleep 0.1
+	done
+	[ -z "$pid" ] || slirp_gone "$pid" || fail "slirp4netns $pid still runs after the container"
+}
