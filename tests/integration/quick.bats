@@ -568,3 +568,13 @@ rootless_quick_teardown() {
 	done
 	[ -z "$pid" ] || slirp_gone "$pid" || fail "slirp4netns $pid still runs after the container"
 }
+
+@test "quick rootless net: root of a non-initial user namespace (RootlessKit's shape) gets slirp4netns too" {
+	quick_only
+	rootless_quick_setup
+	run --separate-stderr as_rl_user unshare --user --map-root-user --mount \
+		"$RUNTIME" --root "$RL/root" run --rootfs "$RL/bundle/rootfs" --rm --net isolated -- ip -4 -o addr show tap0 </dev/null
+	assert_status 0
+	assert_contains "$output" "inet 10.0.2.100/24"
+	[ -z "$(ls -A "$RL/root")" ] || fail "--rm left state: $(ls "$RL/root")"
+}
