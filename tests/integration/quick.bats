@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Quick mode (issue 12): `run --rootfs DIR [flags] -- CMD`, `logs`, `stop`, list's COMMAND, and
-# --net isolated through the CNI plugins. Everything is checked from outside: what the
-# container prints, what `state`/`list` say, what is left on the host.
+# --net isolated through the CNI plugins (rootless: slirp4netns, as an unprivileged user).
+# Everything is checked from outside: what the container prints, what `state`/`list` say,
+# what is left on the host.
 # runc and crun have no quick mode: those tests skip (known_difference); the --dry-run config
 # is run by every runtime.
 
