@@ -232,6 +232,9 @@ teardown() {
 	run --separate-stderr quick -p 8080:80 -- true
 	assert_failure
 	assert_contains "$stderr" "--publish needs --net isolated"
+	run --separate-stderr quick --host-loopback -- true
+	assert_failure
+	assert_contains "$stderr" "--host-loopback needs --net isolated"
 	run --separate-stderr quick -v relative -- true
 	assert_failure
 	assert_contains "$stderr" "--volume"
