@@ -480,6 +480,7 @@ rootless_quick_teardown() {
 	assert_contains "$got" "hello-rootless"
 	run --separate-stderr rl_runtime stop -t 1 "$ID"
 	assert_status 0
+	slirp_gone "$slirp" || fail "slirp4netns $slirp still runs after stop"
 	run --separate-stderr rl_runtime delete "$ID"
 	assert_status 0
 	slirp_gone "$slirp" || fail "slirp4netns $slirp still runs after delete"
