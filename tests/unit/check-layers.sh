@@ -11,6 +11,7 @@ failed=0
 check() {
 	layer=$1
 	shift
+	allowed=$(echo "$*" | sed 's/ / or /g')
 	for f in "$srcdir/$layer"/*.c "$srcdir/$layer"/*.h; do
 		[ -e "$f" ] || continue
 		rel=${f#"$srcdir"/}
@@ -25,14 +26,14 @@ check() {
 			elif [ "$quoted" -gt 0 ]; then
 				found=no
 				for dir in "$@"; do [ -e "$srcdir/$dir/$inc" ] && found=yes; done
-				[ $found = no ] && bad="$bad $inc(not in $*)"
+				[ $found = no ] && bad="$bad $inc(not in $allowed)"
 			fi
 		done
 		n=$((n + 1))
 		if [ -z "$bad" ]; then
-			echo "ok $n - $rel includes only $* headers"
+			echo "ok $n - $rel includes only headers of $allowed"
 		else
-			echo "not ok $n - $rel includes$bad: $layer may include only headers of $*; move the code or the header down a layer"
+			echo "not ok $n - $rel includes$bad: $layer may include only headers of $allowed; move the code or the header down a layer"
 			failed=1
 		fi
 	done
