@@ -16,8 +16,8 @@ check() {
 		[ -e "$f" ] || continue
 		rel=${f#"$srcdir"/}
 		bad=
-		for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$f"); do
-			[ "$inc" = config.h ] && continue
+		while IFS= read -r inc; do
+			{ [ -z "$inc" ] || [ "$inc" = config.h ]; } && continue
 			quoted=$(grep -c "^[[:space:]]*#[[:space:]]*include[[:space:]]*\"$inc\"" "$f")
 			if [ -e "$srcdir/src/lib/$inc" ] || [ -e "$srcdir/src/$inc" ]; then
 				found=no
@@ -28,7 +28,9 @@ check() {
 				for dir in "$@"; do [ -e "$srcdir/$dir/$inc" ] && found=yes; done
 				[ $found = no ] && bad="$bad $inc(not in $allowed)"
 			fi
-		done
+		done <<-EOF
+			$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$f")
+		EOF
 		n=$((n + 1))
 		if [ -z "$bad" ]; then
 			echo "ok $n - $rel includes only headers of $allowed"
