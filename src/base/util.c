@@ -228,7 +228,7 @@ int cloexec_fds_from(int from, struct tr_err *err)
 {
     if (syscall(SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
         return 0;
-    /* Kernels before 5.11: walk /proc/self/fd. */
+    /* Kernels before 5.11 (no CLOSE_RANGE_CLOEXEC): every fd number up to 65536. */
     for (int fd = from; fd < 65536; fd++) {
         int fl = fcntl(fd, F_GETFD);
         if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
