@@ -142,9 +142,10 @@ char *read_file(const char *path, size_t *len, struct tr_err *err)
     return read_file_at(AT_FDCWD, path, len, err);
 }
 
-int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err)
+static int write_file_mode_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                              struct tr_err *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, mode);
     if (fd < 0)
         return tr_fail(err, errno, "open %s", path);
     if (write_all(fd, data, len) < 0)
@@ -152,14 +153,14 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, str
     return 0;
 }
 
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err)
+{
+    return write_file_mode_at(dirfd, path, data, len, 0644, err);
+}
+
 int write_file(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
 {
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return tr_fail(err, errno, "open %s", path);
-    if (write_all(fd, data, len) < 0)
-        return tr_fail(err, errno, "write %s", path);
-    return 0;
+    return write_file_mode_at(AT_FDCWD, path, data, len, mode, err);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
