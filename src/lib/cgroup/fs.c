@@ -536,29 +536,40 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
     return 0;
 }
 
+static void rmdir_children(struct cgroup_mgr *m, struct cg_hier *h)
+{
+    DIR *d = opendir(h->dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+            struct cg_hier sub = *h;
+            sub.dir = xasprintf("%s/%s", h->dir, de->d_name);
+            struct cgroup_mgr tmp = *m;
+            tmp.created = 0;
+            cg_rmdir_path(&tmp, &sub);
+            free(sub.dir);
+        }
+    }
+    closedir(d);
+}
+
 /* rmdir the leaf (retrying while the last processes exit) then the empty parents we created. */
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
 {
     int tries = 0;
-    /* children first: a container may have made sub-cgroups (delegation) */
-    DIR *d = opendir(h->dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (de->d_type == DT_DIR && de->d_name[0] != '.') {
-                struct cg_hier sub = *h;
-                sub.dir = xasprintf("%s/%s", h->dir, de->d_name);
-                struct cgroup_mgr tmp = *m;
-                tmp.created = 0;
-                cg_rmdir_path(&tmp, &sub);
-                free(sub.dir);
-            }
-        }
-        closedir(d);
-    }
+    bool scanned = false;
     while (rmdir(h->dir) < 0) {
         if (errno == ENOENT)
             break;
+        /* EBUSY: processes still exiting, or sub-cgroups (delegation) to remove first; the
+         * scan is only made then (4 syscalls per hierarchy saved in the usual case) */
+        if (errno == EBUSY && !scanned) {
+            scanned = true;
+            rmdir_children(m, h);
+            continue;
+        }
         if (errno != EBUSY || ++tries > 200) {
             tr_debug("rmdir %s: %s", h->dir, strerror(errno));
             return -1;
