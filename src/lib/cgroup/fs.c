@@ -764,6 +764,43 @@ static int write_failed(struct cgroup_mgr *m, const struct cg_hier *h, const str
     return -1;
 }
 
+/* Consecutive writes to one file share one open: each write() to a cgroup file is a request of
+ * its own, and the v1 device rules are one a write (a dozen by default). */
+struct open_cg_file {
+    const struct cg_hier *h;
+    const char *file;
+    int fd;
+};
+
+static void open_cg_file_close(struct open_cg_file *of)
+{
+    if (of->fd >= 0)
+        close(of->fd);
+    of->fd = -1;
+}
+
+static int write_reusing(struct open_cg_file *of, const struct cg_hier *h, const struct cg_write *w,
+                         struct tr_err *err)
+{
+    if (w->alt_file)
+        return write_one(h, w, err);
+    if (of->fd < 0 || of->h != h || !streq(of->file, w->file)) {
+        open_cg_file_close(of);
+        _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, w->file);
+        of->fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (of->fd < 0)
+            return tr_fail(err, errno, "write %s", p);
+        of->h = h;
+        of->file = w->file;
+    }
+    if (write_all(of->fd, w->value, strlen(w->value)) < 0) {
+        int e = errno;
+        open_cg_file_close(of);
+        return tr_fail(err, e, "write %s/%s", h->dir, w->file);
+    }
+    return 0;
+}
+
 static int write_checked(struct cgroup_mgr *m, const struct cg_hier *h, const struct cg_write *w,
                          struct tr_err *err)
 {
@@ -780,6 +817,7 @@ static bool memsw_goes_first(const struct cg_hier *h, const struct cg_write *mem
 int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2list, bool update,
                     struct tr_err *err)
 {
+    __attribute__((cleanup(open_cg_file_close))) struct open_cg_file of = { .fd = -1 };
     for (size_t i = 0; i < ws->n; i++) {
         const struct cg_write *w = &ws->v[i];
         const char *why;
@@ -802,7 +840,7 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
             i++;
             continue;
         }
-        if (write_one(h, w, err) == 0)
+        if (write_reusing(&of, h, w, err) == 0)
             continue;
         int e = err->code;
         if ((w->flags & CG_W_SWAP_ORDER) && i + 1 < ws->n && (e == EINVAL || e == EBUSY)) {
