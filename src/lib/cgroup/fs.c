@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,14 +137,104 @@ void cg_refresh_v2_ctrls(struct cg_hier *h, const char *dir)
     h->ctrls = split_ctrls(s, ' ');
 }
 
+/* One process discovers the hierarchies up to four times (create's pending record, create,
+ * the delete after run...): the result is kept with its /proc/self/mountinfo open, and reused
+ * while a poll of it reports no change to the mount table (proc(5): POLLPRI) in the same
+ * process (a child, in its own mount namespace, discovers afresh). v2 controllers are read
+ * each time: they change without a mount. */
+static struct {
+    pid_t pid;
+    int fd;
+    enum cgroup_layout layout;
+    struct cgroup_mgr m;        /* only nh and h[]: name, mnt, root, v2, and v1's ctrls */
+} discovered = { .fd = -1 };
+
+static void forget_discovered(void)
+{
+    if (discovered.fd >= 0)
+        close(discovered.fd);
+    for (size_t i = 0; i < discovered.m.nh; i++) {
+        struct cg_hier *h = &discovered.m.h[i];
+        free(h->name); free(h->mnt); free(h->root);
+        strvfreep(&h->ctrls);
+    }
+    free(discovered.m.h);
+    memset(&discovered, 0, sizeof discovered);
+    discovered.fd = -1;
+}
+
+static char **copy_strv(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **out = xzalloc((n + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+/* into the cache (read_v2 false: v2 controllers are not kept) or out of it (read afresh) */
+static void copy_hiers(struct cgroup_mgr *to, const struct cgroup_mgr *from, bool read_v2)
+{
+    for (size_t i = 0; i < from->nh; i++) {
+        const struct cg_hier *f = &from->h[i];
+        struct cg_hier *h = add_hier(to, f->mnt, f->v2);
+        if (!h)
+            continue;
+        h->root = f->root ? xstrdup(f->root) : NULL;
+        if (!f->v2)
+            h->ctrls = copy_strv(f->ctrls);
+        else if (read_v2)
+            cg_refresh_v2_ctrls(h, f->mnt);
+    }
+}
+
+static bool discovered_still_valid(void)
+{
+    struct pollfd p = { .fd = discovered.fd, .events = POLLPRI };
+    return discovered.fd >= 0 && discovered.pid == getpid() && poll(&p, 1, 0) == 0;
+}
+
+static int discover_hiers(struct cgroup_mgr *m, FILE *f, struct tr_err *err);
+
 int cg_discover(struct cgroup_mgr *m, struct tr_err *err)
 {
+    if (discovered_still_valid()) {
+        m->layout = discovered.layout;
+        copy_hiers(m, &discovered.m, true);
+        return 0;
+    }
+    forget_discovered();
+    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tr_fail(err, errno, "open /proc/self/mountinfo");
+    /* the layout after the open: a mount in between shows in the next poll */
     m->layout = cgroup_detect_layout();
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    _cleanup_fclose_ FILE *f = copy >= 0 ? fdopen(copy, "re") : NULL;
+    if (!f) {
+        int e = errno;
+        if (copy >= 0)
+            close(copy);
+        close(fd);
+        return tr_fail(err, e, "read /proc/self/mountinfo");
+    }
+    if (discover_hiers(m, f, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    discovered.pid = getpid();
+    discovered.fd = fd;
+    discovered.layout = m->layout;
+    copy_hiers(&discovered.m, m, false);
+    return 0;
+}
+
+static int discover_hiers(struct cgroup_mgr *m, FILE *f, struct tr_err *err)
+{
     if (m->layout == CGROUP_LAYOUT_UNIFIED)
         cg_refresh_v2_ctrls(add_hier(m, CG_ROOT, true), CG_ROOT);
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return tr_fail(err, errno, "open /proc/self/mountinfo");
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
