@@ -242,6 +242,43 @@ client_rt() { [ "$1" = crun ] && echo "$CLIENT_CRUN" || echo "${bin[$1]}"; }
 echo
 echo "== clients (busybox rootfs imported as an image; runtime share = its create+start+delete medians / client wall)"
 tar -C "$WORK/bundle/rootfs" -cf "$WORK/rootfs.tar" .
+# ctr imports image archives only (a plain rootfs tar is "unrecognized image format"): wrap the
+# rootfs as the one layer of an OCI image layout (image-spec image-layout.md), named by the
+# io.containerd.image.name annotation.
+oci_archive() { # ROOTFS_TAR OUT_TAR REF
+	local layer=$1 out=$2 ref=$3 d arch lsum csum msum
+	case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+	d=$(mktemp -d "$WORK/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	blob() { # FILE: move FILE into blobs/ under its digest; prints the digest and size
+		local sum
+		sum=$(sha256sum "$1" | cut -d' ' -f1)
+		echo "sha256:$sum $(stat -c %s "$1")"
+		mv "$1" "$d/blobs/sha256/$sum"
+	}
+	cp "$layer" "$d/layer"
+	read -r lsum lsize < <(blob "$d/layer")
+	jq -nc --arg a "$arch" --arg l "$lsum" \
+		'{architecture: $a, os: "linux", config: {}, rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config"
+	read -r csum csize < <(blob "$d/config")
+	jq -nc --arg c "$csum" --argjson cs "$csize" --arg l "$lsum" --argjson ls "$lsize" \
+		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		  config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		  layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' >"$d/manifest"
+	read -r msum msize < <(blob "$d/manifest")
+	jq -nc --arg m "$msum" --argjson ms "$msize" --arg r "$ref" --arg a "$arch" \
+		'{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+		  digest: $m, size: $ms, platform: {architecture: $a, os: "linux"},
+		  annotations: {"io.containerd.image.name": $r, "org.opencontainers.image.ref.name": "latest"}}]}' >"$d/index.json"
+	echo '{"imageLayoutVersion": "1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out" oci-layout index.json blobs
+	rm -rf "$d"
+}
+# podman asks for RLIMIT_NOFILE and RLIMIT_NPROC of 1048576 by default, above this kind of
+# host's hard limits (20000 open files here): without CAP_SYS_RESOURCE every runtime must
+# refuse (process.rlimits). The same low limits for both runtimes (podman's own runtime process
+# has nproc 32768 here, less than the shell's), /bin/true needs no more.
+PODMAN_LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 client_table() { # CLIENT
 	local n share own
 	printf '%-10s %12s %10s %14s\n' "$1" "median ms" "vs crun" "runtime share"
@@ -256,28 +293,38 @@ client_table() { # CLIENT
 if command -v podman >/dev/null && timeout 60 podman import -q "$WORK/rootfs.tar" localhost/tinyrun-bench:latest >/dev/null 2>&1; then
 	ok=1
 	for n in tinyrun crun; do
-		timeout 60 podman --runtime "$(client_rt "$n")" run --rm --network none localhost/tinyrun-bench /bin/true \
+		timeout 60 podman --runtime "$(client_rt "$n")" run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true \
 			>/dev/null 2>"$WORK/err" || { echo "   podman with $n fails here, left out: $(tail -n1 "$WORK/err")"; ok=0; }
 	done
 	if [ "$ok" = 1 ]; then
 		hf "$WORK/podman.json" \
-			"tinyrun"$'\t'"podman --runtime $(client_rt tinyrun) run --rm --network none localhost/tinyrun-bench /bin/true"$'\t' \
-			"crun"$'\t'"podman --runtime $(client_rt crun) run --rm --network none localhost/tinyrun-bench /bin/true"$'\t'
+			"tinyrun"$'\t'"podman --runtime $(client_rt tinyrun) run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true"$'\t' \
+			"crun"$'\t'"podman --runtime $(client_rt crun) run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true"$'\t'
 		client_table podman
 	fi
 	podman rmi -f localhost/tinyrun-bench >/dev/null 2>&1 || true
 else
 	echo "   podman: not installed or cannot import an image: left out"
 fi
-if command -v ctr >/dev/null && timeout 5 ctr version >/dev/null 2>&1 &&
-	timeout 60 ctr image import --base-name localhost/tinyrun-bench --index-name localhost/tinyrun-bench:latest "$WORK/rootfs.tar" >/dev/null 2>&1; then
-	hf "$WORK/ctr.json" \
+if ! command -v ctr >/dev/null; then
+	echo "   ctr: not installed, left out"
+elif ! timeout 5 ctr version >/dev/null 2>"$WORK/err"; then
+	echo "   ctr: containerd not answering, left out: $(tail -n1 "$WORK/err")"
+elif ! oci_archive "$WORK/rootfs.tar" "$WORK/oci.tar" localhost/tinyrun-bench:latest ||
+	! timeout 60 ctr image import "$WORK/oci.tar" >/dev/null 2>"$WORK/err"; then
+	echo "   ctr: the image import failed, left out: $(tail -n1 "$WORK/err")"
+else
+	ok=1
+	for n in tinyrun crun; do
+		ctr container rm bench-ctr >/dev/null 2>&1 || true   # a leftover of an interrupted bench
+		timeout 60 ctr run --rm --runc-binary "$(client_rt "$n")" localhost/tinyrun-bench:latest bench-ctr /bin/true \
+			>/dev/null 2>"$WORK/err" || { echo "   ctr with $n fails here, left out: $(tail -n1 "$WORK/err")"; ok=0; }
+	done
+	[ "$ok" = 1 ] && hf "$WORK/ctr.json" \
 		"tinyrun"$'\t'"ctr run --rm --runc-binary $(client_rt tinyrun) localhost/tinyrun-bench:latest bench-ctr /bin/true"$'\t' \
 		"crun"$'\t'"ctr run --rm --runc-binary $(client_rt crun) localhost/tinyrun-bench:latest bench-ctr /bin/true"$'\t' &&
 		client_table ctr
 	ctr image rm localhost/tinyrun-bench:latest >/dev/null 2>&1 || true
-else
-	echo "   ctr: not installed, containerd not answering, or the image import failed: left out"
 fi
 
 # ---- peak RSS (GNU time of `run`, median of RSS_RUNS), binary text, libraries loaded at start
