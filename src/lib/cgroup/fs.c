@@ -140,10 +140,11 @@ void cg_refresh_v2_ctrls(struct cg_hier *h, const char *dir)
 /* One process discovers the hierarchies up to four times (create's pending record, create,
  * the delete after run...): the result is kept with its /proc/self/mountinfo open, and reused
  * while a poll of it reports no change to the mount table (proc(5): POLLPRI) in the same
- * process (a child, in its own mount namespace, discovers afresh). v2 controllers are read
- * each time: they change without a mount. */
+ * process and mount namespace (a child, or after an unshare or setns, discovers afresh). v2
+ * controllers are read each time: they change without a mount. */
 static struct {
     pid_t pid;
+    ino_t mntns;                /* an unshare or setns in the same process: discover afresh */
     int fd;
     enum cgroup_layout layout;
     struct cgroup_mgr m;        /* only nh and h[]: name, mnt, root, v2, and v1's ctrls */
@@ -190,10 +191,17 @@ static void copy_hiers(struct cgroup_mgr *to, const struct cgroup_mgr *from, boo
     }
 }
 
+static ino_t own_mount_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/mnt", &st) == 0 ? st.st_ino : 0;
+}
+
 static bool discovered_still_valid(void)
 {
     struct pollfd p = { .fd = discovered.fd, .events = POLLPRI };
-    return discovered.fd >= 0 && discovered.pid == getpid() && poll(&p, 1, 0) == 0;
+    return discovered.fd >= 0 && discovered.pid == getpid() && discovered.mntns != 0 &&
+           discovered.mntns == own_mount_ns() && poll(&p, 1, 0) == 0;
 }
 
 static int discover_hiers(struct cgroup_mgr *m, FILE *f, struct tr_err *err);
@@ -225,6 +233,7 @@ int cg_discover(struct cgroup_mgr *m, struct tr_err *err)
         return -1;
     }
     discovered.pid = getpid();
+    discovered.mntns = own_mount_ns();
     discovered.fd = fd;
     discovered.layout = m->layout;
     copy_hiers(&discovered.m, m, false);
