@@ -544,34 +544,48 @@ static void note_created(struct cgroup_mgr *m, struct cg_hier *h, const char *di
 }
 
 /* A new v1 cpuset cgroup starts with empty cpus/mems and refuses tasks until they are set:
- * copy them from the parent (recursively fixing empty parents first). */
-static int cpuset_init(const char *dir, struct tr_err *err)
+ * copy them from the parent (recursively fixing empty parents first). known[i]: the parent's
+ * value of cpuset_files[i] when the level above was read or set here (NULL: read it), updated
+ * to this level's value for the next one. created: dir was just made, so it is not read (empty,
+ * or with the parent's cgroup.clone_children already the parent's values: written again). */
+static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems" };
+
+static int cpuset_init(const char *dir, bool created, char **known, struct tr_err *err)
 {
-    static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
-    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-        _cleanup_free_ char *cur = cg_read(dir, files[i], err);
+    for (size_t i = 0; i < ARRAY_SIZE(cpuset_files); i++) {
+        const char *file = cpuset_files[i];
+        _cleanup_free_ char *cur = created ? xstrdup("") : cg_read(dir, file, err);
         if (!cur)
             return -1;
-        if (*cur)
+        if (*cur) {
+            free(known[i]);
+            known[i] = steal_ptr(&cur);
             continue;
+        }
         _cleanup_free_ char *parent = xstrdup(dir);
         char *slash = strrchr(parent, '/');
         if (!slash || slash == parent)
-            return tr_failx(err, "%s/%s is empty at the top of the cpuset hierarchy", dir, files[i]);
+            return tr_failx(err, "%s/%s is empty at the top of the cpuset hierarchy", dir, file);
         *slash = '\0';
-        _cleanup_free_ char *pv = cg_read(parent, files[i], err);
+        _cleanup_free_ char *pv = known[i] ? xstrdup(known[i]) : cg_read(parent, file, err);
         if (!pv)
             return -1;
         if (!*pv) {
-            if (cpuset_init(parent, err) < 0)
+            char *above[ARRAY_SIZE(cpuset_files)] = { NULL, NULL };
+            int r = cpuset_init(parent, false, above, err);
+            for (size_t k = 0; k < ARRAY_SIZE(above); k++)
+                free(above[k]);
+            if (r < 0)
                 return -1;
             free(pv);
-            pv = cg_read(parent, files[i], err);
+            pv = cg_read(parent, file, err);
             if (!pv)
                 return -1;
         }
-        if (cg_write(dir, files[i], pv, err) < 0)
+        if (cg_write(dir, file, pv, err) < 0)
             return -1;
+        free(known[i]);
+        known[i] = steal_ptr(&pv);
     }
     return 0;
 }
@@ -610,8 +624,10 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
 {
     size_t ml = strlen(h->mnt);
     bool cpuset = !h->v2 && cg_hier_has(h, "cpuset");
+    char *known[ARRAY_SIZE(cpuset_files)] = { NULL, NULL };
     _cleanup_free_ char *buf = xstrdup(h->dir);
     char *p = buf + ml;
+    int r = 0;
     while (*p == '/') {
         char *slash = strchr(p + 1, '/');
         if (slash)
@@ -622,18 +638,23 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
             enable_controllers(buf);
             *cut = '/';
         }
-        if (mkdir(buf, 0755) == 0)
+        bool created = mkdir(buf, 0755) == 0;
+        if (created)
             note_created(m, h, buf);
-        else if (errno != EEXIST)
-            return tr_fail(err, errno, "mkdir %s", buf);
-        if (cpuset && cpuset_init(buf, err) < 0)
-            return -1;
+        else if (errno != EEXIST) {
+            r = tr_fail(err, errno, "mkdir %s", buf);
+            break;
+        }
+        if (cpuset && (r = cpuset_init(buf, created, known, err)) < 0)
+            break;
         if (!slash)
             break;
         *slash = '/';
         p = slash;
     }
-    return 0;
+    for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+        free(known[i]);
+    return r;
 }
 
 static void rmdir_children(struct cgroup_mgr *m, struct cg_hier *h)
