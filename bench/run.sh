@@ -6,6 +6,7 @@
 #   sudo bench/run.sh [--force]     --force: report even when the machine is loaded
 # Environment (defaults): ROUNDS=3 RUNS=20 WARMUP=3 RSS_RUNS=7 TRACE_RUNS=7 BENCH_MAX_LOAD=1.0
 #   PAR_COUNTS="100 1000" PAR_JOBS="4 16" TINYRUN=./tinyrun CRUN=crun RUNC=runc
+#   BENCH_ROOTS_DIR=/dev/shm (a tmpfs: where the runtimes' --root dirs go)
 #   BENCH_QUICK=1: a smoke test of the script (1 round of 3 runs, 20 containers 4 at a time).
 # No thresholds: numbers to read (bench/README.md says what each one is).
 set -euo pipefail
@@ -51,14 +52,20 @@ if awk -v l="$load" -v m="$BENCH_MAX_LOAD" 'BEGIN { exit !(l > m) }'; then
 fi
 
 WORK=$(mktemp -d /tmp/tinyrun-bench.XXXXXX)
+# The state roots (--root) on a tmpfs, as the runtimes' defaults (/run/<runtime>) are on a usual
+# host: on a disk filesystem every file a runtime makes there costs that filesystem's inode
+# allocation (ext4 on this project's hosts, where /run and /tmp are on disk: perf shows 0.3-0.5 ms
+# of CPU per file in ext4's free-inode search, and each runtime makes 4-7 files per container),
+# a cost of the host rather than of the runtime. BENCH_ROOTS_DIR=DIR to measure elsewhere.
+ROOTS=$(mktemp -d "${BENCH_ROOTS_DIR:-/dev/shm}/tinyrun-bench-roots.XXXXXX")
 cleanup() {
 	local n
 	for n in "${names[@]:-}"; do
-		[ -n "$n" ] && for id in $(ls "$WORK/root-$n" 2>/dev/null); do
-			"${bin[$n]}" --root "$WORK/root-$n" delete --force "$id" >/dev/null 2>&1 || true
+		[ -n "$n" ] && for id in $(ls "$ROOTS/root-$n" 2>/dev/null); do
+			"${bin[$n]}" --root "$ROOTS/root-$n" delete --force "$id" >/dev/null 2>&1 || true
 		done
 	done
-	rm -rf "$WORK"
+	rm -rf "$WORK" "$ROOTS"
 }
 trap cleanup EXIT
 
@@ -81,8 +88,8 @@ add() { # NAME BINARY
 		echo "note: $1 not found, left out"
 		return
 	fi
-	mkdir -p "$WORK/root-$1"
-	if ! "$2" --root "$WORK/root-$1" run --bundle "$WORK/bundle" "check-$1" </dev/null >/dev/null 2>"$WORK/err"; then
+	mkdir -p "$ROOTS/root-$1"
+	if ! "$2" --root "$ROOTS/root-$1" run --bundle "$WORK/bundle" "check-$1" </dev/null >/dev/null 2>"$WORK/err"; then
 		echo "note: $1 cannot run the bundle, left out: $(tail -n1 "$WORK/err")"
 		return
 	fi
@@ -101,6 +108,7 @@ count_files() { # NAME PATTERN: cgroup files NAME whose content matches PATTERN
 frozen=$(count_files freezer.state FROZEN)
 frozen2=$(count_files cgroup.freeze '^1')
 echo "== machine: $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)${UNDER_LOAD:-}"
+echo "   state roots: $ROOTS ($(stat -f -c %T "$ROOTS"))"
 echo "   frozen cgroups on the host: $((frozen + frozen2)) (crun's delete costs 2.5-8 ms more with one)"
 for n in "${names[@]}"; do
 	echo "   $n: ${bin[$n]} ($("${bin[$n]}" --version 2>/dev/null | head -n1))"
@@ -147,7 +155,7 @@ table() { # TITLE PREFIX NAMES...
 		printf '%-10s %12s %10s\n' "$n" "$(median_ms "$WORK/$prefix".*.json "$n")" "$(ratio "$WORK/$prefix".*.json "$n")"
 	done
 }
-rt() { echo "${bin[$1]} --root $WORK/root-$1"; }
+rt() { echo "${bin[$1]} --root $ROOTS/root-$1"; }
 # a shell only for prepare steps (not timed): delete leftovers of ID
 gone() { echo "sh -c '$(rt "$1") delete --force $2 >/dev/null 2>&1; true'"; }
 
@@ -177,7 +185,7 @@ for r in $(seq "$ROUNDS"); do
 	hf "$WORK/create.$r.json" "${c[@]}"
 	hf "$WORK/start.$r.json" "${s[@]}"
 	hf "$WORK/delete.$r.json" "${d[@]}"
-	for n in "${names[@]}"; do "${bin[$n]}" --root "$WORK/root-$n" delete --force "v-$n" >/dev/null 2>&1 || true; done
+	for n in "${names[@]}"; do "${bin[$n]}" --root "$ROOTS/root-$n" delete --force "v-$n" >/dev/null 2>&1 || true; done
 done
 table "create" create "${names[@]}"
 table "start" start "${names[@]}"
@@ -185,20 +193,20 @@ table "delete (stopped container)" delete "${names[@]}"
 
 # ---- exec /bin/true into a running container
 for n in "${names[@]}"; do
-	"${bin[$n]}" --root "$WORK/root-$n" run --detach --bundle "$WORK/sleeper" "x-$n" </dev/null >/dev/null 2>&1
+	"${bin[$n]}" --root "$ROOTS/root-$n" run --detach --bundle "$WORK/sleeper" "x-$n" </dev/null >/dev/null 2>&1
 done
 for r in $(seq "$ROUNDS"); do
 	specs=()
 	for n in "${names[@]}"; do specs+=("$n"$'\t'"$(rt "$n") exec x-$n /bin/true"$'\t'); done
 	hf "$WORK/exec.$r.json" "${specs[@]}"
 done
-for n in "${names[@]}"; do "${bin[$n]}" --root "$WORK/root-$n" delete --force "x-$n" >/dev/null 2>&1 || true; done
+for n in "${names[@]}"; do "${bin[$n]}" --root "$ROOTS/root-$n" delete --force "x-$n" >/dev/null 2>&1 || true; done
 table "exec /bin/true into a running container" exec "${names[@]}"
 
 # ---- parallel throughput: COUNT runs of /bin/true, JOBS at a time; failures and leaks counted
 leaks() { # NAME PREFIX: state dirs, cgroup dirs and processes left with PREFIX
 	local s c p
-	s=$(find "$WORK/root-$1" -maxdepth 1 -name "$2*" | wc -l)
+	s=$(find "$ROOTS/root-$1" -maxdepth 1 -name "$2*" | wc -l)
 	# crun makes v2 dirs in the tmpfs dir under the unified mount this script hid: an artefact
 	# of hiding it, removed here and not counted
 	if [ -n "${BENCH_IN_NS:-}" ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified)" = tmpfs ]; then
@@ -242,6 +250,43 @@ client_rt() { [ "$1" = crun ] && echo "$CLIENT_CRUN" || echo "${bin[$1]}"; }
 echo
 echo "== clients (busybox rootfs imported as an image; runtime share = its create+start+delete medians / client wall)"
 tar -C "$WORK/bundle/rootfs" -cf "$WORK/rootfs.tar" .
+# ctr imports image archives only (a plain rootfs tar is "unrecognized image format"): wrap the
+# rootfs as the one layer of an OCI image layout (image-spec image-layout.md), named by the
+# io.containerd.image.name annotation.
+oci_archive() { # ROOTFS_TAR OUT_TAR REF
+	local layer=$1 out=$2 ref=$3 d arch lsum csum msum
+	case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+	d=$(mktemp -d "$WORK/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	blob() { # FILE: move FILE into blobs/ under its digest; prints the digest and size
+		local sum
+		sum=$(sha256sum "$1" | cut -d' ' -f1)
+		echo "sha256:$sum $(stat -c %s "$1")"
+		mv "$1" "$d/blobs/sha256/$sum"
+	}
+	cp "$layer" "$d/layer"
+	read -r lsum lsize < <(blob "$d/layer")
+	jq -nc --arg a "$arch" --arg l "$lsum" \
+		'{architecture: $a, os: "linux", config: {}, rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config"
+	read -r csum csize < <(blob "$d/config")
+	jq -nc --arg c "$csum" --argjson cs "$csize" --arg l "$lsum" --argjson ls "$lsize" \
+		'{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		  config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		  layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' >"$d/manifest"
+	read -r msum msize < <(blob "$d/manifest")
+	jq -nc --arg m "$msum" --argjson ms "$msize" --arg r "$ref" --arg a "$arch" \
+		'{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+		  digest: $m, size: $ms, platform: {architecture: $a, os: "linux"},
+		  annotations: {"io.containerd.image.name": $r, "org.opencontainers.image.ref.name": "latest"}}]}' >"$d/index.json"
+	echo '{"imageLayoutVersion": "1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out" oci-layout index.json blobs
+	rm -rf "$d"
+}
+# podman asks for RLIMIT_NOFILE and RLIMIT_NPROC of 1048576 by default, above this kind of
+# host's hard limits (20000 open files here): without CAP_SYS_RESOURCE every runtime must
+# refuse (process.rlimits). The same low limits for both runtimes (podman's own runtime process
+# has nproc 32768 here, less than the shell's), /bin/true needs no more.
+PODMAN_LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 client_table() { # CLIENT
 	local n share own
 	printf '%-10s %12s %10s %14s\n' "$1" "median ms" "vs crun" "runtime share"
@@ -256,28 +301,38 @@ client_table() { # CLIENT
 if command -v podman >/dev/null && timeout 60 podman import -q "$WORK/rootfs.tar" localhost/tinyrun-bench:latest >/dev/null 2>&1; then
 	ok=1
 	for n in tinyrun crun; do
-		timeout 60 podman --runtime "$(client_rt "$n")" run --rm --network none localhost/tinyrun-bench /bin/true \
+		timeout 60 podman --runtime "$(client_rt "$n")" run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true \
 			>/dev/null 2>"$WORK/err" || { echo "   podman with $n fails here, left out: $(tail -n1 "$WORK/err")"; ok=0; }
 	done
 	if [ "$ok" = 1 ]; then
 		hf "$WORK/podman.json" \
-			"tinyrun"$'\t'"podman --runtime $(client_rt tinyrun) run --rm --network none localhost/tinyrun-bench /bin/true"$'\t' \
-			"crun"$'\t'"podman --runtime $(client_rt crun) run --rm --network none localhost/tinyrun-bench /bin/true"$'\t'
+			"tinyrun"$'\t'"podman --runtime $(client_rt tinyrun) run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true"$'\t' \
+			"crun"$'\t'"podman --runtime $(client_rt crun) run --rm --network none $PODMAN_LIMITS localhost/tinyrun-bench /bin/true"$'\t'
 		client_table podman
 	fi
 	podman rmi -f localhost/tinyrun-bench >/dev/null 2>&1 || true
 else
 	echo "   podman: not installed or cannot import an image: left out"
 fi
-if command -v ctr >/dev/null && timeout 5 ctr version >/dev/null 2>&1 &&
-	timeout 60 ctr image import --base-name localhost/tinyrun-bench --index-name localhost/tinyrun-bench:latest "$WORK/rootfs.tar" >/dev/null 2>&1; then
-	hf "$WORK/ctr.json" \
+if ! command -v ctr >/dev/null; then
+	echo "   ctr: not installed, left out"
+elif ! timeout 5 ctr version >/dev/null 2>"$WORK/err"; then
+	echo "   ctr: containerd not answering, left out: $(tail -n1 "$WORK/err")"
+elif ! oci_archive "$WORK/rootfs.tar" "$WORK/oci.tar" localhost/tinyrun-bench:latest ||
+	! timeout 60 ctr image import "$WORK/oci.tar" >/dev/null 2>"$WORK/err"; then
+	echo "   ctr: the image import failed, left out: $(tail -n1 "$WORK/err")"
+else
+	ok=1
+	for n in tinyrun crun; do
+		ctr container rm bench-ctr >/dev/null 2>&1 || true   # a leftover of an interrupted bench
+		timeout 60 ctr run --rm --runc-binary "$(client_rt "$n")" localhost/tinyrun-bench:latest bench-ctr /bin/true \
+			>/dev/null 2>"$WORK/err" || { echo "   ctr with $n fails here, left out: $(tail -n1 "$WORK/err")"; ok=0; }
+	done
+	[ "$ok" = 1 ] && hf "$WORK/ctr.json" \
 		"tinyrun"$'\t'"ctr run --rm --runc-binary $(client_rt tinyrun) localhost/tinyrun-bench:latest bench-ctr /bin/true"$'\t' \
 		"crun"$'\t'"ctr run --rm --runc-binary $(client_rt crun) localhost/tinyrun-bench:latest bench-ctr /bin/true"$'\t' &&
 		client_table ctr
 	ctr image rm localhost/tinyrun-bench:latest >/dev/null 2>&1 || true
-else
-	echo "   ctr: not installed, containerd not answering, or the image import failed: left out"
 fi
 
 # ---- peak RSS (GNU time of `run`, median of RSS_RUNS), binary text, libraries loaded at start
@@ -286,7 +341,7 @@ echo "== footprint"
 printf '%-10s %16s %14s %12s\n' "" "peak RSS (KiB)" "text (bytes)" "libraries"
 for n in "${names[@]}"; do
 	rss=$(for k in $(seq "$RSS_RUNS"); do
-		/usr/bin/time -f %M -o "$WORK/rss" "${bin[$n]}" --root "$WORK/root-$n" run --bundle "$WORK/bundle" "rss-$n" \
+		/usr/bin/time -f %M -o "$WORK/rss" "${bin[$n]}" --root "$ROOTS/root-$n" run --bundle "$WORK/bundle" "rss-$n" \
 			</dev/null >/dev/null 2>&1 || true
 		cat "$WORK/rss"
 	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
@@ -301,7 +356,7 @@ if [ -n "${bin[tinyrun]:-}" ]; then
 	echo
 	echo "== tinyrun --trace of run /bin/true (median of $TRACE_RUNS; ms)"
 	for k in $(seq "$TRACE_RUNS"); do
-		"${bin[tinyrun]}" --root "$WORK/root-tinyrun" --trace run --bundle "$WORK/bundle" "t-$k" </dev/null 2>&1 >/dev/null |
+		"${bin[tinyrun]}" --root "$ROOTS/root-tinyrun" --trace run --bundle "$WORK/bundle" "t-$k" </dev/null 2>&1 >/dev/null |
 			sed -n 's/^tinyrun trace: \([a-z]*\) at=\([0-9.]*\) dur=\([0-9.-]*\) \(.*\)$/\1\t\2\t\3\t\4/p' | awk -v k="$k" '{ print NR "\t" $0 }'
 	done | awk -F'\t' '
 		{ key = $2 "\t" $5; if (!(key in first)) { first[key] = $1; order[++n] = key }

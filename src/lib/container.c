@@ -398,7 +398,8 @@ static int destroy_cgroup_logged(struct tr_container *c, struct cgroup_mgr *m, s
     size_t n = 0;
     struct tr_err ignore;
     bool *had = NULL;
-    if (cgroup_mount_entries(m, &e, &n, &ignore) == 0 && n) {
+    /* two access() per hierarchy (18 on a v1 host): only when the lines are shown */
+    if (tr_log_debug_enabled() && cgroup_mount_entries(m, &e, &n, &ignore) == 0 && n) {
         had = xzalloc(n * sizeof *had);
         for (size_t i = 0; i < n; i++)
             had[i] = access(e[i].host_path, F_OK) == 0;

@@ -88,6 +88,11 @@ void tr_log(enum tr_log_level lvl, const char *fmt, ...)
     emit(lvl, msg);
 }
 
+bool tr_log_debug_enabled(void)
+{
+    return log_debug;
+}
+
 void tr_log_error_line(const char *msg)
 {
     emit(TR_LOG_ERROR, msg);

@@ -13,6 +13,8 @@ int tr_log_init(const char *path, enum tr_log_format fmt, bool debug);
 void tr_log(enum tr_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define tr_warn(...) tr_log(TR_LOG_WARN, __VA_ARGS__)
 #define tr_debug(...) tr_log(TR_LOG_DEBUG, __VA_ARGS__)
+/* For debug lines that cost syscalls to gather: skip the work when they are not shown. */
+bool tr_log_debug_enabled(void);
 /* Write an error: one line on stderr ("tinyrun: msg") and, if a log file is set, the same
  * as {"level":"error","msg":...,"time":...}: containerd's shim reports the last such line. */
 void tr_log_error_line(const char *msg);

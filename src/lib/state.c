@@ -205,6 +205,15 @@ static int remove_tree_at(int parent, const char *name, struct tr_err *err)
     while ((de = readdir(d))) {
         if (streq(de->d_name, ".") || streq(de->d_name, ".."))
             continue;
+        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+            /* a file, fifo or symlink: no open to learn that it is not a directory */
+            if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+                tr_fail(err, errno, "unlink %s", de->d_name);
+                closedir(d);
+                return -1;
+            }
+            continue;
+        }
         if (remove_tree_at(dirfd(d), de->d_name, err) < 0) {
             closedir(d);
             return -1;

@@ -600,6 +600,63 @@ static void test_unified_sim(void)
     waitpid(pid, NULL, 0);
 }
 
+static size_t discovered_hiers(bool *has_pids)
+{
+    struct cgroup_mgr m = { 0 };
+    struct tr_err err;
+    size_t n = cg_discover(&m, &err) == 0 ? m.nh : 0;
+    *has_pids = false;
+    for (size_t i = 0; i < m.nh; i++) {
+        *has_pids |= streq(m.h[i].mnt, CG_ROOT "/pids");
+        free(m.h[i].name); free(m.h[i].mnt); free(m.h[i].root);
+        strvfreep(&m.h[i].ctrls);
+    }
+    free(m.h);
+    return n;
+}
+
+/* cg_discover keeps its answer while the mount table is unchanged: the same answer twice, and
+ * a hierarchy unmounted in between (here in a private mount namespace) is seen at once. */
+static void test_discovery_cache(void)
+{
+    if (cgroup_detect_layout() == CGROUP_LAYOUT_UNIFIED) {
+        skip("one hierarchy on a unified host: nothing to unmount");
+        return;
+    }
+    bool pids, pids2;
+    size_t n = discovered_hiers(&pids), n2 = discovered_hiers(&pids2);
+    ok(n > 0 && n2 == n && pids2 == pids, "discovery: the same hierarchies twice (%zu)", n);
+    if (!pids) {
+        skip("no v1 pids hierarchy to unmount");
+        return;
+    }
+    int p[2];
+    if (pipe(p) < 0)
+        abort();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* same process for both calls: only the poll of mountinfo can notice the umount */
+        char r = 'x';
+        if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+            size_t before = discovered_hiers(&pids);
+            r = umount2(CG_ROOT "/pids", MNT_DETACH) < 0 ? 's'
+                : discovered_hiers(&pids2) == before - 1 && pids && !pids2 ? 'y' : 'n';
+        }
+        (void) !write(p[1], &r, 1);
+        _exit(0);
+    }
+    close(p[1]);
+    char r = 0;
+    (void) !read(p[0], &r, 1);
+    close(p[0]);
+    waitpid(pid, NULL, 0);
+    if (r == 's' || r == 'x')
+        skip("cannot unmount in a private mount namespace");
+    else
+        ok(r == 'y', "discovery: a hierarchy unmounted after the first call is gone from the next");
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -613,5 +670,6 @@ int main(void)
     test_bpf();
     test_rootless();
     test_unified_sim();
+    test_discovery_cache();
     return done_testing();
 }

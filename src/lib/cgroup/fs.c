@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,14 +137,113 @@ void cg_refresh_v2_ctrls(struct cg_hier *h, const char *dir)
     h->ctrls = split_ctrls(s, ' ');
 }
 
+/* One process discovers the hierarchies up to four times (create's pending record, create,
+ * the delete after run...): the result is kept with its /proc/self/mountinfo open, and reused
+ * while a poll of it reports no change to the mount table (proc(5): POLLPRI) in the same
+ * process and mount namespace (a child, or after an unshare or setns, discovers afresh). v2
+ * controllers are read each time: they change without a mount. */
+static struct {
+    pid_t pid;
+    ino_t mntns;                /* an unshare or setns in the same process: discover afresh */
+    int fd;
+    enum cgroup_layout layout;
+    struct cgroup_mgr m;        /* only nh and h[]: name, mnt, root, v2, and v1's ctrls */
+} discovered = { .fd = -1 };
+
+static void forget_discovered(void)
+{
+    if (discovered.fd >= 0)
+        close(discovered.fd);
+    for (size_t i = 0; i < discovered.m.nh; i++) {
+        struct cg_hier *h = &discovered.m.h[i];
+        free(h->name); free(h->mnt); free(h->root);
+        strvfreep(&h->ctrls);
+    }
+    free(discovered.m.h);
+    memset(&discovered, 0, sizeof discovered);
+    discovered.fd = -1;
+}
+
+static char **copy_strv(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **out = xzalloc((n + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+/* into the cache (read_v2 false: v2 controllers are not kept) or out of it (read afresh) */
+static void copy_hiers(struct cgroup_mgr *to, const struct cgroup_mgr *from, bool read_v2)
+{
+    for (size_t i = 0; i < from->nh; i++) {
+        const struct cg_hier *f = &from->h[i];
+        struct cg_hier *h = add_hier(to, f->mnt, f->v2);
+        if (!h)
+            continue;
+        h->root = f->root ? xstrdup(f->root) : NULL;
+        if (!f->v2)
+            h->ctrls = copy_strv(f->ctrls);
+        else if (read_v2)
+            cg_refresh_v2_ctrls(h, f->mnt);
+    }
+}
+
+static ino_t own_mount_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/mnt", &st) == 0 ? st.st_ino : 0;
+}
+
+static bool discovered_still_valid(void)
+{
+    struct pollfd p = { .fd = discovered.fd, .events = POLLPRI };
+    return discovered.fd >= 0 && discovered.pid == getpid() && discovered.mntns != 0 &&
+           discovered.mntns == own_mount_ns() && poll(&p, 1, 0) == 0;
+}
+
+static int discover_hiers(struct cgroup_mgr *m, FILE *f, struct tr_err *err);
+
 int cg_discover(struct cgroup_mgr *m, struct tr_err *err)
 {
+    if (discovered_still_valid()) {
+        m->layout = discovered.layout;
+        copy_hiers(m, &discovered.m, true);
+        return 0;
+    }
+    forget_discovered();
+    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tr_fail(err, errno, "open /proc/self/mountinfo");
+    /* the layout after the open: a mount in between shows in the next poll */
     m->layout = cgroup_detect_layout();
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    _cleanup_fclose_ FILE *f = copy >= 0 ? fdopen(copy, "re") : NULL;
+    if (!f) {
+        int e = errno;
+        if (copy >= 0)
+            close(copy);
+        close(fd);
+        return tr_fail(err, e, "read /proc/self/mountinfo");
+    }
+    if (discover_hiers(m, f, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    discovered.pid = getpid();
+    discovered.mntns = own_mount_ns();
+    discovered.fd = fd;
+    discovered.layout = m->layout;
+    copy_hiers(&discovered.m, m, false);
+    return 0;
+}
+
+static int discover_hiers(struct cgroup_mgr *m, FILE *f, struct tr_err *err)
+{
     if (m->layout == CGROUP_LAYOUT_UNIFIED)
         cg_refresh_v2_ctrls(add_hier(m, CG_ROOT, true), CG_ROOT);
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return tr_fail(err, errno, "open /proc/self/mountinfo");
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -444,34 +544,48 @@ static void note_created(struct cgroup_mgr *m, struct cg_hier *h, const char *di
 }
 
 /* A new v1 cpuset cgroup starts with empty cpus/mems and refuses tasks until they are set:
- * copy them from the parent (recursively fixing empty parents first). */
-static int cpuset_init(const char *dir, struct tr_err *err)
+ * copy them from the parent (recursively fixing empty parents first). known[i]: the parent's
+ * value of cpuset_files[i] when the level above was read or set here (NULL: read it), updated
+ * to this level's value for the next one. created: dir was just made, so it is not read (empty,
+ * or with the parent's cgroup.clone_children already the parent's values: written again). */
+static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems" };
+
+static int cpuset_init(const char *dir, bool created, char **known, struct tr_err *err)
 {
-    static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
-    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-        _cleanup_free_ char *cur = cg_read(dir, files[i], err);
+    for (size_t i = 0; i < ARRAY_SIZE(cpuset_files); i++) {
+        const char *file = cpuset_files[i];
+        _cleanup_free_ char *cur = created ? xstrdup("") : cg_read(dir, file, err);
         if (!cur)
             return -1;
-        if (*cur)
+        if (*cur) {
+            free(known[i]);
+            known[i] = steal_ptr(&cur);
             continue;
+        }
         _cleanup_free_ char *parent = xstrdup(dir);
         char *slash = strrchr(parent, '/');
         if (!slash || slash == parent)
-            return tr_failx(err, "%s/%s is empty at the top of the cpuset hierarchy", dir, files[i]);
+            return tr_failx(err, "%s/%s is empty at the top of the cpuset hierarchy", dir, file);
         *slash = '\0';
-        _cleanup_free_ char *pv = cg_read(parent, files[i], err);
+        _cleanup_free_ char *pv = known[i] ? xstrdup(known[i]) : cg_read(parent, file, err);
         if (!pv)
             return -1;
         if (!*pv) {
-            if (cpuset_init(parent, err) < 0)
+            char *above[ARRAY_SIZE(cpuset_files)] = { NULL, NULL };
+            int r = cpuset_init(parent, false, above, err);
+            for (size_t k = 0; k < ARRAY_SIZE(above); k++)
+                free(above[k]);
+            if (r < 0)
                 return -1;
             free(pv);
-            pv = cg_read(parent, files[i], err);
+            pv = cg_read(parent, file, err);
             if (!pv)
                 return -1;
         }
-        if (cg_write(dir, files[i], pv, err) < 0)
+        if (cg_write(dir, file, pv, err) < 0)
             return -1;
+        free(known[i]);
+        known[i] = steal_ptr(&pv);
     }
     return 0;
 }
@@ -510,8 +624,10 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
 {
     size_t ml = strlen(h->mnt);
     bool cpuset = !h->v2 && cg_hier_has(h, "cpuset");
+    char *known[ARRAY_SIZE(cpuset_files)] = { NULL, NULL };
     _cleanup_free_ char *buf = xstrdup(h->dir);
     char *p = buf + ml;
+    int r = 0;
     while (*p == '/') {
         char *slash = strchr(p + 1, '/');
         if (slash)
@@ -522,43 +638,59 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
             enable_controllers(buf);
             *cut = '/';
         }
-        if (mkdir(buf, 0755) == 0)
+        bool created = mkdir(buf, 0755) == 0;
+        if (created)
             note_created(m, h, buf);
-        else if (errno != EEXIST)
-            return tr_fail(err, errno, "mkdir %s", buf);
-        if (cpuset && cpuset_init(buf, err) < 0)
-            return -1;
+        else if (errno != EEXIST) {
+            r = tr_fail(err, errno, "mkdir %s", buf);
+            break;
+        }
+        if (cpuset && (r = cpuset_init(buf, created, known, err)) < 0)
+            break;
         if (!slash)
             break;
         *slash = '/';
         p = slash;
     }
-    return 0;
+    for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+        free(known[i]);
+    return r;
+}
+
+static void rmdir_children(struct cgroup_mgr *m, struct cg_hier *h)
+{
+    DIR *d = opendir(h->dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+            struct cg_hier sub = *h;
+            sub.dir = xasprintf("%s/%s", h->dir, de->d_name);
+            struct cgroup_mgr tmp = *m;
+            tmp.created = 0;
+            cg_rmdir_path(&tmp, &sub);
+            free(sub.dir);
+        }
+    }
+    closedir(d);
 }
 
 /* rmdir the leaf (retrying while the last processes exit) then the empty parents we created. */
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
 {
     int tries = 0;
-    /* children first: a container may have made sub-cgroups (delegation) */
-    DIR *d = opendir(h->dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (de->d_type == DT_DIR && de->d_name[0] != '.') {
-                struct cg_hier sub = *h;
-                sub.dir = xasprintf("%s/%s", h->dir, de->d_name);
-                struct cgroup_mgr tmp = *m;
-                tmp.created = 0;
-                cg_rmdir_path(&tmp, &sub);
-                free(sub.dir);
-            }
-        }
-        closedir(d);
-    }
+    bool scanned = false;
     while (rmdir(h->dir) < 0) {
         if (errno == ENOENT)
             break;
+        /* EBUSY: processes still exiting, or sub-cgroups (delegation) to remove first; the
+         * scan is only made then (4 syscalls per hierarchy saved in the usual case) */
+        if (errno == EBUSY && !scanned) {
+            scanned = true;
+            rmdir_children(m, h);
+            continue;
+        }
         if (errno != EBUSY || ++tries > 200) {
             tr_debug("rmdir %s: %s", h->dir, strerror(errno));
             return -1;
@@ -753,6 +885,43 @@ static int write_failed(struct cgroup_mgr *m, const struct cg_hier *h, const str
     return -1;
 }
 
+/* Consecutive writes to one file share one open: each write() to a cgroup file is a request of
+ * its own, and the v1 device rules are one a write (a dozen by default). */
+struct open_cg_file {
+    const struct cg_hier *h;
+    const char *file;
+    int fd;
+};
+
+static void open_cg_file_close(struct open_cg_file *of)
+{
+    if (of->fd >= 0)
+        close(of->fd);
+    of->fd = -1;
+}
+
+static int write_reusing(struct open_cg_file *of, const struct cg_hier *h, const struct cg_write *w,
+                         struct tr_err *err)
+{
+    if (w->alt_file)
+        return write_one(h, w, err);
+    if (of->fd < 0 || of->h != h || !streq(of->file, w->file)) {
+        open_cg_file_close(of);
+        _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, w->file);
+        of->fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (of->fd < 0)
+            return tr_fail(err, errno, "write %s", p);
+        of->h = h;
+        of->file = w->file;
+    }
+    if (write_all(of->fd, w->value, strlen(w->value)) < 0) {
+        int e = errno;
+        open_cg_file_close(of);
+        return tr_fail(err, e, "write %s/%s", h->dir, w->file);
+    }
+    return 0;
+}
+
 static int write_checked(struct cgroup_mgr *m, const struct cg_hier *h, const struct cg_write *w,
                          struct tr_err *err)
 {
@@ -769,6 +938,7 @@ static bool memsw_goes_first(const struct cg_hier *h, const struct cg_write *mem
 int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2list, bool update,
                     struct tr_err *err)
 {
+    __attribute__((cleanup(open_cg_file_close))) struct open_cg_file of = { .fd = -1 };
     for (size_t i = 0; i < ws->n; i++) {
         const struct cg_write *w = &ws->v[i];
         const char *why;
@@ -791,7 +961,7 @@ int cg_apply_writes(struct cgroup_mgr *m, const struct cg_writes *ws, bool v2lis
             i++;
             continue;
         }
-        if (write_one(h, w, err) == 0)
+        if (write_reusing(&of, h, w, err) == 0)
             continue;
         int e = err->code;
         if ((w->flags & CG_W_SWAP_ORDER) && i + 1 < ws->n && (e == EINVAL || e == EBUSY)) {
