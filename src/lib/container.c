@@ -21,6 +21,7 @@
 #include "spawn.h"
 #include "log.h"
 #include "netdevices.h"
+#include "oci-state.h"
 #include "resctrl.h"
 #include "util.h"
 
@@ -61,14 +62,8 @@ bool tr_is_rootless(const struct tr_ctx *ctx)
 char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
                            bool pretty, bool extras, struct tr_err *err)
 {
-    struct oci_state st = {
-        .oci_version = spec && spec->oci_version ? spec->oci_version : "1.2.0",
-        .id = c->id, .status = status,
-        .pid = c->rs && !streq(status, "stopped") ? c->rs->pid : 0,
-        .bundle = c->rs ? c->rs->bundle : NULL,
-        .annotations = spec ? spec->annotations : NULL,
-        .annotations_len = spec ? spec->annotations_len : 0,
-    };
+    struct oci_state st = oci_state_of(spec, c->id, c->rs ? c->rs->bundle : NULL, status,
+                                       c->rs && !streq(status, "stopped") ? c->rs->pid : 0);
     if (extras && c->rs) {
         st.rootfs = c->rs->rootfs;
         st.created = c->rs->created;

@@ -21,6 +21,7 @@
 #include "keyring.h"
 #include "log.h"
 #include "namespaces.h"
+#include "oci-state.h"
 #include "procfs.h"
 #include "process.h"
 #include "seccomp.h"
@@ -368,12 +369,8 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
     struct exec_job *j = ctx;
-    struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->c.rs->pid,
-        .process_pid = j->sp.pid,
-        .bundle = j->c.rs->bundle, .annotations = j->spec->annotations,
-        .annotations_len = j->spec->annotations_len,
-    };
+    struct oci_state st = oci_state_of(j->spec, j->c.id, j->c.rs->bundle, "running", j->c.rs->pid);
+    st.process_pid = j->sp.pid;
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "", err);
 }
 
