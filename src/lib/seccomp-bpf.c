@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "seccomp-internal.h"
 #include "seccomp.h"
 #include "util.h"
@@ -177,24 +178,7 @@ int seccomp_send_to_listener(const char *listener_path, int listener_fd, const c
     if (connect(sock, (struct sockaddr *) &sa, sizeof sa) < 0)
         return tr_fail(err, errno, "connect to the seccomp listener %s "
                        "(linux.seccomp.listenerPath)", listener_path);
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
-    memset(&ctl, 0, sizeof ctl);
-    struct iovec iov = { .iov_base = (void *) state_json, .iov_len = len };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                          .msg_controllen = sizeof ctl.buf };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &listener_fd, sizeof(int));
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return tr_fail(err, errno, "send the seccomp fd to the listener %s", listener_path);
-    if ((size_t) n != len)
-        return tr_failx(err, "send the seccomp fd to the listener %s: short write (%zd of %zu "
-                        "bytes)", listener_path, n, len);
+    if (send_fd(sock, listener_fd, state_json, len, err) < 0)
+        return tr_prefix(err, "send the seccomp fd to the listener %s", listener_path);
     return 0;
 }
