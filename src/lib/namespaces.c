@@ -26,8 +26,6 @@ const struct ns_proc_name ns_proc_names[OCI_NS__COUNT] = {
     [OCI_NS_TIME] = { "time", "time_for_children" },
 };
 
-unsigned long ns_clone_flag(enum oci_ns_type t) { return ns_flags[t]; }
-
 static int type_of_flag(int flag)
 {
     for (int t = 0; t < OCI_NS__COUNT; t++)

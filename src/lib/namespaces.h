@@ -26,7 +26,6 @@ struct ns_plan {
 struct ns_proc_name { const char *self, *for_children; };
 extern const struct ns_proc_name ns_proc_names[OCI_NS__COUNT];
 
-unsigned long ns_clone_flag(enum oci_ns_type t);
 /* Opens and type-checks every path (`linux.namespaces[1].path: /proc/1/ns/ipc is a ipc
  * namespace, not network`). */
 int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *err);
