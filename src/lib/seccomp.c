@@ -336,16 +336,3 @@ fail:
     seccomp_plan_free(p);
     return -1;
 }
-
-bool seccomp_plan_uses_notify(const struct seccomp_plan *p)
-{
-    return p && p->notify;
-}
-
-void seccomp_plan_free(struct seccomp_plan *p)
-{
-    if (!p)
-        return;
-    free(p->insns);
-    free(p);
-}
