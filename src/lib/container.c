@@ -1,5 +1,6 @@
-/* Host-side lifecycle: start, state, kill, delete, list. create is create.c (handlers of the
- * spawn session, spawn.c), its child side init.c; exec is exec.c; cgroup verbs are in ops.c. */
+/* Host-side lifecycle: start, state, kill, delete, list, and the state JSON the hooks get. create
+ * is create.c (handlers of the spawn session, spawn.c), its child side init.c; run is run.c;
+ * exec is exec.c; the cgroup verbs are ops.c; one container's live details container-info.c. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>

@@ -23,7 +23,7 @@
 #include "resctrl.h"
 #include "namespaces.h"
 #include "oci-state.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"

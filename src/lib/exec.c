@@ -24,7 +24,7 @@
 #include "oci-state.h"
 #include "procfs.h"
 #include "process.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <linux/seccomp.h>
 #ifdef HAVE_SECCOMP
-#include <libseccomp.h>
+#include <seccomp.h>
 #endif
 #ifdef HAVE_SELINUX
 #include "dl-selinux.h"

@@ -1,10 +1,11 @@
 /* The container's filesystem view, built by the init child inside its new mount namespace.
- * Two phases around the hooks the spec places between them:
+ * Two phases around the hooks the spec places between them, then the console:
  *   rootfs_prepare  (before createRuntime/createContainer hooks): propagation, the rootfs made a
  *                   mount point, config mounts in order, /dev (tmpfs + default nodes + symlinks
- *                   + linux.devices + /dev/console), /sys/fs/cgroup.
+ *                   + linux.devices), /sys/fs/cgroup.
  *   rootfs_finalize (after createContainer hooks): pivot_root (or chroot with no_pivot),
  *                   masked and read-only paths, read-only root, rootfsPropagation.
+ *   rootfs_console_bind (the init's terminal step): the pty slave on /dev/console, by fd.
  * Every target is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT or an equivalent walk),
  * so a symlink in the rootfs never sends a mount outside it. */
 #ifndef TINYRUN_ROOTFS_H

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "fdpass.h"
 #include "seccomp-internal.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
@@ -24,7 +24,7 @@
 #endif
 #define LISTENER_MSG_MAX 4096    /* bypass4netns reads the state with one 4096-byte recvmsg */
 
-int seccomp_load(const struct seccomp_plan *p, struct tr_err *err)
+int seccomp_plan_load(const struct seccomp_plan *p, struct tr_err *err)
 {
     if (!p)
         return 0;

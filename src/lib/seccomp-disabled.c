@@ -1,7 +1,7 @@
 /* --disable-seccomp: no libseccomp to compile linux.seccomp with, so a config that asks for a
  * filter is refused (never run unfiltered); without linux.seccomp everything is as usual. */
 #include "config.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 
 int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
                     struct seccomp_plan **out, struct tr_err *err)

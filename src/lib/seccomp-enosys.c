@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
-#include <libseccomp.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include "seccomp-internal.h"

@@ -4,14 +4,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <libseccomp.h>
+#include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "log.h"
 #include "seccomp-internal.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_LOG

@@ -17,7 +17,7 @@
 #include "fdpass.h"
 #include "log.h"
 #include "namespaces.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "spawn.h"
 #include "terminal.h"
 #include "util.h"
@@ -331,7 +331,7 @@ int spawn_child_seccomp(int sock, const struct seccomp_plan *plan, struct tr_err
     int fd;
     if (!plan)
         return 0;
-    fd = seccomp_load(plan, err);
+    fd = seccomp_plan_load(plan, err);
     if (fd < 0)
         return tr_prefix(err, "linux.seccomp");
     if (fd == 0)

@@ -2,7 +2,7 @@
  * config without it needs no filter. */
 #include "config.h"
 #include <string.h>
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "spec.h"
 #include "tap.h"
 
