@@ -249,6 +249,7 @@ static void gen_extras(struct oci_gen *j, const struct oci_config_changes *c)
         oci_gen_key(j, "hooks");
         oci_gen_map_open(j);
         gen_hook(j, "createRuntime", c->create_runtime_hook);
+        gen_hook(j, "createContainer", c->create_container_hook);
         gen_hook(j, "poststop", c->poststop_hook);
         oci_gen_map_close(j);
     }

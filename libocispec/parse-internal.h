@@ -6,6 +6,7 @@
 #define TINYRUN_OCI_PARSE_INTERNAL_H
 #include <stddef.h>
 #include <yajl_tree.h>
+#include "json-scan.h"
 #include "spec.h"
 
 enum oci_kind {
@@ -109,14 +110,6 @@ void oci_path_key(char *dst, size_t len, const char *key);
 /* Control characters of a quoted value (a cwd with a newline) become '?': one line on stderr. */
 int oci_err_one_line(struct tr_err *err);
 
-/* Hostile-input bounds (json-scan.c): real configs are a few KiB and nest 7 levels. */
-#define OCI_JSON_MAX_BYTES (4u << 20)
-#define OCI_JSON_MAX_DEPTH 64
-/* 0, or -1 + "origin: path: why" for: too large, too deep, a NUL in a string or key, a
- * duplicated key, invalid UTF-8, a syntax error (with its line). */
-int oci_json_scan(const char *json, size_t len, const char *origin, struct tr_err *err);
-/* Parse a JSON text into a yajl tree (after oci_json_scan); NULL + "origin: invalid JSON at line L: ..." on error. */
-yajl_val oci_json_tree(const char *json, size_t len, const char *origin, struct tr_err *err);
 /* Fill obj (already zeroed, of t->size bytes) from the JSON object v. */
 int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, void *obj);
 /* Parse a whole document whose top level is type t; returns a malloc'd struct or NULL. */

@@ -305,8 +305,9 @@ struct oci_config_changes {
     const struct oci_config_bind *binds; size_t binds_len;
     long long memory, pids, cpu_quota, cpu_period;    /* 0: no limit */
     const char *const *annotations;             /* key, value, ..., NULL */
-    /* createRuntime and poststop hooks: path then argv, NULL-terminated (NULL: none) */
-    const char *const *create_runtime_hook, *const *poststop_hook;
+    /* createRuntime, createContainer and poststop hooks: path then argv, NULL-terminated
+     * (NULL: none) */
+    const char *const *create_runtime_hook, *const *create_container_hook, *const *poststop_hook;
 };
 char *oci_config_json(bool rootless, unsigned uid, unsigned gid,
                       const struct oci_config_changes *c);

@@ -21,9 +21,22 @@ static const struct cli_flag flags[] = {
     CLI_FLAGS_END,
 };
 
-/* runc's JSON: one compact array of {ociVersion,id,pid,status,bundle,rootfs,created,owner}.
+/* The process's arguments joined by spaces (malloc'd; "" when the config cannot be read). */
+static char *command_of(const struct tr_ctx *ctx, const char *id)
+{
+    struct tr_container_info info;
+    struct tr_err e;
+    if (tr_container_info(ctx, id, NULL, &info, &e) < 0)
+        return xstrdup("");
+    char *cmd = xstrdup(info.command ? info.command : "");
+    tr_container_info_free(&info);
+    return cmd;
+}
+
+/* runc's JSON: one compact array of {ociVersion,id,pid,status,bundle,rootfs,created,owner},
+ * and "command" after them (JSON consumers of runc's list, e.g. go-runc, ignore unknown keys).
  */
-static void print_json(const struct tr_list_entry *l, size_t n)
+static void print_json(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
 {
     fputc('[', stdout);
     for (size_t i = 0; i < n; i++) {
@@ -41,21 +54,27 @@ static void print_json(const struct tr_list_entry *l, size_t n)
         json_write_string(stdout, l[i].created);
         fputs(",\"owner\":", stdout);
         json_write_string(stdout, l[i].owner);
+        _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
+        fputs(",\"command\":", stdout);
+        json_write_string(stdout, cmd);
         fputc('}', stdout);
     }
     fputs("]\n", stdout);
 }
 
-static void print_table(const struct tr_list_entry *l, size_t n)
+/* runc's six columns in runc's order, then COMMAND (the seed's): scripts that cut runc's
+ * first six columns keep working, and the command, which may hold spaces, is last. */
+static void print_table(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
 {
-    static const char *const header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+    static const char *const header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "COMMAND" };
     struct cli_table t;
     cli_table_init(&t, ARRAY_SIZE(header));
     cli_table_add(&t, header);
     for (size_t i = 0; i < n; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "%d", l[i].pid);
-        const char *row[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner };
+        _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
+        const char *row[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner, cmd };
         cli_table_add(&t, row);
     }
     cli_table_print(&t, stdout);
@@ -71,14 +90,10 @@ static void print_quick(const struct tr_ctx *ctx, const struct tr_list_entry *l,
     cli_table_add(&t, header);
     for (size_t i = 0; i < n; i++) {
         char pid[16];
-        struct tr_container_info info;
-        struct tr_err e;
-        bool have = tr_container_info(ctx, l[i].id, NULL, &info, &e) == 0;
         snprintf(pid, sizeof pid, "%d", l[i].pid);
-        const char *row[] = { l[i].id, l[i].status, pid, l[i].created, have ? info.command : "" };
+        _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
+        const char *row[] = { l[i].id, l[i].status, pid, l[i].created, cmd };
         cli_table_add(&t, row);
-        if (have)
-            tr_container_info_free(&info);
     }
     cli_table_print(&t, stdout);
     cli_table_free(&t);
@@ -105,9 +120,9 @@ static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     } else if (quick) {
         print_quick(ctx, l, n);
     } else if (streq(o->format, "json")) {
-        print_json(l, n);
+        print_json(ctx, l, n);
     } else {
-        print_table(l, n);
+        print_table(ctx, l, n);
     }
     tr_list_free(l, n);
     return 0;

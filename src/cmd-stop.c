@@ -1,5 +1,6 @@
-/* tinyrun stop [-t SECONDS] <container-id>: SIGTERM, SIGKILL after the grace period, then
- * delete when the container was started with --rm. */
+/* tinyrun stop [-t SECONDS] <container-id>: SIGTERM, SIGKILL after the grace period, stop
+ * the container's slirp4netns (rootless --net isolated), then delete when the container was
+ * started with --rm. */
 #include "config.h"
 #include <signal.h>
 #include <string.h>
@@ -16,7 +17,8 @@ static const char usage[] =
     "USAGE:\n   tinyrun stop [command options] <container-id>\n\n"
     "DESCRIPTION:\n   stop sends SIGTERM to the container's init and waits for it to exit; after\n"
     "--time seconds it sends SIGKILL (to every process of the container). A quick-mode\n"
-    "container started with --rm is then deleted; others stay (stopped) until `delete`.\n\n"
+    "container started with --rm is then deleted; others stay (stopped) until `delete`.\n"
+    "The slirp4netns of a rootless --net isolated container is stopped with it.\n\n"
     "OPTIONS:\n";
 
 struct stop_opts { int time; };
@@ -67,6 +69,11 @@ static int run_stop(const struct tr_ctx *ctx, void *opts, char **args, size_t na
                             "(tinyrun resume)?", id, KILL_WAIT_SEC);
     }
     if (r < 0)
+        return -1;
+    /* rootless --net isolated: a stopped container's slirp4netns (and its host ports) goes
+     * now, not at delete; its poststop then finds nothing left to stop */
+    _cleanup_free_ char *dir = xasprintf("%s/%s", tr_state_root(ctx), id);
+    if (quick_slirp_del(dir, err) < 0)
         return -1;
     /* a detached --rm container's logger may have deleted it first */
     if (rm && tr_delete(ctx, id, false, err) < 0 && !strstr(err->msg, "does not exist"))

@@ -19,18 +19,13 @@
 #include "rootfs.h"
 #include "security.h"
 #include "spawn.h"
+#include "sys.h"
 #include "terminal.h"
 #include "timens.h"
 #include "trace.h"
 #include "util.h"
 
-struct init_state {
-    const struct init_args *a;
-    const struct oci_process *proc;
-    int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
-    char *exe;                  /* resolved process.args[0] */
-    int start_fd;               /* exec.fifo write end once `start` opened it; closes at execve */
-};
+/* struct init_state is in init.h: tests/unit/test-init-steps.c makes one to drive the steps. */
 
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
 {
@@ -62,7 +57,7 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
     spawn_child_setup_done();
     /* Become root of a new user namespace now that the maps exist. */
     if (s->a->ns->new_flags & CLONE_NEWUSER) {
-        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        if (tr_sys->setresgid(0, 0, 0) < 0 || tr_sys->setresuid(0, 0, 0) < 0)
             return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
     }
     return ns_child_join_user(s->a->ns, err);
@@ -88,9 +83,9 @@ static int step_loopback(struct init_state *s, struct tr_err *err)
 static int step_hostname(struct init_state *s, struct tr_err *err)
 {
     const struct oci_spec *spec = s->a->spec;
-    if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+    if (spec->hostname && tr_sys->sethostname(spec->hostname, strlen(spec->hostname)) < 0)
         return tr_fail(err, errno, "hostname: sethostname \"%s\"", spec->hostname);
-    if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+    if (spec->domainname && tr_sys->setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
         return tr_fail(err, errno, "domainname: setdomainname \"%s\"", spec->domainname);
     return 0;
 }
@@ -150,7 +145,7 @@ static int step_rootfs_finalize(struct init_state *s, struct tr_err *err)
     struct rootfs_ctx c;
     if (!s->a->ns->has[OCI_NS_MOUNT]) {
         /* No mount namespace: the process runs in the runtime's filesystem, chrooted. */
-        if (chroot(s->a->rootfs) < 0 || chdir("/") < 0)
+        if (tr_sys->chroot(s->a->rootfs) < 0 || tr_sys->chdir("/") < 0)
             return tr_fail(err, errno, "root.path: chroot %s", s->a->rootfs);
         return 0;
     }
@@ -333,25 +328,48 @@ static const struct init_step init_steps[] = {
     { "report started", step_report_started, true },
 };
 
+size_t init_step_count(void)
+{
+    return ARRAY_SIZE(init_steps);
+}
+
+const char *init_step_name(size_t i)
+{
+    return i < ARRAY_SIZE(init_steps) ? init_steps[i].name : NULL;
+}
+
+size_t init_run_steps(struct init_state *s, struct tr_err *err)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
+        tr_trace("init", init_steps[i].name);
+        if (init_steps[i].run(s, err) < 0)
+            return i;
+    }
+    return ARRAY_SIZE(init_steps);
+}
+
+void init_report_failure(const struct init_state *s, size_t step, const struct tr_err *err)
+{
+    if (!init_steps[step].after_ready)
+        spawn_die(s->a->sock, err);
+    /* After ready nobody waits on the channel: `start` gets the error through exec.fifo
+     * (anything but "0" is an error text), the container's stderr too. */
+    if (s->start_fd >= 0)
+        dprintf(s->start_fd, "1%s", err->msg);
+    dprintf(STDERR_FILENO, "tinyrun: %s\n", err->msg);
+    tr_log_error_line(err->msg);
+    _exit(1);
+}
+
 void init_main(const struct init_args *a)
 {
     struct init_state s = { .a = a, .proc = a->spec->process, .start_fd = -1 };
     struct tr_err err = { 0 };
+    size_t failed;
     spawn_child_prologue((a->ns->new_flags & CLONE_NEWUSER) != 0);
-    for (size_t i = 0; i < ARRAY_SIZE(init_steps); i++) {
-        tr_trace("init", init_steps[i].name);
-        if (init_steps[i].run(&s, &err) == 0)
-            continue;
-        if (!init_steps[i].after_ready)
-            spawn_die(a->sock, &err);
-        /* After ready nobody waits on the channel: `start` gets the error through exec.fifo
-         * (anything but "0" is an error text), the container's stderr too. */
-        if (s.start_fd >= 0)
-            dprintf(s.start_fd, "1%s", err.msg);
-        dprintf(STDERR_FILENO, "tinyrun: %s\n", err.msg);
-        tr_log_error_line(err.msg);
-        _exit(1);
-    }
+    failed = init_run_steps(&s, &err);
+    if (failed < ARRAY_SIZE(init_steps))
+        init_report_failure(&s, failed, &err);
     tr_trace("init", "execve");
     proc_execve(s.exe, s.proc);
 }

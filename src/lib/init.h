@@ -33,4 +33,23 @@ struct init_args {
 
 __attribute__((noreturn)) void init_main(const struct init_args *a);
 
+/* What init_main is made of, for tests/unit/test-init-steps.c (which drives the table with a
+ * fake sys.h and a fake runtime on the channel). */
+struct init_state {
+    const struct init_args *a;
+    const struct oci_process *proc;
+    int host_pid;               /* our pid as the runtime sees it (for hook state JSON) */
+    char *exe;                  /* resolved process.args[0] */
+    int start_fd;               /* exec.fifo write end once `start` opened it; closes at execve */
+};
+size_t init_step_count(void);
+const char *init_step_name(size_t i);   /* NULL past the end */
+/* Runs the steps in order and stops at the first that fails: returns its index (err says
+ * why), or init_step_count() when every step ran (s->exe is then what to execve). */
+size_t init_run_steps(struct init_state *s, struct tr_err *err);
+/* Reports the failure of step `step` where someone listens (ERROR to the runtime before
+ * READY; exec.fifo and stderr after) and _exit(1)s. */
+__attribute__((noreturn)) void init_report_failure(const struct init_state *s, size_t step,
+                                                   const struct tr_err *err);
+
 #endif

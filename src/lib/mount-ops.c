@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "rootfs-internal.h"
+#include "sys.h"
 #include "util.h"
 
 #define ATIME_MS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
@@ -24,7 +25,7 @@ int mount_fs_on_fd(const char *source, const char *fstype, unsigned long flags, 
                    int target_fd, const char *dest, struct tr_err *err)
 {
     struct fd_path p = fd_path(target_fd);
-    if (mount(source, p.s, fstype, flags, data) < 0)
+    if (tr_sys->mount(source, p.s, fstype, flags, data) < 0)
         return tr_fail(err, errno, "mount %s on %s", fstype ? fstype : source, dest);
     return 0;
 }
@@ -35,7 +36,7 @@ static int setattr(int fd, unsigned int at, unsigned long long set, unsigned lon
     struct mount_attr a = { .attr_set = set, .attr_clr = clr, .propagation = prop };
     if (userns >= 0)
         a.userns_fd = (unsigned long long) userns;
-    return mount_setattr(fd, "", AT_EMPTY_PATH | at, &a, sizeof(a));
+    return tr_sys->mount_setattr(fd, "", AT_EMPTY_PATH | at, &a, sizeof(a));
 }
 
 /* Kernels before 5.12 (no mount_setattr) or 5.2 (no open_tree): mount(2) MS_BIND on the
@@ -51,7 +52,7 @@ static int bind_legacy(const char *source, int source_dirfd, const struct bind_a
     if (a->rattr_set || a->rattr_clr || a->idmap_userns_fd >= 0)
         return tr_fail(err, ENOSYS, "bind %s on %s: recursive attributes and idmap need mount_setattr "
                                     "(Linux 5.12)", name, dest);
-    if (mount(src, tp.s, NULL, MS_BIND | (a->recursive ? MS_REC : 0), NULL) < 0)
+    if (tr_sys->mount(src, tp.s, NULL, MS_BIND | (a->recursive ? MS_REC : 0), NULL) < 0)
         return tr_fail(err, errno, "bind %s on %s", name, dest);
     /* the magic link names the covered directory: look dest up again to reach the new mount */
     _cleanup_close_ int top = resolve_in_root(root, dest, O_PATH, 0);
@@ -67,7 +68,7 @@ static int bind_legacy(const char *source, int source_dirfd, const struct bind_a
         keep &= ~(unsigned long) ATIME_MS;   /* an explicit atime choice replaces the source's */
     unsigned long flags = a->flags | (keep & ~a->clear_flags);
     struct fd_path np = fd_path(top);
-    if (mount(NULL, np.s, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0) {
+    if (tr_sys->mount(NULL, np.s, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0) {
         int e = errno;
         tr_fail(err, e, "remount bind %s on %s", name, dest);
         if (e == EPERM)
@@ -102,7 +103,7 @@ static int attach_tree(int tree, const struct bind_attrs *a, int target_fd, cons
     if (a->idmap_userns_fd >= 0 &&
         setattr(tree, a->idmap_recursive ? AT_RECURSIVE : 0, MOUNT_ATTR_IDMAP, 0, 0, a->idmap_userns_fd) < 0)
         return tr_fail(err, errno, "bind %s on %s: mount_setattr idmap", name, dest);
-    if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (tr_sys->move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return tr_fail(err, errno, "bind %s on %s: move_mount", name, dest);
     return 0;
 }
@@ -114,7 +115,7 @@ int bind_on_fd(const char *source, int source_dirfd, const struct bind_attrs *a,
     const char *name = source && *source ? source : dest;
     if (!source || !*source)
         fl |= AT_EMPTY_PATH;
-    _cleanup_close_ int tree = open_tree(source_dirfd >= 0 ? source_dirfd : AT_FDCWD, source ? source : "", fl);
+    _cleanup_close_ int tree = tr_sys->open_tree(source_dirfd >= 0 ? source_dirfd : AT_FDCWD, source ? source : "", fl);
     if (tree < 0 && errno == ENOSYS)
         return bind_legacy(source, source_dirfd, a, root, target_fd, dest, err);
     if (tree < 0)
@@ -150,7 +151,7 @@ int mount_set_flags(int fd, unsigned long set, unsigned long clear, bool recursi
     if ((set | clear) & ATIME_MS)
         cur &= ~(unsigned long) ATIME_MS;
     struct fd_path p = fd_path(fd);
-    if (mount(NULL, p.s, NULL, MS_BIND | MS_REMOUNT | ((cur & ~clear) | set), NULL) < 0)
+    if (tr_sys->mount(NULL, p.s, NULL, MS_BIND | MS_REMOUNT | ((cur & ~clear) | set), NULL) < 0)
         return tr_fail(err, errno, "remount %s", dest);
     return 0;
 }
@@ -165,7 +166,7 @@ int mount_set_propagation(int fd, unsigned long prop, const char *dest, struct t
     if (errno != ENOSYS)
         return tr_fail(err, errno, "set propagation of %s", dest);
     struct fd_path p = fd_path(fd);
-    if (mount(NULL, p.s, NULL, prop, NULL) < 0)
+    if (tr_sys->mount(NULL, p.s, NULL, prop, NULL) < 0)
         return tr_fail(err, errno, "set propagation of %s", dest);
     return 0;
 }
@@ -215,7 +216,7 @@ int idmap_userns_open(const struct oci_mount *m, struct tr_err *err)
     if (pid == 0) {
         char self[32] = "";
         close(pfd[0]);
-        if (unshare(CLONE_NEWUSER) < 0 || readlink("/proc/self", self, sizeof(self) - 1) < 0)
+        if (tr_sys->unshare(CLONE_NEWUSER) < 0 || readlink("/proc/self", self, sizeof(self) - 1) < 0)
             _exit(1);
         if (write(pfd[1], self, strlen(self)) < 0)
             _exit(1);

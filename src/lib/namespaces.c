@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "namespaces.h"
+#include "sys.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -120,7 +121,7 @@ int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
     }
     for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
         enum oci_ns_type t = join_order[i];
-        if (p->join_fd[t] >= 0 && setns(p->join_fd[t], (int) ns_flags[t]) < 0)
+        if (p->join_fd[t] >= 0 && tr_sys->setns(p->join_fd[t], (int) ns_flags[t]) < 0)
             return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace", oci_ns_type_name(t));
     }
     return 0;
@@ -135,7 +136,7 @@ int ns_parent_restore(struct ns_plan *p, struct tr_err *err)
         enum oci_ns_type t = join_order[i];
         if (p->own_fd[t] < 0)
             continue;
-        if (setns(p->own_fd[t], (int) ns_flags[t]) < 0 && rc == 0)
+        if (tr_sys->setns(p->own_fd[t], (int) ns_flags[t]) < 0 && rc == 0)
             rc = tr_fail(err, errno, "return to the runtime's own %s namespace", oci_ns_type_name(t));
         close(p->own_fd[t]);
         p->own_fd[t] = -1;
@@ -151,17 +152,17 @@ int ns_join_all(struct ns_plan *p, struct tr_err *err)
     bool has_user = p->join_fd[OCI_NS_USER] >= 0;
     for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
         enum oci_ns_type t = join_order[i];
-        if (p->join_fd[t] < 0 || setns(p->join_fd[t], (int) ns_flags[t]) == 0)
+        if (p->join_fd[t] < 0 || tr_sys->setns(p->join_fd[t], (int) ns_flags[t]) == 0)
             continue;
         if (errno != EPERM || !has_user)
             return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace", oci_ns_type_name(t));
         later[t] = true;
     }
-    if (has_user && setns(p->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
+    if (has_user && tr_sys->setns(p->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
         return tr_fail(err, errno, "linux.namespaces: setns into the user namespace");
     for (size_t i = 0; i < ARRAY_SIZE(join_order); i++) {
         enum oci_ns_type t = join_order[i];
-        if (later[t] && setns(p->join_fd[t], (int) ns_flags[t]) < 0)
+        if (later[t] && tr_sys->setns(p->join_fd[t], (int) ns_flags[t]) < 0)
             return tr_fail(err, errno, "linux.namespaces: setns into the %s namespace (after the user one)",
                            oci_ns_type_name(t));
     }
@@ -172,9 +173,9 @@ int ns_child_join_user(struct ns_plan *p, struct tr_err *err)
 {
     /* The join helper entered the user namespace; the ids are still the unmapped ones. */
     if (p->joined_in_helper && p->join_fd[OCI_NS_USER] >= 0 &&
-        (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        (tr_sys->setresgid(0, 0, 0) < 0 || tr_sys->setresuid(0, 0, 0) < 0))
         return tr_fail(err, errno, "become root in the joined user namespace (is uid 0 mapped?)");
-    if (p->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+    if (p->late_cgroupns && tr_sys->unshare(CLONE_NEWCGROUP) < 0)
         return tr_fail(err, errno, "linux.namespaces: unshare the cgroup namespace");
     return 0;
 }

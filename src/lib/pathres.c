@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "rootfs-internal.h"
+#include "sys.h"
 #include "util.h"
 
 int root_dir_open(const char *path, struct tr_err *err)
@@ -127,7 +127,7 @@ int resolve_in_root(int root, const char *path, int flags, mode_t mode)
     };
     const char *rel = skip_slashes(path);
     for (int tries = 0; !no_openat2; tries++) {
-        long fd = syscall(SYS_openat2, root, rel, &how, sizeof(how));
+        long fd = tr_sys->openat2(root, rel, &how, sizeof(how));
         if (fd < 0 && errno == ENOSYS) {
             no_openat2 = true;
             break;

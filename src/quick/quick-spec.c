@@ -21,7 +21,7 @@ const char *quick_stray_flag(const struct quick_opts *q)
         { "--publish", q->publish_len }, { "--env", q->env_len }, { "--workdir", q->workdir },
         { "--user", q->user }, { "--read-only", q->read_only }, { "--volume", q->volume_len },
         { "--tty", q->tty }, { "--rm", q->rm }, { "--dry-run", q->dry_run },
-        { "--log-size", q->log_size },
+        { "--log-size", q->log_size }, { "--host-loopback", q->host_loopback },
     };
     for (size_t i = 0; i < ARRAY_SIZE(f); i++)
         if (f[i].given)
@@ -192,7 +192,7 @@ char *quick_config_json(const struct tr_ctx *ctx, const struct quick_opts *q, co
     struct quick_net net = { 0 };
     char *json = NULL;
     if (quick_net_apply(ctx, q, rootless, &net, &c, err) == 0) {
-        const char *ann[8];
+        const char *ann[10];
         size_t n = 0;
         if (q->rm)
             ann[n++] = QUICK_ANN_RM, ann[n++] = "true";
@@ -200,6 +200,8 @@ char *quick_config_json(const struct tr_ctx *ctx, const struct quick_opts *q, co
             ann[n++] = QUICK_ANN_PORTS, ann[n++] = net.ports;
         if (net.conf_dir)
             ann[n++] = QUICK_ANN_CNI, ann[n++] = net.conf_dir;
+        if (q->host_loopback)
+            ann[n++] = QUICK_ANN_HOST_LOOPBACK, ann[n++] = "true";
         ann[n] = NULL;
         c.annotations = ann;
         json = oci_config_json(rootless, geteuid(), getegid(), &c);

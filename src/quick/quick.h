@@ -4,6 +4,7 @@
 #define TINYRUN_QUICK_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "cni.h"
 #include "container.h"
 #include "error.h"
 #include "spec.h"
@@ -14,7 +15,7 @@ struct quick_opts {
     char **publish; size_t publish_len;
     char **env; size_t env_len;
     char **volume; size_t volume_len;
-    bool read_only, tty, rm, dry_run;
+    bool read_only, tty, rm, dry_run, host_loopback;
 };
 
 /* The quick-mode flags of `run`, in run's own table (so --help, completion and the man-page
@@ -26,7 +27,8 @@ struct quick_opts {
     CLI_STRING_F("memory", 0, T, M memory, "memory limit, e.g. 128m, 1g"), \
     CLI_STRING_F("cpus", 0, T, M cpus, "CPU limit as a number of CPUs, e.g. 0.5"), \
     CLI_STRING_F("pids", 0, T, M pids, "maximum number of processes"), \
-    CLI_STRING_F("net", 0, T, M net, "network: none (own namespace, loopback only; default), host, or isolated (CNI bridge)"), \
+    CLI_STRING_F("net", 0, T, M net, "network: none (own namespace, loopback only; default), host, or isolated (CNI bridge; rootless: slirp4netns)"), \
+    CLI_BOOL_F("host-loopback", 0, T, M host_loopback, "rootless --net isolated: the host's 127.0.0.1 is reachable as 10.0.2.2 (default: not)"), \
     CLI_STRING_F("cni-config-dir", 0, T, M cni_conf_dir, "directory of the CNI .conflist for --net isolated (default: $TINYRUN_CNI_CONFIG_DIR or /etc/tinyrun/net.d)"), \
     CLI_STRINGS_F("publish", 'p', T, M publish, M publish_len, "publish HOSTPORT:CONTAINERPORT[/tcp|udp] (needs --net isolated); repeatable"), \
     CLI_STRINGS_F("env", 'e', T, M env, M env_len, "set KEY=VALUE in the environment; repeatable"), \
@@ -57,8 +59,8 @@ char *quick_config_json(const struct tr_ctx *ctx, const struct quick_opts *q, co
 /* --net: the namespace choice in c, and for isolated the CNI hooks (argv in net, pointed to by
  * c), the ports and the config dir recorded as annotations. 0, or -1 with err naming the flag. */
 struct quick_net {
-    char *exe, *root, *ports, *conf_dir;
-    const char *hook_add[8], *hook_del[8];
+    char *exe, *root, *ports, *conf_dir, *slirp;
+    const char *hook_add[8], *hook_del[8], *hook_join[8];
 };
 int quick_net_apply(const struct tr_ctx *ctx, const struct quick_opts *q, bool rootless,
                     struct quick_net *net, struct oci_config_changes *c, struct tr_err *err);
@@ -70,5 +72,23 @@ int quick_parse_port(const char *s, int *host, int *container, const char **prot
 #define QUICK_ANN_RM "org.tinyrun.quick.rm"
 #define QUICK_ANN_PORTS "org.tinyrun.quick.ports"
 #define QUICK_ANN_CNI "org.tinyrun.quick.cni-config-dir"
+#define QUICK_ANN_HOST_LOOPBACK "org.tinyrun.quick.host-loopback"
+
+/* Rootless --net isolated (quick-slirp.c). The path of slirp4netns in $PATH into out, or -1
+ * with the one-line error naming --net isolated and the package. */
+int quick_slirp_find(char *out, size_t len, struct tr_err *err);
+struct slirp_job {
+    const char *bin, *dir;      /* slirp4netns, the container's state dir */
+    int init_pid;               /* the container's init, from the hook's state */
+    bool host_loopback;
+    const struct tr_cni_port *ports; size_t nports;
+};
+/* createRuntime: start the launcher that waits (bounded) for the createContainer hook. */
+int quick_slirp_listen(const struct slirp_job *j, struct tr_err *err);
+/* createContainer (in the container's namespaces): have the launcher start slirp4netns for
+ * this process's namespaces; returns once tap0 is configured and the ports forwarded. */
+int quick_slirp_join(const char *dir, struct tr_err *err);
+/* poststop: stop the launcher and slirp4netns recorded in dir (if they are still those). */
+int quick_slirp_del(const char *dir, struct tr_err *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* libFuzzer target: the private state file reader (libocispec/runstate.c). What it accepts
+/* libFuzzer target: the private state file reader (src/lib/runstate.c). What it accepts
  * must survive a write + read round trip unchanged; what it refuses gets one line. */
 #include <config.h>
 #include <stdint.h>

@@ -4,7 +4,8 @@
 #    runtime itself is 255 for exec (runc 1.1.5), so that containerd/podman can tell "the
 #    runtime failed" from "the process exited 1"; run keeps 1 there, as runc;
 #  - list, list -q and list --format json print the containers in id order (runc sorts them,
-#    readdir order is the directory's hash or creation order).
+#    readdir order is the directory's hash or creation order); list's table is runc's six
+#    columns then tinyrun's COMMAND.
 # Validated on runc 1.1.5 and crun 1.8.1 (differences marked).
 
 load helpers
@@ -120,4 +121,30 @@ create_in_order() {
 	run --separate-stderr runtime list --format json
 	assert_status 0
 	assert_equal "$(jq -r '.[].id' <<<"$output")" "$SORTED" "list --format json"
+}
+
+@test "list: runc's six columns in runc's order, then COMMAND; --format json adds command" {
+	known_difference crun "crun 1.8.1's table is NAME PID STATUS BUNDLE PATH CREATED OWNER"
+	ID=$(new_id)
+	set_args /bin/sh -c "sleep 60"
+	start_detached "$ID"
+	run --separate-stderr runtime list
+	assert_status 0
+	# a script that cuts runc's first six columns reads the same on both
+	assert_equal "$(head -1 <<<"$output" | awk '{print $1, $2, $3, $4, $5, $6}')" "ID PID STATUS BUNDLE CREATED OWNER"
+	local row
+	row=$(grep "^$ID " <<<"$output") || fail "no row for $ID in: $output"
+	assert_equal "$(awk '{print $1, $2, $3, $4, $6}' <<<"$row")" "$ID $(state_field "$ID" .pid) running $BUNDLE root"
+	assert_equal "$(awk '{print $5}' <<<"$row")" "$(state_field "$ID" .created)"
+	# runc 1.1.5 has no COMMAND column (its table ends at OWNER): the rest is tinyrun's
+	is_tinyrun || return 0
+	assert_equal "$(head -1 <<<"$output" | awk '{print $7, NF}')" "COMMAND 7"
+	assert_equal "$(awk '{$1 = $2 = $3 = $4 = $5 = $6 = ""; sub(/^ +/, ""); print}' <<<"$row")" "/bin/sh -c sleep 60"
+	run --separate-stderr runtime list --format json
+	assert_status 0
+	assert_equal "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .command' <<<"$output")" "/bin/sh -c sleep 60"
+	# runc's keys are all still there, in its shape
+	jq -e --arg id "$ID" '.[] | select(.id == $id) | has("ociVersion") and has("pid") and has("status")
+		and has("bundle") and has("rootfs") and has("created") and has("owner")' <<<"$output" >/dev/null ||
+		fail "runc's keys missing: $output"
 }

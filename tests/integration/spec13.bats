@@ -234,6 +234,29 @@ host_cpus() {
 	assert_kv cpus 0
 }
 
+# initial is the CPU set the runtime's child has while it is moved into the container's cgroup.
+# With no final, the spec says the runtime SHOULD NOT change the affinity after the move, so the
+# kernel's (6.2+ keeps the affinity set before the move) is what the process shows: initial's,
+# not the affinity of the runtime that ran the exec (taskset -c 0), nor every CPU (the reset).
+@test "execCPUAffinity.initial without final: the exec'd process keeps the initial set through the cgroup move" {
+	known_difference runc "runc 1.1.5 has no execCPUAffinity (runc 1.2)"
+	known_difference crun "crun 1.8.1 has no execCPUAffinity"
+	host_cpus
+	id=$(new_id)
+	start_detached "$id"
+	for cpus in 1 0; do
+		jq --arg c "$cpus" '.process | .args = ["/probe", "affinity"] | .execCPUAffinity = {"initial": $c}' \
+			"$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+		run --separate-stderr taskset -c $((1 - cpus)) "$RUNTIME" --root "$ROOT" exec --process "$BATS_TEST_TMPDIR/p.json" "$id" </dev/null
+		assert_status 0
+		assert_kv cpus "$cpus"
+	done
+	# the runtime's own affinity is back after the clone: a later exec without the field is reset
+	run --separate-stderr taskset -c 0 "$RUNTIME" --root "$ROOT" exec "$id" /probe affinity </dev/null
+	assert_status 0
+	assert_kv cpus "$ALL_CPUS"
+}
+
 @test "execCPUAffinity: a malformed list is refused, naming the member" {
 	known_difference runc "runc 1.1.5 has no execCPUAffinity (runc 1.2)"
 	known_difference crun "crun 1.8.1 has no execCPUAffinity"

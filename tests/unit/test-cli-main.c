@@ -94,8 +94,8 @@ static void test_globals(void)
     ok(r.status == 0 && r.out[0] == '\0', "all global flag spellings accepted; empty list -q: '%s'", r.out);
     free(r.out);
     r = run("--root %s list", tmp);
-    ok(r.status == 0 && strcmp(r.out, "ID          PID         STATUS      BUNDLE      CREATED     OWNER\n") == 0,
-       "empty list: runc's header: '%s'", r.out);
+    ok(r.status == 0 && strcmp(r.out, "ID          PID         STATUS      BUNDLE      CREATED     OWNER       COMMAND\n") == 0,
+       "empty list: runc's header (its padding), then COMMAND: '%s'", r.out);
     free(r.out);
     r = run("--root %s list --format json", tmp);
     ok(r.status == 0 && strcmp(r.out, "[]\n") == 0, "empty list json: []");

@@ -144,7 +144,11 @@ prepare_kernel() {
     KVER=${pkg#linux-image-}
     KDIR=$CACHE/kernel/$KVER
     VMLINUZ=$KDIR/boot/vmlinuz-$KVER
-    if [ ! -e "$KDIR/.ready" ]; then
+    # Two runs at once (CI and a developer, two worktrees) share the cache: one fetches, the
+    # other waits for it (bounded), instead of unpacking into a directory the first removes.
+    exec {kernel_lock}>"$CACHE/kernel.lock" && flock -w 600 "$kernel_lock" \
+        || skip_all "another tests/vm/run.sh held $CACHE/kernel.lock for 600 s"
+    if [ ! -e "$KDIR/.ready" ] || [ ! -r "$VMLINUZ" ]; then
         note "fetching $pkg (not installed: apt-get download + dpkg-deb -x)"
         rm -rf "$KDIR" && tmp=$(mktemp -d "$CACHE/dl.XXXXXX") || skip_all "cannot write to $CACHE"
         if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg") >"$CACHE/apt.log" 2>&1; then
@@ -159,6 +163,7 @@ prepare_kernel() {
         find "$CACHE/kernel" -mindepth 1 -maxdepth 1 ! -name "$KVER" -exec rm -rf {} + 2>/dev/null
         touch "$KDIR/.ready"
     fi
+    exec {kernel_lock}>&-
     [ -r "$VMLINUZ" ] || skip_all "$VMLINUZ missing from $pkg"
     note "kernel $KVER ready in $(elapsed "$t0")s"
 }

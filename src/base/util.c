@@ -142,9 +142,10 @@ char *read_file(const char *path, size_t *len, struct tr_err *err)
     return read_file_at(AT_FDCWD, path, len, err);
 }
 
-int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err)
+static int write_file_mode_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                              struct tr_err *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, mode);
     if (fd < 0)
         return tr_fail(err, errno, "open %s", path);
     if (write_all(fd, data, len) < 0)
@@ -152,14 +153,14 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, str
     return 0;
 }
 
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err)
+{
+    return write_file_mode_at(dirfd, path, data, len, 0644, err);
+}
+
 int write_file(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
 {
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return tr_fail(err, errno, "open %s", path);
-    if (write_all(fd, data, len) < 0)
-        return tr_fail(err, errno, "write %s", path);
-    return 0;
+    return write_file_mode_at(AT_FDCWD, path, data, len, mode, err);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err)
@@ -228,7 +229,7 @@ int cloexec_fds_from(int from, struct tr_err *err)
 {
     if (syscall(SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
         return 0;
-    /* Kernels before 5.11: walk /proc/self/fd. */
+    /* Kernels before 5.11 (no CLOSE_RANGE_CLOEXEC): every fd number up to 65536. */
     for (int fd = from; fd < 65536; fd++) {
         int fl = fcntl(fd, F_GETFD);
         if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)

@@ -1,4 +1,5 @@
-/* Small shared helpers: cleanup attributes, ownership moves, file I/O that reports errors. */
+/* The base layer's helpers (src/base: includes nothing of libocispec or src/lib): cleanup
+ * attributes, ownership moves, allocation that aborts, file I/O that reports errors. */
 #ifndef TINYRUN_UTIL_H
 #define TINYRUN_UTIL_H
 #include <stdbool.h>
@@ -48,7 +49,7 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* Parse a whole decimal string; -1 on junk/overflow. */
 int parse_u64(const char *s, uint64_t *out);
 int parse_int(const char *s, int *out);
-/* Mark every fd >= from close-on-exec except those in keep[0..n) (close_range when available). */
+/* Mark every fd >= from close-on-exec (close_range when available). */
 int cloexec_fds_from(int from, struct tr_err *err);
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-22T07:31:00.123456789Z"). */
 void rfc3339_now(char *buf, size_t len);

@@ -1,5 +1,5 @@
-/* tinyrun's private per-container state file (<root>/<id>/state.json), read and written here
- * because libocispec is the only code that speaks JSON through yajl. */
+/* tinyrun's private per-container state file (<root>/<id>/state.json): the runtime's own format,
+ * not a spec's, so it lives in libtinyrun; libocispec's json-scan.h gates what it reads. */
 #ifndef TINYRUN_OCI_RUNSTATE_H
 #define TINYRUN_OCI_RUNSTATE_H
 #include <stdbool.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
-#include "parse-internal.h"
+#include "json-scan.h"
 #include "runstate.h"
 
 static void gen_str(yajl_gen g, const char *k, const char *v)
