@@ -197,8 +197,6 @@ void cli_table_init(struct cli_table *t, size_t ncols);
 void cli_table_add(struct cli_table *t, const char *const *row);   /* ncols cells, copied */
 void cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_free(struct cli_table *t);
-/* A JSON string literal with its quotes. */
-void cli_json_str(FILE *f, const char *s);
 
 
 #endif

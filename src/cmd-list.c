@@ -3,6 +3,7 @@
 #include <string.h>
 #include <stdio.h>
 #include "cli.h"
+#include "json-out.h"
 #include "util.h"
 
 static const char usage[] =
@@ -40,22 +41,22 @@ static void print_json(const struct tr_ctx *ctx, const struct tr_list_entry *l, 
     fputc('[', stdout);
     for (size_t i = 0; i < n; i++) {
         printf("%s{\"ociVersion\":", i ? "," : "");
-        cli_json_str(stdout, OCI_VERSION);
+        json_write_string(stdout, OCI_VERSION);
         fputs(",\"id\":", stdout);
-        cli_json_str(stdout, l[i].id);
+        json_write_string(stdout, l[i].id);
         printf(",\"pid\":%d,\"status\":", l[i].pid);
-        cli_json_str(stdout, l[i].status);
+        json_write_string(stdout, l[i].status);
         fputs(",\"bundle\":", stdout);
-        cli_json_str(stdout, l[i].bundle);
+        json_write_string(stdout, l[i].bundle);
         fputs(",\"rootfs\":", stdout);
-        cli_json_str(stdout, l[i].rootfs);
+        json_write_string(stdout, l[i].rootfs);
         fputs(",\"created\":", stdout);
-        cli_json_str(stdout, l[i].created);
+        json_write_string(stdout, l[i].created);
         fputs(",\"owner\":", stdout);
-        cli_json_str(stdout, l[i].owner);
+        json_write_string(stdout, l[i].owner);
         _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
         fputs(",\"command\":", stdout);
-        cli_json_str(stdout, cmd);
+        json_write_string(stdout, cmd);
         fputc('}', stdout);
     }
     fputs("]\n", stdout);

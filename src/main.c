@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #ifdef HAVE_SECCOMP
-#include <libseccomp.h>
+#include <seccomp.h>
 #endif
 #include "cli.h"
 #include "container.h"

@@ -9,6 +9,8 @@
 #   vm           tests/vm/run.sh, if executable (same)
 #   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static) and runc (2-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
+#   build-matrix tests/build-matrix.sh: every configure --disable-X/--enable-X builds (VPATH, a
+#                clone of HEAD), make check of --disable-seccomp (~1 min per option)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
 #   sanitizers   tests/sanitizers/run.sh: integration suites against an ASan+UBSan tinyrun
 #   stress       tests/stress/run.sh: load (STRESS_QUICK=1 under CI=true)
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--unit-only) MODE=unit ;;
 	--integration-only) MODE=integration ;;
 	--counts) EXTRA_COUNTS+=("$2"); shift ;;
-	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -165,6 +167,7 @@ all)
 	external_layer vm tests/vm/run.sh
 	external_layer arm64 tests/arm64/run.sh
 	external_layer deb debian/test-package.sh
+	external_layer build-matrix tests/build-matrix.sh
 	external_layer fuzz tests/fuzz/run.sh
 	external_layer sanitizers tests/sanitizers/run.sh
 	external_layer stress tests/stress/run.sh

@@ -79,8 +79,6 @@ struct cgroup_mount_entry { char *name; char *host_path; };
 int cgroup_mount_entries(struct cgroup_mgr *m, struct cgroup_mount_entry **out, size_t *n, struct tr_err *err);
 void cgroup_mount_entries_free(struct cgroup_mount_entry *e, size_t n);
 
-/* Added by the cgroup module: euid != 0, or uid 0 in a non-initial user namespace. */
-bool cgroup_detect_rootless(void);
 /* True for a disabled manager (rootless without a writable cgroup): kill --all and ps must then
  * fall back to the init pid. */
 bool cgroup_is_disabled(struct cgroup_mgr *m);

@@ -1,5 +1,6 @@
-/* Host-side lifecycle: start, state, kill, delete, list. create is create.c (handlers of the
- * spawn session, spawn.c), its child side init.c; exec is exec.c; cgroup verbs are in ops.c. */
+/* Host-side lifecycle: start, state, kill, delete, list, and the state JSON the hooks get. create
+ * is create.c (handlers of the spawn session, spawn.c), its child side init.c; run is run.c;
+ * exec is exec.c; the cgroup verbs are ops.c; one container's live details container-info.c. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "spawn.h"
 #include "log.h"
 #include "netdevices.h"
+#include "oci-state.h"
 #include "resctrl.h"
 #include "util.h"
 
@@ -61,14 +63,8 @@ bool tr_is_rootless(const struct tr_ctx *ctx)
 char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
                            bool pretty, bool extras, struct tr_err *err)
 {
-    struct oci_state st = {
-        .oci_version = spec && spec->oci_version ? spec->oci_version : "1.2.0",
-        .id = c->id, .status = status,
-        .pid = c->rs && !streq(status, "stopped") ? c->rs->pid : 0,
-        .bundle = c->rs ? c->rs->bundle : NULL,
-        .annotations = spec ? spec->annotations : NULL,
-        .annotations_len = spec ? spec->annotations_len : 0,
-    };
+    struct oci_state st = oci_state_of(spec, c->id, c->rs ? c->rs->bundle : NULL, status,
+                                       c->rs && !streq(status, "stopped") ? c->rs->pid : 0);
     if (extras && c->rs) {
         st.rootfs = c->rs->rootfs;
         st.created = c->rs->created;

@@ -22,7 +22,8 @@
 #include "netdevices.h"
 #include "resctrl.h"
 #include "namespaces.h"
-#include "seccomp.h"
+#include "oci-state.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
@@ -338,10 +339,7 @@ static int spawn_init(struct create_job *j, struct tr_err *err)
 
 static char *creating_state(struct create_job *j, const char *status, struct tr_err *err)
 {
-    struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c->id, .status = status, .pid = j->sp.pid,
-        .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
-    };
+    struct oci_state st = oci_state_of(j->spec, j->c->id, j->bundle, status, j->sp.pid);
     return oci_state_to_json(&st, false, err);
 }
 
@@ -415,10 +413,7 @@ static int run_runtime_hooks(struct create_job *j, struct tr_err *err)
 static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
     struct create_job *j = ctx;
-    struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c->id, .status = "creating", .pid = j->sp.pid,
-        .bundle = j->bundle, .annotations = j->spec->annotations, .annotations_len = j->spec->annotations_len,
-    };
+    struct oci_state st = oci_state_of(j->spec, j->c->id, j->bundle, "creating", j->sp.pid);
     j->hook_phase = NULL;   /* the hooks are long done */
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "config.json: ", err);
 }
@@ -597,9 +592,7 @@ static void undo(struct create_job *j)
         tr_warn("cleanup after failed create: %s", e2.msg);
     if (j->hooks_started) {
         /* runtime.md: a failed create-phase hook continues the lifecycle at delete: poststop. */
-        struct oci_state st = { .oci_version = j->spec->oci_version, .id = j->c->id, .status = "stopped",
-                                .bundle = j->bundle, .annotations = j->spec->annotations,
-                                .annotations_len = j->spec->annotations_len };
+        struct oci_state st = oci_state_of(j->spec, j->c->id, j->bundle, "stopped", 0);
         _cleanup_free_ char *json = oci_state_to_json(&st, false, &e2);
         if (json)
             hooks_run_warn(j->spec->hooks.list[OCI_HOOK_POSTSTOP], j->spec->hooks.len[OCI_HOOK_POSTSTOP],

@@ -184,9 +184,9 @@ static int console_target(int parent, struct tr_err *err)
     return target;
 }
 
-/* Bind the pty (src by path, or src_fd) on root's /dev/console as console_target allows it;
- * err carries no "/dev/console" prefix for a failed bind: the callers name the pty. */
-static int bind_console(int root, const char *src, int src_fd, struct tr_err *err)
+/* Bind the pty slave_fd on root's /dev/console as console_target allows it; err carries no
+ * "/dev/console" prefix for a failed bind: the caller names the pty. */
+static int bind_console(int root, int slave_fd, struct tr_err *err)
 {
     const char *base;
     _cleanup_close_ int parent = open_parent_in_root(root, "/dev/console", &base, err);
@@ -196,18 +196,8 @@ static int bind_console(int root, const char *src, int src_fd, struct tr_err *er
     if (target < 0)
         return -1;
     struct bind_attrs a = { .idmap_userns_fd = -1 };
-    _cleanup_close_ int tree = bind_on_fd(src, src_fd, &a, root, target, "/dev/console", err);
+    _cleanup_close_ int tree = bind_on_fd("", slave_fd, &a, root, target, "/dev/console", err);
     return tree < 0 ? -1 : 0;
-}
-
-/* /dev/console at rootfs_prepare time, when the pty slave path is known then (console_slave). */
-int console_setup(struct rootfs_run *r, struct tr_err *err)
-{
-    if (!r->c->console_slave)
-        return 0;
-    if (bind_console(r->root, r->c->console_slave, -1, err) < 0)
-        return tr_prefix(err, "/dev/console (pty %s)", r->c->console_slave);
-    return 0;
 }
 
 /* Unix98 pty slaves: majors 136..143 (UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT). */
@@ -229,7 +219,7 @@ int rootfs_console_bind(int master, struct tr_err *err)
     _cleanup_close_ int root = root_dir_open("/", err);
     if (root < 0)
         return -1;
-    if (bind_console(root, "", slave, err) < 0)
+    if (bind_console(root, slave, err) < 0)
         return tr_prefix(err, "/dev/console (the pty)");
     return 0;
 }

@@ -21,21 +21,15 @@
 #include "keyring.h"
 #include "log.h"
 #include "namespaces.h"
+#include "oci-state.h"
 #include "procfs.h"
 #include "process.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spawn.h"
 #include "terminal.h"
 #include "trace.h"
 #include "util.h"
-
-static const char *const ns_proc_file[OCI_NS__COUNT] = {
-    [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt", [OCI_NS_IPC] = "ipc",
-    [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user", [OCI_NS_CGROUP] = "cgroup",
-    /* the init's own is the host's until it execs (timens.h); its children's is the container's */
-    [OCI_NS_TIME] = "time_for_children",
-};
 
 struct exec_job {
     const struct tr_exec_opts *o;
@@ -184,7 +178,11 @@ static int open_container_namespaces(struct exec_job *j, struct tr_err *err)
         char path[64];
         if (!oci_find_namespace(j->spec, (enum oci_ns_type) t))
             continue;
-        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) j->c.rs->pid, ns_proc_file[t]);
+        /* the init's own time namespace is the host's until it execs (timens.h); its
+         * children's is the container's */
+        const struct ns_proc_name *n = &ns_proc_names[t];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) j->c.rs->pid,
+                 t == OCI_NS_TIME ? n->for_children : n->self);
         j->ns.has[t] = true;
         j->ns.join_fd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (j->ns.join_fd[t] < 0)
@@ -368,12 +366,8 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
     struct exec_job *j = ctx;
-    struct oci_state st = {
-        .oci_version = j->spec->oci_version, .id = j->c.id, .status = "running", .pid = j->c.rs->pid,
-        .process_pid = j->sp.pid,
-        .bundle = j->c.rs->bundle, .annotations = j->spec->annotations,
-        .annotations_len = j->spec->annotations_len,
-    };
+    struct oci_state st = oci_state_of(j->spec, j->c.id, j->c.rs->bundle, "running", j->c.rs->pid);
+    st.process_pid = j->sp.pid;
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "", err);
 }
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <linux/seccomp.h>
 #ifdef HAVE_SECCOMP
-#include <libseccomp.h>
+#include <seccomp.h>
 #endif
 #ifdef HAVE_SELINUX
 #include "dl-selinux.h"
@@ -21,6 +21,7 @@
 #include "caps.h"
 #include "container.h"
 #include "criu.h"
+#include "json-out.h"
 #include "rootfs.h"
 #include "resctrl.h"
 #include "spec.h"
@@ -53,21 +54,12 @@ static void jw_sep(struct jw *w)
     w->need_comma[w->depth] = true;
 }
 
+static void jw_put(void *w, const char *piece, size_t len) { jw_raw(w, piece, len); }
+
 static void jw_string_body(struct jw *w, const char *s)
 {
     jw_puts(w, "\"");
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        char esc[8];
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\', esc[1] = (char) *p, esc[2] = '\0';
-            jw_puts(w, esc);
-        } else if (*p < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-            jw_puts(w, esc);
-        } else {
-            jw_raw(w, (const char *) p, 1);
-        }
-    }
+    json_escape_each(s, jw_put, w);
     jw_puts(w, "\"");
 }
 

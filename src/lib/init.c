@@ -13,6 +13,7 @@
 #include "keyring.h"
 #include "log.h"
 #include "netdev.h"
+#include "oci-state.h"
 #include "procfs.h"
 #include "process.h"
 #include "rootfs.h"
@@ -28,11 +29,7 @@
 
 static char *state_json(struct init_state *s, const char *status, struct tr_err *err)
 {
-    const struct oci_spec *spec = s->a->spec;
-    struct oci_state st = {
-        .oci_version = spec->oci_version, .id = s->a->id, .status = status, .pid = s->host_pid,
-        .bundle = s->a->bundle, .annotations = spec->annotations, .annotations_len = spec->annotations_len,
-    };
+    struct oci_state st = oci_state_of(s->a->spec, s->a->id, s->a->bundle, status, s->host_pid);
     return oci_state_to_json(&st, false, err);
 }
 

@@ -9,7 +9,7 @@
 #include "cgroup.h"
 #include "namespaces.h"
 #include "rootfs.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "spec.h"
 
 struct init_args {

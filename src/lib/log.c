@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "json-out.h"
 #include "log.h"
 #include "util.h"
 
@@ -33,25 +34,6 @@ int tr_log_init(const char *path, enum tr_log_format fmt, bool debug)
 int tr_log_fd(void) { return log_fd; }
 void tr_log_quiet_stderr(void) { stderr_quiet = true; }
 
-/* JSON string body escaping, enough for log messages (control chars as \u00XX). */
-static size_t json_escape(char *out, size_t cap, const char *s)
-{
-    size_t n = 0;
-    for (; *s && n + 7 < cap; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char) c;
-        } else if (c < 0x20) {
-            n += (size_t) snprintf(out + n, cap - n, "\\u%04x", c);
-        } else {
-            out[n++] = (char) c;
-        }
-    }
-    out[n] = '\0';
-    return n;
-}
-
 static void emit(enum tr_log_level lvl, const char *msg)
 {
     char line[2048], esc[1600], ts[64];
@@ -66,7 +48,7 @@ static void emit(enum tr_log_level lvl, const char *msg)
         return;
     rfc3339_now(ts, sizeof ts);
     if (log_format == TR_LOG_JSON) {
-        json_escape(esc, sizeof esc, msg);
+        json_escape_into(esc, sizeof esc, msg);
         n = snprintf(line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
                      level_names[lvl], esc, ts);
     } else {

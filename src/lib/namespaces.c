@@ -20,14 +20,12 @@ static const unsigned long ns_flags[OCI_NS__COUNT] = {
     [OCI_NS_IPC] = CLONE_NEWIPC, [OCI_NS_UTS] = CLONE_NEWUTS, [OCI_NS_USER] = CLONE_NEWUSER,
     [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
-/* /proc/self/ns entry names; pid and time are entered for children only. */
-static const char *const ns_proc_names[OCI_NS__COUNT] = {
-    [OCI_NS_PID] = "pid_for_children", [OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt",
-    [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts", [OCI_NS_USER] = "user",
-    [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time_for_children",
+const struct ns_proc_name ns_proc_names[OCI_NS__COUNT] = {
+    [OCI_NS_PID] = { "pid", "pid_for_children" }, [OCI_NS_NETWORK] = { "net", "net" },
+    [OCI_NS_MOUNT] = { "mnt", "mnt" }, [OCI_NS_IPC] = { "ipc", "ipc" }, [OCI_NS_UTS] = { "uts", "uts" },
+    [OCI_NS_USER] = { "user", "user" }, [OCI_NS_CGROUP] = { "cgroup", "cgroup" },
+    [OCI_NS_TIME] = { "time", "time_for_children" },
 };
-
-unsigned long ns_clone_flag(enum oci_ns_type t) { return ns_flags[t]; }
 
 static int type_of_flag(int flag)
 {
@@ -115,7 +113,8 @@ int ns_parent_enter(struct ns_plan *p, struct tr_err *err)
         char path[64];
         if (p->join_fd[t] < 0)
             continue;
-        snprintf(path, sizeof path, "/proc/self/ns/%s", ns_proc_names[t]);
+        /* pid and time are entered for the child only: save those we give it */
+        snprintf(path, sizeof path, "/proc/self/ns/%s", ns_proc_names[t].for_children);
         p->own_fd[t] = open(path, O_RDONLY | O_CLOEXEC);
         if (p->own_fd[t] < 0)
             return tr_fail(err, errno, "open %s", path);

@@ -21,7 +21,11 @@ struct ns_plan {
                                      * offsets before anyone is in it (timens.h) */
 };
 
-unsigned long ns_clone_flag(enum oci_ns_type t);
+/* The /proc/<pid>/ns entries of each type: the namespace the process is in (self), and the
+ * one its children get (for_children; differs from self for pid and time only). */
+struct ns_proc_name { const char *self, *for_children; };
+extern const struct ns_proc_name ns_proc_names[OCI_NS__COUNT];
+
 /* Opens and type-checks every path (`linux.namespaces[1].path: /proc/1/ns/ipc is a ipc
  * namespace, not network`). */
 int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *err);

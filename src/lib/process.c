@@ -128,8 +128,8 @@ int proc_drop_privileges(const struct proc_ctx *pc, struct tr_err *err)
         return tr_fail(err, errno, "process.cwd: chdir %s as uid %u", p->cwd, p->user.uid);
     if (caps_apply(pc->caps, err) < 0)
         return tr_prefix(err, "process.capabilities");
-    if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return tr_fail(err, errno, "process.noNewPrivileges: prctl(PR_SET_NO_NEW_PRIVS)");
+    if (nnp && no_new_privs_apply(err) < 0)
+        return tr_prefix(err, "process.noNewPrivileges");
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "procfs.h"
 #include "util.h"
 
@@ -65,41 +66,6 @@ static int check_root(int fd, const char *how, struct tr_err *err)
     return 0;
 }
 
-static int send_fd(int sock, int fd)
-{
-    char data = 'p';
-    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
-    memset(u.buf, 0, sizeof u.buf);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-    char data;
-    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
-    int fd = -1;
-    if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
-        errno = EBADMSG;
-        return -1;
-    }
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
 int procfs_handle_hide(struct tr_err *err)
 {
     int sv[2];
@@ -107,11 +73,10 @@ int procfs_handle_hide(struct tr_err *err)
         return 0;
     if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
         return tr_fail(err, errno, "hide the private procfs fd: socketpair");
-    if (send_fd(sv[1], cached_proc) < 0) {
-        int e = errno;
+    if (send_fd(sv[1], cached_proc, "p", 1, err) < 0) {
         close(sv[0]);
         close(sv[1]);
-        return tr_fail(err, e, "hide the private procfs fd: sendmsg");
+        return tr_prefix(err, "hide the private procfs fd");
     }
     /* the message stays queued on sv[0] once the sending end is gone */
     close(sv[1]);
@@ -123,12 +88,16 @@ int procfs_handle_hide(struct tr_err *err)
 
 static int unhide(struct tr_err *err)
 {
-    int fd = recv_fd(stash_sock);
-    int e = errno;
+    char byte;
+    int fd = -1;
+    /* DONTWAIT: the message was queued before the sender closed; never block on its absence */
+    ssize_t n = recv_with_fd(stash_sock, MSG_DONTWAIT, &byte, 1, &fd, err);
     close(stash_sock);
     stash_sock = -1;
+    if (n < 0)
+        return tr_prefix(err, "get the private procfs fd back from its socket");
     if (fd < 0)
-        return tr_fail(err, e, "get the private procfs fd back from its socket");
+        return tr_failx(err, "get the private procfs fd back from its socket: no fd in the message");
     cached_proc = fd;
     return fd;
 }

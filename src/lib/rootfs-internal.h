@@ -80,6 +80,5 @@ int copy_tree(int from_dir, int to_dir, struct tr_err *err);
 
 /* ---- devices.c ---- */
 int devices_setup(struct rootfs_run *r, struct tr_err *err);
-int console_setup(struct rootfs_run *r, struct tr_err *err);
 
 #endif

@@ -160,7 +160,7 @@ int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err)
     for (size_t i = 0; i < c->spec->mounts_len; i++)
         if (mount_one(&r, i, &c->spec->mounts[i], err) < 0)
             goto out_root;
-    if (devices_setup(&r, err) < 0 || console_setup(&r, err) < 0)
+    if (devices_setup(&r, err) < 0)
         goto out_root;
     rc = 0;
 out_root:
@@ -323,6 +323,8 @@ static int readonly_paths(int root, const struct oci_linux *lx, struct tr_err *e
     return 0;
 }
 
+static int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err);
+
 int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err)
 {
     unsigned long prop;
@@ -336,7 +338,7 @@ int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err)
      * still bind from below /; rootfs_protect applies it last. */
     if (prop && !(prop & MS_UNBINDABLE) && mount(NULL, "/", NULL, prop, NULL) < 0)
         return tr_fail(err, errno, "linux.rootfsPropagation: set the propagation of the new /");
-    return c->defer_protect ? 0 : rootfs_protect(c, err);
+    return rootfs_protect(c, err);
 }
 
 /* A read-only /dev was mounted writable so that it could be filled: make it read-only now. */
@@ -359,7 +361,8 @@ static int dev_readonly(int root, const struct oci_spec *spec, struct tr_err *er
     return mount_set_flags(dev, MS_RDONLY, 0, false, "/dev", err);
 }
 
-int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err)
+/* Inside the root: maskedPaths, readonlyPaths, root.readonly, then rootfsPropagation of "/". */
+static int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err)
 {
     const struct oci_linux *lx = c->spec->linux_;
     unsigned long prop;

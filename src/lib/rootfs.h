@@ -1,10 +1,11 @@
 /* The container's filesystem view, built by the init child inside its new mount namespace.
- * Two phases around the hooks the spec places between them:
+ * Two phases around the hooks the spec places between them, then the console:
  *   rootfs_prepare  (before createRuntime/createContainer hooks): propagation, the rootfs made a
  *                   mount point, config mounts in order, /dev (tmpfs + default nodes + symlinks
- *                   + linux.devices + /dev/console), /sys/fs/cgroup.
+ *                   + linux.devices), /sys/fs/cgroup.
  *   rootfs_finalize (after createContainer hooks): pivot_root (or chroot with no_pivot),
  *                   masked and read-only paths, read-only root, rootfsPropagation.
+ *   rootfs_console_bind (the init's terminal step): the pty slave on /dev/console, by fd.
  * Every target is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT or an equivalent walk),
  * so a symlink in the rootfs never sends a mount outside it. */
 #ifndef TINYRUN_ROOTFS_H
@@ -43,24 +44,19 @@ struct rootfs_ctx {
     bool in_userns;                 /* locked mount flags must be kept on remounts */
     bool new_netns;                 /* sysfs can be mounted (else bind the host /sys) */
     bool new_cgroupns;
-    const char *console_slave;      /* pty slave path to bind on /dev/console, or NULL */
     const struct cgroup_mount_entry *cgroup_mounts; size_t cgroup_mounts_len;
     struct mount_sources *sources;  /* or NULL; rootfs_prepare takes and closes them */
-    /* Added by the rootfs module. false: rootfs_finalize also runs rootfs_protect. true: it
-     * stops once inside the root, and the caller writes linux.sysctl (through /proc/sys, which
-     * readonlyPaths makes read-only) and then calls rootfs_protect: runc's order. */
-    bool defer_protect;
 };
 
 int rootfs_prepare(const struct rootfs_ctx *c, struct tr_err *err);
+/* pivot_root (or --no-pivot), linux.rootfsPropagation, then maskedPaths, readonlyPaths,
+ * root.readonly and the propagation of "/" once inside. linux.sysctl is written before, through
+ * the runtime's private procfs (procfs.h), so /proc/sys may already be read-only here. */
 int rootfs_finalize(const struct rootfs_ctx *c, struct tr_err *err);
 /* After pivot_root: bind the pty slave of master (from the master, TIOCGPTPEER) on
  * /dev/console, which must be absent, a file or a character device; a symlink is refused
  * (CVE-2025-52565 class). */
 int rootfs_console_bind(int master, struct tr_err *err);
-/* Inside the root (after rootfs_finalize): maskedPaths, readonlyPaths, root.readonly, then
- * rootfsPropagation of "/". Called by rootfs_finalize unless c->defer_protect. */
-int rootfs_protect(const struct rootfs_ctx *c, struct tr_err *err);
 
 /* Parse an OCI mount options list into flags/propagation/data (exposed for unit tests). */
 struct mount_plan {

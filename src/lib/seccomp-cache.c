@@ -6,13 +6,13 @@
  * only a debug line. */
 #include "config.h"
 #include <errno.h>
-#include <libseccomp.h>
+#include <seccomp.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "log.h"
 #include "seccomp-internal.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "util.h"
 
 #define CACHE_MAGIC "tinyrun-seccomp-1\n"

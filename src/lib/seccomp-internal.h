@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "error.h"
 
+#define SECCOMP_MAX_INSNS 4096   /* BPF_MAXINSNS */
+
 struct seccomp_plan {
     struct sock_filter *insns;   /* the whole program, ready for seccomp(2) */
     size_t len;

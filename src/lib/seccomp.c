@@ -4,14 +4,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <libseccomp.h>
+#include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "log.h"
 #include "seccomp-internal.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_LOG
@@ -335,17 +335,4 @@ int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
 fail:
     seccomp_plan_free(p);
     return -1;
-}
-
-bool seccomp_plan_uses_notify(const struct seccomp_plan *p)
-{
-    return p && p->notify;
-}
-
-void seccomp_plan_free(struct seccomp_plan *p)
-{
-    if (!p)
-        return;
-    free(p->insns);
-    free(p);
 }

@@ -24,6 +24,7 @@ int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p
 int security_labels_apply(const struct oci_process *p, struct tr_err *err);
 /* SELinux mount label for a mount options string (returns malloc'd new options or NULL if none). */
 char *selinux_mount_options(const char *mount_label, const char *options);
+/* Child: PR_SET_NO_NEW_PRIVS (process.noNewPrivileges). */
 int no_new_privs_apply(struct tr_err *err);
 
 /* Host probes: AppArmor = securityfs dir present and the module parameter "enabled" is Y. */

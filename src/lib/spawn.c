@@ -14,9 +14,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "log.h"
 #include "namespaces.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "spawn.h"
 #include "terminal.h"
 #include "util.h"
@@ -53,26 +54,10 @@ const char *chan_msg_name(uint32_t type)
 
 static int send_msg(int sock, const struct chan_msg *m, int fd, struct tr_err *err)
 {
-    struct iovec iov = { .iov_base = (void *) m, .iov_len = sizeof *m };
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
     const struct msg_info *i = msg_info(m->type);
-    if (fd >= 0) {
-        struct cmsghdr *c;
-        memset(&ctl, 0, sizeof ctl);
-        mh.msg_control = ctl.buf;
-        mh.msg_controllen = sizeof ctl.buf;
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
-        if (errno != EINTR)
-            return tr_fail(err, errno, "send %s to the %s", chan_msg_name(m->type),
-                           i && i->to == SIDE_CHILD ? "container process" : "runtime");
-    }
+    if (send_fd(sock, fd, m, sizeof *m, err) < 0)
+        return tr_prefix(err, "send %s to the %s", chan_msg_name(m->type),
+                         i && i->to == SIDE_CHILD ? "container process" : "runtime");
     return 0;
 }
 
@@ -113,34 +98,27 @@ static int check_direction(const struct chan_msg *m, unsigned me, int *fd, struc
 
 int chan_recv(int sock, struct chan_msg *m, int *fd, struct tr_err *err)
 {
-    struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                         .msg_controllen = sizeof ctl.buf };
-    ssize_t n;
+    int got = -1;
     if (fd)
         *fd = -1;
-    do
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno != ECONNRESET)
-        return tr_fail(err, errno, "receive from the spawn channel");
+    ssize_t n = recv_with_fd(sock, 0, m, sizeof *m, &got, err);
+    if (n < 0 && err->code != ECONNRESET)
+        return tr_prefix(err, "receive from the spawn channel");
     if (n <= 0) {   /* ECONNRESET: it died with a message of ours unread */
         tr_failx(err, "the other side of the spawn channel exited");
         err->code = EPIPE;      /* callers tell a gone peer from other failures by this */
         return -1;
     }
-    if ((size_t) n != sizeof *m)
-        return tr_failx(err, "spawn channel: short message (%zd bytes)", n);
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int got;
-            memcpy(&got, CMSG_DATA(c), sizeof got);
-            if (fd)
-                *fd = got;
-            else
-                close(got);
+    if (fd)
+        *fd = got;
+    else if (got >= 0)
+        close(got);
+    if ((size_t) n != sizeof *m) {
+        if (fd && *fd >= 0) {
+            close(*fd);
+            *fd = -1;
         }
+        return tr_failx(err, "spawn channel: short message (%zd bytes)", n);
     }
     m->text[sizeof m->text - 1] = '\0';
     return 0;
@@ -353,7 +331,7 @@ int spawn_child_seccomp(int sock, const struct seccomp_plan *plan, struct tr_err
     int fd;
     if (!plan)
         return 0;
-    fd = seccomp_load(plan, err);
+    fd = seccomp_plan_load(plan, err);
     if (fd < 0)
         return tr_prefix(err, "linux.seccomp");
     if (fd == 0)

@@ -1,5 +1,5 @@
 /* Terminals: pty allocation inside the container's devpts, controlling terminal set-up,
- * SCM_RIGHTS fd passing and the --console-socket protocol (go-runc's recvFd rule: ONE
+ * the --console-socket protocol over fdpass.c (go-runc's recvFd rule: ONE
  * sendmsg, exactly one fd, the pty name as payload, < 4096 bytes). The foreground relay for
  * `run`/`exec -t` without a console socket lives in terminal-relay.c. */
 #include "config.h"
@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+#include "fdpass.h"
 #include "log.h"
 #include "terminal.h"
 #include "util.h"
@@ -100,94 +101,6 @@ int pty_set_size(int fd, unsigned rows, unsigned cols, struct tr_err *err)
         return tr_failx(err, "terminal size %ux%u out of range", rows, cols);
     if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
         return tr_fail(err, errno, "ioctl(TIOCSWINSZ, %ux%u)", rows, cols);
-    return 0;
-}
-
-int send_fd(int sock, int fd, const void *data, size_t len, struct tr_err *err)
-{
-    /* A stream socket cannot carry ancillary data without at least one data byte. */
-    static const char zero = 0;
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } ctl;
-    struct iovec iov = { .iov_base = (void *) (len ? data : &zero), .iov_len = len ? len : 1 };
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf,
-    };
-    memset(&ctl, 0, sizeof ctl);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return tr_fail(err, errno, "sendmsg(SCM_RIGHTS)");
-    if ((size_t) n != iov.iov_len)     /* the fd went with a partial message: do not retry */
-        return tr_failx(err, "sendmsg(SCM_RIGHTS): short write (%zd of %zu bytes)", n,
-                        iov.iov_len);
-    return 0;
-}
-
-/* Close every fd carried in the control data (used when the message is rejected). */
-static void close_received(struct msghdr *msg)
-{
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < nfds; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-            close(fd);
-        }
-    }
-}
-
-int recv_fd(int sock, int *fd, void *data, size_t cap, size_t *got, struct tr_err *err)
-{
-    /* Room for a few fds so that a peer sending more than one is detected, not truncated. */
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int) * 8)];
-    } ctl;
-    char dummy;
-    struct iovec iov = { .iov_base = cap ? data : &dummy, .iov_len = cap ? cap : 1 };
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf,
-    };
-    ssize_t n;
-
-    *fd = -1;
-    if (got)
-        *got = 0;
-    do
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return tr_fail(err, errno, "recvmsg(SCM_RIGHTS)");
-    if (msg.msg_flags & MSG_CTRUNC) {
-        close_received(&msg);
-        return tr_failx(err, "recvmsg(SCM_RIGHTS): control data truncated (too many fds)");
-    }
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
-        || c->cmsg_len != CMSG_LEN(sizeof(int)) || CMSG_NXTHDR(&msg, c)) {
-        close_received(&msg);
-        if (n == 0 && !c)
-            return tr_failx(err, "recvmsg(SCM_RIGHTS): peer closed the connection");
-        return tr_failx(err, "recvmsg(SCM_RIGHTS): expected exactly one file descriptor");
-    }
-    memcpy(fd, CMSG_DATA(c), sizeof *fd);
-    if (got)
-        *got = cap ? (size_t) n : 0;
     return 0;
 }
 

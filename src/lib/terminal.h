@@ -34,8 +34,5 @@ int tty_relay(int master_fd, int stop_fd, struct tr_err *err);
 int tty_relay_forward(int master_fd, int stop_fd, int sig_pidfd, const sigset_t *forward,
                       struct tr_err *err);
 
-/* SCM_RIGHTS helpers shared with the spawn channel. */
-int send_fd(int sock, int fd, const void *data, size_t len, struct tr_err *err);
-int recv_fd(int sock, int *fd, void *data, size_t cap, size_t *got, struct tr_err *err);
 
 #endif

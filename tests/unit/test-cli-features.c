@@ -10,7 +10,7 @@
 #include "caps.h"
 #include "container.h"
 #include "rootfs.h"
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "spec.h"
 #include "tap.h"
 #include "util.h"

@@ -279,12 +279,6 @@ static void test_output(void)
                 "a-rather-long-id   42          root\n",
            "table: min width 12, padding 3, last column unpadded");
     free(buf);
-
-    f = open_memstream(&buf, &len);
-    cli_json_str(f, "a\"b\\c\nd\x01");
-    fclose(f);
-    str_eq(buf, "\"a\\\"b\\\\c\\nd\\u0001\"", "JSON string escaping");
-    free(buf);
 }
 
 /* ---- option tables ---- */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spec.h"
 #include "tap.h"
@@ -33,7 +33,7 @@ static void notified_child(const struct child_io *io)
     struct tr_err err;
     if (no_new_privs_apply(&err) < 0)
         _exit(10);
-    int fd = seccomp_load(io->p, &err);
+    int fd = seccomp_plan_load(io->p, &err);
     if (fd <= 0)
         _exit(11);
     if (write(io->fdnum_w, &fd, sizeof fd) != sizeof fd)
@@ -60,7 +60,7 @@ static struct seccomp_plan *notify_plan(bool killable)
     static char *names[] = { "mkdir", "mkdirat", "close", "fcntl", "getpeername", "exit_group", "_exit" };
     struct oci_seccomp_syscall sc[1] = { { .names = names, .names_len = ARRAY_SIZE(names),
                                            .action = "SCMP_ACT_NOTIFY" } };
-    /* TSYNC with NEW_LISTENER needs TSYNC_ESRCH added by seccomp_load. */
+    /* TSYNC with NEW_LISTENER needs TSYNC_ESRCH added by seccomp_plan_load. */
     char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC" };
     struct oci_seccomp s = { .default_action = "SCMP_ACT_ALLOW", .syscalls = sc, .syscalls_len = 1,
                              .flags = flags, .flags_len = killable ? 2 : 0,

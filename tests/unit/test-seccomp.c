@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <dirent.h>
 #include <linux/filter.h>
-#include "seccomp.h"
+#include "seccomp-profile.h"
 #include "security.h"
 #include "spec.h"
 #include "tap.h"
@@ -125,7 +125,7 @@ static struct seccomp_plan *compile_ok(const struct oci_seccomp *s, const char *
 static void load_or_die(const struct seccomp_plan *p, int out)
 {
     struct tr_err err;
-    if (no_new_privs_apply(&err) < 0 || seccomp_load(p, &err) < 0) {
+    if (no_new_privs_apply(&err) < 0 || seccomp_plan_load(p, &err) < 0) {
         out_printf(out, "load failed: %s", err.msg);
         _exit(1);
     }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "tap.h"
+#include "fdpass.h"
 #include "terminal.h"
 #include "util.h"
 

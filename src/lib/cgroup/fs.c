@@ -308,7 +308,11 @@ int cg_set_paths(struct cgroup_mgr *m, const char *cgroups_path, bool resolve, s
         h->dir = xasprintf("%s%s", h->mnt, h->path);
     }
     if (resolve) {
-        struct cg_hier *p = cg_v2_hier(m) ? cg_v2_hier(m) : cg_find_hier(m, "cpu") ? cg_find_hier(m, "cpu") : &m->h[0];
+        struct cg_hier *p = cg_v2_hier(m);
+        if (!p)
+            p = cg_find_hier(m, "cpu");
+        if (!p)
+            p = &m->h[0];
         m->path = xstrdup(p->path);
     }
     return 0;
@@ -789,11 +793,12 @@ static bool v2_root_offers(const struct cg_hier *h, const char *ctrl)
  * (cg_soft_fail), as documented in docs/cgroups.md. */
 static int missing_controller(struct cgroup_mgr *m, const struct cg_write *w, bool v2list, struct tr_err *err)
 {
-    if (!v2list && !v2_root_offers(cg_v2_hier(m), w->ctrl))
+    struct cg_hier *h = cg_v2_hier(m);
+    /* v2list: target() found the v2 mount, so h is there */
+    if (!h || (!v2list && !v2_root_offers(h, w->ctrl)))
         return cg_soft_fail(m, err, 0, "%s: the %s cgroup controller is not mounted on this host (no "
                             "cgroup v1 hierarchy under " CG_ROOT " has it): mount it or remove the setting",
                             w->jpath, w->ctrl);
-    struct cg_hier *h = cg_v2_hier(m);
     _cleanup_free_ char *parent = xstrdup(h->dir);
     char *slash = strrchr(parent, '/');
     if (slash && slash > parent + strlen(h->mnt))
@@ -810,8 +815,8 @@ static struct cg_hier *target(struct cgroup_mgr *m, const struct cg_write *w, bo
 {
     *why = NULL;
     if (!v2list) {
-        struct cg_hier *h = cg_find_hier(m, w->ctrl);
-        if (!h && m->layout == CGROUP_LAYOUT_HYBRID && cg_v2_hier(m) && cg_hier_has(cg_v2_hier(m), w->ctrl))
+        struct cg_hier *h = cg_find_hier(m, w->ctrl), *v2 = cg_v2_hier(m);
+        if (!h && m->layout == CGROUP_LAYOUT_HYBRID && v2 && cg_hier_has(v2, w->ctrl))
             *why = "";   /* written through the v2 list */
         else if (!h)
             *why = "is not mounted";

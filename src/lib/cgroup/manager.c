@@ -10,19 +10,6 @@
 #include "log.h"
 #include "util.h"
 
-bool cgroup_detect_rootless(void)
-{
-    if (geteuid() != 0)
-        return true;
-    struct tr_err e;
-    _cleanup_free_ char *map = read_file("/proc/self/uid_map", NULL, &e);
-    if (!map)
-        return false;
-    unsigned long a, b, c;
-    /* the initial user namespace maps everything: "0 0 4294967295" */
-    return !(sscanf(map, " %lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL);
-}
-
 struct cgroup_mgr *cgroup_create(const struct cgroup_opts *o, struct tr_err *err)
 {
     struct cgroup_mgr *m = xzalloc(sizeof *m);

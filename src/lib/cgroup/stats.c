@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cgroup/backend.h"
 #include "cgroup/psi.h"
+#include "json-out.h"
 #include "util.h"
 
 struct jb { char *s; size_t len, cap; int depth; bool first[16]; };
@@ -29,17 +30,12 @@ static void jb_raw(struct jb *b, const char *fmt, ...)
     b->len += (size_t) n;
 }
 
+static void jb_put(void *b, const char *piece, size_t len) { jb_raw(b, "%.*s", (int) len, piece); }
+
 static void jb_str_esc(struct jb *b, const char *s)
 {
     jb_raw(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            jb_raw(b, "\\%c", *s);
-        else if ((unsigned char) *s < 0x20)
-            jb_raw(b, "\\u%04x", (unsigned char) *s);
-        else
-            jb_raw(b, "%c", *s);
-    }
+    json_escape_each(s, jb_put, b);
     jb_raw(b, "\"");
 }
 

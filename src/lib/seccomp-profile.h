@@ -1,8 +1,8 @@
 /* Seccomp: linux.seccomp compiled to BPF in the parent (libseccomp), loaded in the child.
  * SCMP_ACT_NOTIFY: the child loads with NEW_LISTENER and hands the listener fd NUMBER to the
  * parent, which takes it with pidfd_getfd() and sends it to listenerPath (see init.c). */
-#ifndef TINYRUN_SECCOMP_H
-#define TINYRUN_SECCOMP_H
+#ifndef TINYRUN_SECCOMP_PROFILE_H
+#define TINYRUN_SECCOMP_PROFILE_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "error.h"
@@ -18,12 +18,9 @@ int seccomp_compile(const struct oci_seccomp *s, const char *json_prefix,
  * time. NULL (the default) disables the cache. */
 void seccomp_set_cache_dir(const char *dir);
 bool seccomp_plan_uses_notify(const struct seccomp_plan *p);
-/* libseccomp exports a seccomp_load() of its own: ours is linked as tinyrun_seccomp_load so
- * the two never collide (include libseccomp's <seccomp.h> before this header). */
-#define seccomp_load tinyrun_seccomp_load
 /* Child: install the filter (TSYNC etc. per flags). Returns the listener fd when the plan uses
  * SCMP_ACT_NOTIFY, 0 when not, -1 on error. Needs no_new_privs or CAP_SYS_ADMIN. */
-int seccomp_load(const struct seccomp_plan *p, struct tr_err *err);
+int seccomp_plan_load(const struct seccomp_plan *p, struct tr_err *err);
 void seccomp_plan_free(struct seccomp_plan *p);
 
 /* Parent: connect to listener_path (AF_UNIX, SOCK_STREAM), send ONE sendmsg with the
