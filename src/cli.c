@@ -167,22 +167,30 @@ int cli_parse_signal(const char *s, int *sig, struct tr_err *err)
 
 /* ---- sizes, durations ------------------------------------------------------------------- */
 
-/* The number part as go-units' RAMInBytes pattern has it: digits, optionally "." digits
- * (no signs, exponents or hex, which strtold alone would take). */
-static const char *scan_decimal(const char *p)
+/* A decimal number at p into *v, and the end of it (NULL if there is none). Sizes take
+ * go-units' RAMInBytes pattern: digits, optionally "." and digits; durations take Go's
+ * time.ParseDuration one: digits and "." with at least one digit anywhere ("5.", ".5"). No
+ * signs, exponents or hex, which strtold alone would take. */
+static const char *read_decimal(const char *p, bool go_duration, long double *v)
 {
     const char *start = p;
-    while (isdigit((unsigned char) *p))
-        p++;
-    if (p == start)
-        return NULL;
+    size_t int_digits = 0, frac_digits = 0;
+    for (; isdigit((unsigned char) *p); p++)
+        int_digits++;
     if (*p == '.') {
-        const char *frac = ++p;
-        while (isdigit((unsigned char) *p))
-            p++;
-        if (p == frac)
+        for (p++; isdigit((unsigned char) *p); p++)
+            frac_digits++;
+        if (!go_duration && !frac_digits)
             return NULL;
     }
+    if (go_duration ? int_digits + frac_digits == 0 : int_digits == 0)
+        return NULL;
+    if (p - start > 64)
+        return NULL;
+    char num[72];
+    memcpy(num, start, (size_t) (p - start));
+    num[p - start] = '\0';
+    *v = strtold(num, NULL);
     return p;
 }
 
@@ -190,13 +198,10 @@ int cli_parse_bytes(const char *s, int64_t *out, struct tr_err *err)
 {
     if (streq(s, "-1"))
         return *out = -1, 0;
-    const char *p = scan_decimal(s);
-    if (!p || p - s > 64)
+    long double v;
+    const char *p = read_decimal(s, false, &v);
+    if (!p)
         goto bad;
-    char num[72];
-    memcpy(num, s, (size_t) (p - s));
-    num[p - s] = '\0';
-    long double v = strtold(num, NULL);
     if (*p == ' ')
         p++;
     long double mult = 1;
@@ -239,20 +244,10 @@ int cli_parse_duration_sec(const char *s, int *sec, struct tr_err *err)
     if (!*p)
         goto bad;
     while (*p) {
-        /* Go's number syntax here: digits, optional "." and digits, at least one digit */
-        const char *start = p;
-        size_t digits = 0;
-        for (; isdigit((unsigned char) *p); p++)
-            digits++;
-        if (*p == '.')
-            for (p++; isdigit((unsigned char) *p); p++)
-                digits++;
-        if (!digits || p - start > 64)
+        long double v;
+        p = read_decimal(p, true, &v);
+        if (!p)
             goto bad;
-        char num[72];
-        memcpy(num, start, (size_t) (p - start));
-        num[p - start] = '\0';
-        long double v = strtold(num, NULL);
         size_t best = 0, k_best = ARRAY_SIZE(units);
         for (size_t k = 0; k < ARRAY_SIZE(units); k++) {
             size_t ul = strlen(units[k].unit);

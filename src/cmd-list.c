@@ -62,38 +62,23 @@ static void print_json(const struct tr_ctx *ctx, const struct tr_list_entry *l, 
     fputs("]\n", stdout);
 }
 
-/* runc's six columns in runc's order, then COMMAND (the seed's): scripts that cut runc's
- * first six columns keep working, and the command, which may hold spaces, is last. */
-static void print_table(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
+/* The default: runc's six columns in runc's order, then COMMAND (the seed's), so that scripts
+ * that cut runc's first six columns keep working and the command, which may hold spaces, is
+ * last. --format quick: the seed's view (what runs, since when, as which command). */
+static void print_table(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n, bool quick)
 {
-    static const char *const header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "COMMAND" };
+    static const char *const runc_header[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "COMMAND" };
+    static const char *const quick_header[] = { "ID", "STATUS", "PID", "CREATED", "COMMAND" };
     struct cli_table t;
-    cli_table_init(&t, ARRAY_SIZE(header));
-    cli_table_add(&t, header);
+    cli_table_init(&t, quick ? ARRAY_SIZE(quick_header) : ARRAY_SIZE(runc_header));
+    cli_table_add(&t, quick ? quick_header : runc_header);
     for (size_t i = 0; i < n; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "%d", l[i].pid);
         _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
-        const char *row[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner, cmd };
-        cli_table_add(&t, row);
-    }
-    cli_table_print(&t, stdout);
-    cli_table_free(&t);
-}
-
-/* The seed's view for quick mode: what runs, since when, as which command. */
-static void print_quick(const struct tr_ctx *ctx, const struct tr_list_entry *l, size_t n)
-{
-    static const char *const header[] = { "ID", "STATUS", "PID", "CREATED", "COMMAND" };
-    struct cli_table t;
-    cli_table_init(&t, ARRAY_SIZE(header));
-    cli_table_add(&t, header);
-    for (size_t i = 0; i < n; i++) {
-        char pid[16];
-        snprintf(pid, sizeof pid, "%d", l[i].pid);
-        _cleanup_free_ char *cmd = command_of(ctx, l[i].id);
-        const char *row[] = { l[i].id, l[i].status, pid, l[i].created, cmd };
-        cli_table_add(&t, row);
+        const char *full[] = { l[i].id, pid, l[i].status, l[i].bundle, l[i].created, l[i].owner, cmd };
+        const char *seed[] = { l[i].id, l[i].status, pid, l[i].created, cmd };
+        cli_table_add(&t, quick ? seed : full);
     }
     cli_table_print(&t, stdout);
     cli_table_free(&t);
@@ -117,12 +102,10 @@ static int run_list(const struct tr_ctx *ctx, void *opts, char **args, size_t na
     if (o->quiet) {
         for (size_t i = 0; i < n; i++)
             printf("%s\n", l[i].id);
-    } else if (quick) {
-        print_quick(ctx, l, n);
     } else if (streq(o->format, "json")) {
         print_json(ctx, l, n);
     } else {
-        print_table(ctx, l, n);
+        print_table(ctx, l, n, quick);
     }
     tr_list_free(l, n);
     return 0;

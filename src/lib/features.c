@@ -2,7 +2,6 @@
  * Every list is computed from what this build and this host really support: mount options
  * from the rootfs option parser, capabilities from the running kernel, seccomp from
  * libseccomp and a kernel probe. containerd (CRI) and nerdctl turn features on from it. */
-#include "mempolicy.h"
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +21,10 @@
 #include "container.h"
 #include "criu.h"
 #include "json-out.h"
+#include "mempolicy.h"
 #include "rootfs.h"
 #include "resctrl.h"
+#include "security.h"
 #include "spec.h"
 #include "util.h"
 
@@ -282,17 +283,6 @@ static void add_seccomp(struct jw *w)
 }
 #endif
 
-static bool host_has_apparmor(void)
-{
-    char buf[4] = "";
-    int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    return n > 0 && buf[0] == 'Y';
-}
-
 static bool host_has_selinux(void)
 {
 #ifdef HAVE_SELINUX
@@ -334,7 +324,7 @@ static void add_linux(struct jw *w)
 #else
     jw_enabled(w, "seccomp", false);
 #endif
-    jw_enabled(w, "apparmor", host_has_apparmor());
+    jw_enabled(w, "apparmor", apparmor_enabled());
     jw_enabled(w, "selinux", host_has_selinux());
     /* resctrl.c applies linux.intelRdt where resctrl is mounted, and refuses it elsewhere */
     jw_enabled(w, "intelRdt", access(RESCTRL_ROOT "/info", F_OK) == 0);
