@@ -214,7 +214,10 @@ static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts 
     return j->c->pending.cgroup ? state_save_pending(j->c, err) : 0;
 }
 
-/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. */
+/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. With
+ * --systemd-cgroup this is also the first record of the transient unit: cgroup_enter (after
+ * this) is where StartTransientUnit is called, so a create killed once the unit exists has
+ * named it for delete --force (tests/unit/test-cgroup-systemd.c, systemd.bats). */
 static int record_pending_init(struct create_job *j, struct tr_err *err)
 {
     free(j->c->pending.cgroup);

@@ -11,7 +11,7 @@
  * and crun). What bounds that wait is the caller: a SIGTERM, SIGINT or SIGHUP to the runtime
  * while it waits (a shim's own timeout, a user's ^C) kills the hook's process group and fails
  * with the hook named, so the caller's undo runs; a SIGKILLed runtime takes the hook with it
- * (PR_SET_PDEATHSIG). See docs/hooks.md. */
+ * (PR_SET_PDEATHSIG). See docs/create-sequence.md, "Hooks without a timeout". */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
