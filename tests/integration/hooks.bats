@@ -564,3 +564,22 @@ assert_stuck_hook_gone() {
 	assert_equal "$(seq_of)" "prestart stuck poststop"
 	assert_no_leak "$ID"
 }
+
+# A createContainer hook runs in the init: create waits on the init, so SIGTERM kills the init
+# (and with it the hook, in its pid namespace) and create names the signal and undoes itself.
+# runc 1.1.5: as above, the signal is swallowed and runc keeps waiting.
+@test "SIGTERM to create while a createContainer hook without timeout runs: the init and the hook are killed, nothing left" {
+	known_difference runc "runc 1.1.5 swallows SIGTERM in create and keeps waiting on the hook"
+	stuck_hook
+	set_hooks "createContainer=[$(hook_json "$BATS_TEST_TMPDIR/stuck.sh")]"
+	set_marking_process
+	ID=$(new_id)
+	signal_runtime_in_hook TERM create --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ] && [ "$status" -lt 128 ] || fail "create exited $status, not with an error: $output"
+	assert_equal "$(wc -l <<<"$output")" 1 "lines of the error: $output"
+	assert_contains "$output" "create $ID: interrupted by SIGTERM while the init ran its createContainer hooks"
+	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
+	assert_equal "$(seq_of)" "prestart createRuntime stuck poststop"
+	# the hook's pids are its pid namespace's: assert_no_leak finds it by the container's cgroup
+	assert_no_leak "$ID"
+}
