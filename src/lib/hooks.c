@@ -461,8 +461,11 @@ static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t 
     abort_signal_set(&aborts);
     sigprocmask(SIG_BLOCK, &aborts, &old_mask);
     h.sig_fd = signalfd(-1, &aborts, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (h.sig_fd < 0)
-        tr_debug("%s: signalfd: %s: an abort signal will not end the wait", prefix, strerror(errno));
+    if (h.sig_fd < 0) {
+        /* then the signals keep their old effect rather than wait for the hook's end */
+        tr_debug("%s: signalfd: %s: an abort signal will not name the hook", prefix, strerror(errno));
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    }
     if (hook_spawn(hook, prefix, &h, err) < 0)
         goto out;
     timed_out = supervise(&h, state_json ? state_json : "", state_json ? strlen(state_json) : 0,
