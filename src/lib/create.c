@@ -215,7 +215,10 @@ static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts 
     return j->c->pending.cgroup ? state_save_pending(j->c, err) : 0;
 }
 
-/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. */
+/* ... and the init to kill, before it is moved into its cgroup (v1) or gets far. With
+ * --systemd-cgroup this is also the first record of the transient unit: cgroup_enter (after
+ * this) is where StartTransientUnit is called, so a create killed once the unit exists has
+ * named it for delete --force (tests/unit/test-cgroup-systemd.c, systemd.bats). */
 static int record_pending_init(struct create_job *j, struct tr_err *err)
 {
     free(j->c->pending.cgroup);
@@ -619,9 +622,46 @@ static void release(struct create_job *j)
     free(j->dev_rules);
 }
 
+/* create's own answer to the signals that end it (run has its own, run.c): from the clone on,
+ * a SIGTERM, SIGINT or SIGHUP kills the init, which ends every wait on it, and create fails and
+ * undoes itself instead of dying with the init, its cgroup and hooks left behind. While it
+ * waits on one of its own hooks, hooks.c takes these signals and names the hook. */
+static struct tr_container *volatile create_aborting;
+static volatile sig_atomic_t create_abort_sig;
+
+static void abort_create_on_signal(int sig)
+{
+    struct tr_container *c = create_aborting;
+    create_abort_sig = sig;
+    if (c && c->pending.pid > 0)
+        kill(c->pending.pid, SIGKILL);
+}
+
+static const int create_abort_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+/* on: catch them (old: where the caller's actions go); off: put the caller's back. */
+static void catch_create_abort(struct tr_container *c, bool on, struct sigaction *old)
+{
+    struct sigaction sa = { .sa_handler = abort_create_on_signal };
+    create_aborting = on ? c : NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(create_abort_signals); i++)
+        sigaction(create_abort_signals[i], on ? &sa : &old[i], on ? &old[i] : NULL);
+}
+
+static int create_interrupted(const struct create_job *j, struct tr_err *err)
+{
+    const char *abbrev = sigabbrev_np(create_abort_sig);
+    bool in_init_hooks = j->hooks_started && j->spec->hooks.len[OCI_HOOK_CREATE_CONTAINER] > 0;
+    return tr_failx(err, "create %s: interrupted by SIG%s while %s: its init was killed and the container removed",
+                    j->c->id, abbrev ? abbrev : "?",
+                    in_init_hooks ? "the init ran its createContainer hooks or the steps after them"
+                                  : "the container was being set up");
+}
+
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err)
 {
+    struct sigaction old_actions[ARRAY_SIZE(create_abort_signals)];
     struct create_job j = { .ctx = ctx, .o = o, .for_run = for_run, .c = c, .fifo_fd = -1,
                             .cleanup_fds = { -1, -1, -1 } };
     int rc;
@@ -645,6 +685,9 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = check_without_mount_ns(&j, err);
     if (rc == 0)
         rc = prepare(&j, err);
+    create_abort_sig = 0;
+    if (!for_run)
+        catch_create_abort(c, true, old_actions);
     if (rc == 0)
         rc = spawn_init(&j, err);
     tr_trace("runtime", "answer the init: hooks, ready");
@@ -653,6 +696,10 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     tr_trace("runtime", "record the state");
     if (rc == 0)
         rc = record(&j, err);
+    if (!for_run)
+        catch_create_abort(c, false, old_actions);
+    if (create_abort_sig && (rc == 0 || err->code != EINTR))
+        rc = create_interrupted(&j, err);     /* a hook's own (EINTR) names it better */
     if (state_is_marked_deleted(c))
         rc = tr_failx(err, "container %s was deleted (delete --force) while being created", c->id);
     if (rc < 0) {

@@ -5,7 +5,13 @@
  * can be reported in ONE line. hooks_run() may be called from the runtime (prestart,
  * createRuntime, poststart, poststop) or from the init child inside the container's namespaces
  * (createContainer, startContainer), so this file only uses fork/execve/poll/waitpid and never
- * relies on anything the container might not have (no /proc walking, no PATH search). */
+ * relies on anything the container might not have (no /proc walking, no PATH search).
+ *
+ * A hook without a timeout is waited on until it exits (the spec gives no default, nor do runc
+ * and crun). What bounds that wait is the caller: a SIGTERM, SIGINT or SIGHUP to the runtime
+ * while it waits (a shim's own timeout, a user's ^C) kills the hook's process group and fails
+ * with the hook named, so the caller's undo runs; a SIGKILLed runtime takes the hook with it
+ * (PR_SET_PDEATHSIG). See docs/create-sequence.md, "Hooks without a timeout". */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +19,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,12 +57,24 @@ struct capture {
 };
 
 struct hook_child {
-    pid_t pid;
+    pid_t pid;          /* also the hook's process group: what a timeout or a signal kills */
     int pidfd;          /* -1 when pidfd_open is unavailable: then waitpid(WNOHANG) polling */
     int in_fd;          /* write end of the hook's stdin; -1 once everything is written/closed */
     int exec_err_fd;    /* read end of the CLOEXEC pipe the child reports a failed execve on */
+    int sig_fd;         /* signalfd of the abort signals, blocked while the hook runs */
+    int abort_sig;      /* the abort signal that ended the wait, 0 if none */
+    long long started_ms;
     struct capture out, err;
 };
+
+/* The signals that mean "stop what you are doing" to a runtime waiting on a hook. */
+static void abort_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
 
 static void close_fd(int *fd)
 {
@@ -100,12 +120,18 @@ static int move_fd_to(int fd, int target)
 }
 
 static void __attribute__((noreturn))
-child_exec(const char *path, char *const *argv, char *const *envp, int in_fd, int out_fd,
-           int err_fd, int report_fd)
+child_exec(const char *path, char *const *argv, char *const *envp, pid_t parent, int in_fd,
+           int out_fd, int err_fd, int report_fd)
 {
     int e;
 
     child_reset_signals();
+    /* Its own process group, so that what it forks dies with it on a timeout or an abort;
+     * and it dies with the runtime, should that be SIGKILLed while it waits. */
+    if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        goto fail;
+    if (getppid() != parent)
+        _exit(127);     /* the runtime died before PDEATHSIG was armed */
     /* When the runtime runs with some of 0-2 closed, pipe2 hands out low fds; lift every fd
      * we need above 2 first so that the dup2 sequence cannot clobber one of them. */
     int fds[4] = { in_fd, out_fd, err_fd, report_fd };
@@ -199,16 +225,41 @@ static int child_reaped(struct hook_child *h, int *status)
     return 0;
 }
 
-/* Drive the hook until it exits or the deadline passes. Returns 0 with *status set, or 1 on
- * timeout (the hook was SIGKILLed and reaped). Output that is still buffered in the pipes when
- * the hook exits is collected; a grandchild holding the pipes open does not keep us waiting. */
+/* SIGKILL to the hook's process group (what it forked too), then reap the hook itself. */
+static void kill_and_reap(struct hook_child *h, int *status)
+{
+    if (kill(-h->pid, SIGKILL) < 0)
+        kill(h->pid, SIGKILL);
+    while (waitpid(h->pid, status, 0) < 0 && errno == EINTR)
+        ;
+    h->pid = -1;
+}
+
+/* An abort signal is pending on the signalfd: take it (the runtime then fails instead of
+ * dying by it, and its undo runs). Returns the signal, 0 if none. */
+static int take_abort_signal(struct hook_child *h)
+{
+    struct signalfd_siginfo si;
+    ssize_t n;
+    if (h->sig_fd < 0)
+        return 0;
+    do
+        n = read(h->sig_fd, &si, sizeof si);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t) sizeof si ? (int) si.ssi_signo : 0;
+}
+
+/* Drive the hook until it exits, the deadline passes or an abort signal comes. Returns 0 with
+ * *status set, 1 on timeout or 2 on an abort signal (the hook's group SIGKILLed, the hook
+ * reaped). Output still buffered in the pipes when the hook exits is collected; a grandchild
+ * holding the pipes open does not keep us waiting. */
 static int supervise(struct hook_child *h, const char *data, size_t len, long long deadline,
                      int *status)
 {
     size_t off = 0;
     feed_stdin(h, data, len, &off);
     for (;;) {
-        struct pollfd p[4];
+        struct pollfd p[5];
         int np = 0, timeout = -1;
         if (child_reaped(h, status))
             break;
@@ -218,17 +269,20 @@ static int supervise(struct hook_child *h, const char *data, size_t len, long lo
             p[np++] = (struct pollfd) { .fd = h->out.fd, .events = POLLIN };
         if (h->err.fd >= 0)
             p[np++] = (struct pollfd) { .fd = h->err.fd, .events = POLLIN };
+        if (h->sig_fd >= 0)
+            p[np++] = (struct pollfd) { .fd = h->sig_fd, .events = POLLIN };
         if (h->pidfd >= 0)
             p[np++] = (struct pollfd) { .fd = h->pidfd, .events = POLLIN };
         else
             timeout = 20;
+        if ((h->abort_sig = take_abort_signal(h)) != 0) {
+            kill_and_reap(h, status);
+            return 2;
+        }
         if (deadline > 0) {
             long long left = deadline - now_ms();
             if (left <= 0) {
-                kill(h->pid, SIGKILL);
-                while (waitpid(h->pid, status, 0) < 0 && errno == EINTR)
-                    ;
-                h->pid = -1;
+                kill_and_reap(h, status);
                 return 1;
             }
             if (timeout < 0 || left < timeout)
@@ -317,6 +371,7 @@ static int hook_spawn(const struct oci_hook *hook, const char *prefix, struct ho
     int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, prep[2] = { -1, -1 };
     _cleanup_free_ char **argv = xzalloc((hook->args_len + 2) * sizeof *argv);
     _cleanup_free_ char **envp = xzalloc((hook->env_len + 1) * sizeof *envp);
+    pid_t parent = getpid();
     int ret = -1;
 
     /* The spec model keeps counted arrays; execve wants NULL-terminated ones. args is the
@@ -339,7 +394,9 @@ static int hook_spawn(const struct oci_hook *hook, const char *prefix, struct ho
         goto out;
     }
     if (h->pid == 0)
-        child_exec(hook->path, argv, envp, pin[0], pout[1], perr[1], prep[1]);
+        child_exec(hook->path, argv, envp, parent, pin[0], pout[1], perr[1], prep[1]);
+    setpgid(h->pid, h->pid);   /* as the child does: whichever runs first */
+    h->started_ms = now_ms();
     h->in_fd = steal_fd(&pin[1]);
     h->out.fd = steal_fd(&pout[0]);
     h->err.fd = steal_fd(&perr[0]);
@@ -363,24 +420,23 @@ out:
 static void hook_child_release(struct hook_child *h)
 {
     int status;
-    if (h->pid > 0) {
-        kill(h->pid, SIGKILL);
-        while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
+    if (h->pid > 0)
+        kill_and_reap(h, &status);
     close_fd(&h->in_fd);
     close_fd(&h->out.fd);
     close_fd(&h->err.fd);
     close_fd(&h->exec_err_fd);
     close_fd(&h->pidfd);
+    close_fd(&h->sig_fd);
 }
 
 static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t idx,
                    const char *state_json, struct tr_err *err)
 {
     char prefix[300];
-    struct hook_child h = { .pid = -1, .pidfd = -1, .in_fd = -1, .exec_err_fd = -1 };
+    struct hook_child h = { .pid = -1, .pidfd = -1, .in_fd = -1, .exec_err_fd = -1, .sig_fd = -1 };
     struct sigaction ign, dfl, old_pipe, old_chld;
+    sigset_t aborts, old_mask;
     int status = 0, ret = -1, exec_errno = 0, timed_out;
     long long deadline = 0;
 
@@ -401,6 +457,15 @@ static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t 
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &ign, &old_pipe);
     sigaction(SIGCHLD, &dfl, &old_chld);
+    /* Blocked before the fork (the child unblocks all), so none is lost in between. */
+    abort_signal_set(&aborts);
+    sigprocmask(SIG_BLOCK, &aborts, &old_mask);
+    h.sig_fd = signalfd(-1, &aborts, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (h.sig_fd < 0) {
+        /* then the signals keep their old effect rather than wait for the hook's end */
+        tr_debug("%s: signalfd: %s: an abort signal will not name the hook", prefix, strerror(errno));
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    }
     if (hook_spawn(hook, prefix, &h, err) < 0)
         goto out;
     timed_out = supervise(&h, state_json ? state_json : "", state_json ? strlen(state_json) : 0,
@@ -411,6 +476,13 @@ static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t 
         tr_fail(err, exec_errno, "%s: execve", prefix);
         if (exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC)
             tr_hint(err, "check hooks.%s[%zu].path in config.json", kind_name(kind), idx);
+    } else if (timed_out == 2) {
+        const char *abbrev = sigabbrev_np(h.abort_sig);
+        tr_failx(err, "hooks.%s[%zu] (%s): still running after %lld s, killed: tinyrun received SIG%s",
+                 kind_name(kind), idx, hook->path, (now_ms() - h.started_ms + 500) / 1000,
+                 abbrev ? abbrev : "?");
+        tr_hint(err, "give hooks.%s[%zu] a timeout to bound it", kind_name(kind), idx);
+        err->code = EINTR;
     } else if (timed_out) {
         tr_failx(err, "%s: timed out after %d s", prefix, hook->timeout);
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -421,6 +493,7 @@ static int run_one(const struct oci_hook *hook, enum oci_hook_kind kind, size_t 
     }
 out:
     hook_child_release(&h);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     sigaction(SIGCHLD, &old_chld, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return ret;
@@ -441,7 +514,10 @@ void hooks_run_warn(const struct oci_hook *hooks, size_t n, enum oci_hook_kind k
     for (size_t i = 0; i < n; i++) {
         struct tr_err err;
         tr_err_clear(&err);
-        if (run_one(&hooks[i], kind, i, state_json, &err) < 0)
+        if (run_one(&hooks[i], kind, i, state_json, &err) < 0) {
             tr_warn("%s", err.msg);
+            if (err.code == EINTR)
+                return;     /* told to stop: the later hooks are not run either */
+        }
     }
 }

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include "cgroup.h"
 #include "state.h"
+#include "state-pending.h"
 #include "util.h"
 
 static const char *const status_names[] = { "creating", "created", "running", "paused", "stopped" };
@@ -77,25 +78,14 @@ static void load_pending(struct tr_container *c)
 {
     struct tr_err ignore;
     _cleanup_free_ char *txt = read_file_at(c->dirfd, PENDING_FILE, NULL, &ignore);
-    for (char *save = NULL, *l = txt ? strtok_r(txt, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-        int pid;
-        unsigned long long start;
-        if (!strncmp(l, "cgroup ", 7)) {
-            free(c->pending.cgroup);
-            c->pending.cgroup = xstrdup(l + 7);
-        } else if (sscanf(l, "pid %d %llu", &pid, &start) == 2 && pid > 0) {
-            c->pending.pid = pid;
-            c->pending.start_time = start;
-        }
-    }
+    pending_record_clear(&c->pending);
+    pending_record_parse(txt, &c->pending);
 }
 
 int state_save_pending(struct tr_container *c, struct tr_err *err)
 {
-    const struct tr_pending *p = &c->pending;
     _cleanup_free_ char *path = xasprintf("%s/" PENDING_FILE, c->dir);
-    _cleanup_free_ char *txt = xasprintf("pid %d %llu\ncgroup %s\n", (int) p->pid, p->start_time,
-                                         p->cgroup ? p->cgroup : "disabled");
+    _cleanup_free_ char *txt = pending_record_format(&c->pending);
     return write_file_atomic(path, txt, strlen(txt), 0600, err);
 }
 

@@ -8,7 +8,7 @@ bindir=${1:-tests/fuzz}
 seeds=${2:-$(dirname "$0")/corpus}
 seconds=${FUZZ_SECONDS:-60}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/tinyrun-fuzz.XXXXXX)}
-targets="config state mountopts"
+targets="config state mountopts pending"
 # run by hand or from tests/run-all.sh in the build tree: build what is missing (make fuzz did)
 if [ -f Makefile ] && command -v clang >/dev/null 2>&1; then
 	for t in $targets; do

@@ -466,3 +466,35 @@ state_dir_script() {
 	assert_kv uid 0
 	assert_no_leak "$ID"
 }
+
+# The kernel lets a process lower its oom_score_adj below the floor it inherited
+# (signal->oom_score_adj_min: 0, or what a writer with CAP_SYS_RESOURCE set last) only with
+# CAP_SYS_RESOURCE in the initial user namespace, which root of a user namespace lacks: EACCES.
+# -1000 is below any floor but -1000 itself (checked first, as the test user).
+@test "rootless (unshare shape): an oomScoreAdj below the caller's fails create naming process.oomScoreAdj, nothing left" {
+	rootless_bundle
+	if runuser -u "$TEST_USER" -- python3 -c 'import os; os.write(os.open("/proc/self/oom_score_adj", os.O_WRONLY), b"-1000")' 2>/dev/null; then
+		skip "the test user may lower its oom_score_adj to -1000 here (its floor is -1000)"
+	fi
+	update_config '.process.oomScoreAdj = -1000'
+	ID=$(new_id)
+	run_in_userns "\"\$RUNTIME\" --root \"\$ROOT\" create --bundle \"\$BUNDLE\" $ID </dev/null >/dev/null"
+	assert_failure
+	assert_contains "$stderr" "oom_score_adj"
+	assert_contains "$stderr" "Permission denied"
+	assert_no_leak "$ID"
+	requires_tinyrun "message text"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	assert_contains "$stderr" "process.oomScoreAdj: write -1000 to /proc/"
+	assert_contains "$stderr" "needs CAP_SYS_RESOURCE"
+}
+
+@test "rootless (unshare shape): an oomScoreAdj at or above the caller's is applied" {
+	rootless_bundle
+	update_config '.process.oomScoreAdj = 600 | .process.args = ["/bin/sh", "-c", "cat /proc/self/oom_score_adj"]'
+	ID=$(new_id)
+	run_in_userns "\"\$RUNTIME\" --root \"\$ROOT\" run --bundle \"\$BUNDLE\" $ID </dev/null"
+	assert_status 0
+	assert_equal "$output" 600
+	assert_no_leak "$ID"
+}

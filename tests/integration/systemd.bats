@@ -174,3 +174,67 @@ assert_file() {
 	assert_contains "$output" "slice:prefix:name"
 	[ "$(prop LoadState)" = not-found ] || fail "a unit $UNIT exists after the refused create"
 }
+
+# assert_unit_gone: the scope is unknown to systemd (a stopped transient scope is dropped, not
+# at once) and its cgroup dir is gone.
+assert_unit_gone() {
+	local i state
+	for i in $(seq 50); do
+		state=$(prop LoadState)
+		[ "$state" = not-found ] && break
+		sleep 0.1
+	done
+	assert_equal "$state" not-found "LoadState of $UNIT after delete --force ($1)" || return 1
+	[ ! -d "/sys/fs/cgroup/system.slice/$UNIT" ] || fail "cgroup dir of $UNIT still there ($1)"
+}
+
+# assert_unit_recorded: once the scope exists, a create that dies must have named it in
+# <state>/creating (src/lib/create.c: record_pending_init runs before cgroup_enter, which is
+# where StartTransientUnit is called): delete --force has nothing else to find it by.
+assert_unit_recorded() {
+	is_tinyrun || return 0    # runc and crun keep no such record
+	[ "$(prop LoadState)" = loaded ] || return 0
+	[ -e "$ROOT/$ID/state.json" ] && return 0
+	grep -q "^cgroup systemd:system.slice:$UNIT:" "$ROOT/$ID/creating" ||
+		fail "$UNIT exists but $ROOT/$ID/creating does not name it ($1): $(cat "$ROOT/$ID/creating" 2>&1)"
+}
+
+# Written for the systemd VM (tests/vm/run.sh --variant systemd); the development host has no
+# systemd as PID 1 and skips it (setup).
+@test "systemd: a create killed (SIGKILL) by its prestart hook, with the scope started: delete --force removes the scope" {
+	update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "kill -9 $PPID"]}]'
+	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_equal "$(prop LoadState)" loaded "the scope exists once the hooks run"
+	assert_unit_recorded "killed in prestart"
+	rt_detached "$ID" delete --force "$ID"
+	assert_status 0
+	assert_unit_gone "killed in prestart"
+	assert_no_leak "$ID"
+}
+
+# Each sendmsg of create: sd-bus's calls (Hello, AddMatch, Subscribe, StartTransientUnit) and
+# the spawn channel's messages after them. A kill at the call after StartTransientUnit is the
+# window between the unit's creation and anything create does next.
+@test "systemd: a create killed at its Nth sendmsg (the D-Bus calls around StartTransientUnit): delete --force removes the scope" {
+	known_difference runc "runc is a multi-threaded Go program: strace without -f does not see the threads that make its syscalls"
+	command -v strace >/dev/null || skip "no strace"
+	local n base=$ID killed=0
+	for n in $(seq 1 10); do
+		ID=$base-$n
+		echo "$ID" >>"$BATS_TEST_TMPDIR/ids"
+		UNIT=tinyrun-$ID.scope
+		update_config ".linux.cgroupsPath = \"system.slice:tinyrun:$ID\""
+		status=0
+		strace -o /dev/null -e trace=sendmsg -e inject="sendmsg:signal=KILL:when=$n" \
+			"$RUNTIME" --systemd-cgroup --root "$ROOT" create --bundle "$BUNDLE" "$ID" </dev/null \
+			>"$BATS_TEST_TMPDIR/strace.out" 2>&1 || status=$?
+		[ "$status" -eq 0 ] || killed=$((killed + 1))
+		assert_unit_recorded "killed at sendmsg #$n" || return 1
+		rt_detached "$ID" delete --force "$ID"
+		[ "$status" -eq 0 ] || fail "killed at sendmsg #$n: delete --force failed: $output" || return 1
+		assert_unit_gone "killed at sendmsg #$n" || return 1
+		assert_no_leak "$ID" || return 1
+	done
+	[ "$killed" -gt 3 ] || fail "only $killed creates were killed: the kill points missed"
+}

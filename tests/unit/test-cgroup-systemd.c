@@ -356,6 +356,44 @@ static void test_rootful(void)
     unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 }
 
+/* create.c writes cgroup_serialize() of the manager to <state>/creating before cgroup_enter
+ * starts the unit (record_pending_init): that form, taken before StartTransientUnit, must name
+ * the unit, so that delete --force after a create killed right after the start stops it. */
+static void test_recorded_before_start(void)
+{
+    char id[32], cgp[96];
+    snprintf(id, sizeof id, "sdr%d", (int) getpid());
+    snprintf(cgp, sizeof cgp, "tinyrun_sdtest.slice:tt:%s", id);
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+    struct cgroup_opts o = { .id = id, .cgroups_path = cgp, .systemd = true };
+    struct tr_err err = { 0 };
+    struct cgroup_mgr *m = cgroup_create(&o, &err);
+    ok(m != NULL, "systemd create (no D-Bus call yet): %s", m ? "ok" : err.msg);
+    if (!m)
+        return;
+    _cleanup_free_ char *recorded = cgroup_serialize(m);
+    _cleanup_free_ char *want = xasprintf("systemd:tinyrun_sdtest.slice:tt-%s.scope:/tinyrun_sdtest.slice/tt-%s.scope",
+                                          id, id);
+    ok(!strncmp(recorded, want, strlen(want)), "the record before StartTransientUnit names the unit: %s", recorded);
+    pid_t child = sleeper();
+    ok(cgroup_enter(m, child, &err) == 0, "enter starts the unit: %s", err.msg);
+    _cleanup_free_ char *start = xasprintf("START tt-%s.scope fail ", id);
+    ok(!strncmp(next_call(), start, strlen(start)), "StartTransientUnit sent");
+    /* the create dies here: delete --force has only the record */
+    struct cgroup_mgr *d = cgroup_load(recorded, &err);
+    ok(d && cgroup_destroy(d, &err) == 0, "destroy from the record: %s", d ? err.msg : "load failed");
+    _cleanup_free_ char *stop = xasprintf("STOP tt-%s.scope replace", id);
+    is_str(next_call(), stop, "destroy from the record stops the unit");
+    int st;
+    ok(waitpid(child, &st, 0) == child && WIFSIGNALED(st), "the unit's process killed");
+    _cleanup_free_ char *leaf = xasprintf("/sys/fs/cgroup/memory/tinyrun_sdtest.slice/tt-%s.scope", id);
+    ok(!exists(leaf), "the unit's cgroup dir removed");
+    rmdir_chain("/tinyrun_sdtest.slice");
+    cgroup_free(d);
+    cgroup_free(m);
+    unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
 /* a name ending in .slice makes the container a slice: parent by name, Wants=, no Delegate */
 static void test_slice_unit(void)
 {
@@ -562,6 +600,7 @@ int main(void)
         return done_testing();
     }
     test_rootful();
+    test_recorded_before_start();
     test_slice_unit();
     test_rootless();
     stop_bus();
