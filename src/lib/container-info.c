@@ -27,8 +27,8 @@ int tr_container_info(const struct tr_ctx *ctx, const char *id, const char *anno
     enum tr_status st = state_status(&c);
     out->status = tr_status_name(st);
     out->stopped = st == TR_STOPPED;
-    out->pid = c.rs && !out->stopped ? c.rs->pid : 0;
-    struct oci_spec *spec = c.rs ? state_load_spec(&c, &e2) : NULL;
+    out->pid = c.runstate && !out->stopped ? c.runstate->pid : 0;
+    struct oci_spec *spec = c.runstate ? state_load_spec(&c, &e2) : NULL;
     out->command = spec ? join_args(spec) : xstrdup("");
     for (size_t i = 0; spec && annotation && i < spec->annotations_len; i++)
         if (streq(spec->annotations[i].key, annotation))

@@ -1,10 +1,10 @@
-/* Shared between container.c (start/state/kill/delete), create.c, exec.c and ops.c. */
+/* Shared between container.c (start/state/kill/delete), create.c, exec.c and cgroup-verbs.c. */
 #ifndef TINYRUN_CONTAINER_INTERNAL_H
 #define TINYRUN_CONTAINER_INTERNAL_H
 #include <signal.h>
 #include <stdbool.h>
 #include "container.h"
-#include "state.h"
+#include "state-dir.h"
 
 bool tr_is_rootless(const struct tr_ctx *ctx);
 /* OCI state JSON of c; extras adds rootfs/created/owner (the `state` verb). */

@@ -63,12 +63,12 @@ bool tr_is_rootless(const struct tr_ctx *ctx)
 char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
                            bool pretty, bool extras, struct tr_err *err)
 {
-    struct oci_state st = oci_state_of(spec, c->id, c->rs ? c->rs->bundle : NULL, status,
-                                       c->rs && !streq(status, "stopped") ? c->rs->pid : 0);
-    if (extras && c->rs) {
-        st.rootfs = c->rs->rootfs;
-        st.created = c->rs->created;
-        st.owner = c->rs->owner;
+    struct oci_state st = oci_state_of(spec, c->id, c->runstate ? c->runstate->bundle : NULL, status,
+                                       c->runstate && !streq(status, "stopped") ? c->runstate->pid : 0);
+    if (extras && c->runstate) {
+        st.rootfs = c->runstate->rootfs;
+        st.created = c->runstate->created;
+        st.owner = c->runstate->owner;
     }
     return oci_state_to_json(&st, pretty, err);
 }
@@ -105,7 +105,7 @@ static int wait_fifo(struct tr_container *c, int fifo, int pidfd, int timeout_ms
         if (n == 0)
             return tr_failx(err, "container %s: the init (pid %d) did not %s within %d s; it is left as it is "
                             "(is its cgroup frozen? is it stopped?): `delete --force` removes it",
-                            c->id, (int) c->rs->pid, awaited, timeout_ms / 1000);
+                            c->id, (int) c->runstate->pid, awaited, timeout_ms / 1000);
         /* An init that wrote and exec'd a process that exits at once fires both; its byte may
          * land between poll's two checks, so the read decides, not revents. */
         if (p[0].revents & (POLLIN | POLLHUP))
@@ -177,7 +177,7 @@ static int release_init(struct tr_container *c, const struct oci_spec *spec, str
     /* The init reads nothing more from the fifo: it is done with it either way. */
     if (unlinkat(c->dirfd, "exec.fifo", 0) < 0)
         return tr_fail(err, errno, "remove %s/exec.fifo", c->dir);
-    c->rs->started = true;
+    c->runstate->started = true;
     if (state_save(c, err) < 0)
         return -1;
     return wait_init_started(c, fifo, pidfd, first, err);
@@ -204,7 +204,7 @@ static int run_poststart(struct tr_container *c, const struct oci_spec *spec, st
     if (json && hooks_run(h->list[OCI_HOOK_POSTSTART], h->len[OCI_HOOK_POSTSTART], OCI_HOOK_POSTSTART, json,
                           err) == 0)
         return 0;
-    struct cgroup_mgr *m = c->rs && c->rs->cgroup ? cgroup_load(c->rs->cgroup, &e2) : NULL;
+    struct cgroup_mgr *m = c->runstate && c->runstate->cgroup ? cgroup_load(c->runstate->cgroup, &e2) : NULL;
     kill_and_wait(c, m, &e2);
     cgroup_free(m);
     return tr_prefix(err, "container %s stopped (ociVersion %s: a failed poststart hook stops the container)",
@@ -253,7 +253,7 @@ char *tr_state_json(const struct tr_ctx *ctx, const char *id, struct tr_err *err
     char *json;
     if (state_open(tr_state_root(ctx), id, false, &c, err) < 0)
         return NULL;
-    if (c.rs)
+    if (c.runstate)
         spec = state_load_spec(&c, &ignore);
     json = container_state_json(&c, spec, tr_status_name(state_status(&c)), true, true, err);
     oci_free(spec);
@@ -298,11 +298,11 @@ int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, str
         memset(e, 0, sizeof *e);
         e->id = xstrdup(c.id);
         e->status = xstrdup(tr_status_name(state_status(&c)));
-        e->pid = c.rs && !streq(e->status, "stopped") ? c.rs->pid : 0;
-        e->bundle = xstrdup(c.rs && c.rs->bundle ? c.rs->bundle : "");
-        e->rootfs = xstrdup(c.rs && c.rs->rootfs ? c.rs->rootfs : "");
-        e->created = xstrdup(c.rs && c.rs->created ? c.rs->created : "");
-        e->owner = c.rs && c.rs->owner ? xstrdup(c.rs->owner) : owner_of(c.dir);
+        e->pid = c.runstate && !streq(e->status, "stopped") ? c.runstate->pid : 0;
+        e->bundle = xstrdup(c.runstate && c.runstate->bundle ? c.runstate->bundle : "");
+        e->rootfs = xstrdup(c.runstate && c.runstate->rootfs ? c.runstate->rootfs : "");
+        e->created = xstrdup(c.runstate && c.runstate->created ? c.runstate->created : "");
+        e->owner = c.runstate && c.runstate->owner ? xstrdup(c.runstate->owner) : owner_of(c.dir);
         state_close(&c);
     }
     closedir(d);
@@ -339,8 +339,8 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
         state_close(&c);
         return tr_failx(err, "container %s: container not running", id);
     }
-    struct cgroup_mgr *m = all && c.rs->cgroup ? cgroup_load(c.rs->cgroup, err) : NULL;
-    if (all && c.rs->cgroup && !m) {
+    struct cgroup_mgr *m = all && c.runstate->cgroup ? cgroup_load(c.runstate->cgroup, err) : NULL;
+    if (all && c.runstate->cgroup && !m) {
         rc = -1;
     } else if (m && !cgroup_is_disabled(m)) {
         rc = cgroup_kill_all(m, sig, err);
@@ -365,7 +365,7 @@ int tr_kill(const struct tr_ctx *ctx, const char *id, int sig, bool all, struct 
 static int kill_and_wait(struct tr_container *c, struct cgroup_mgr *m, struct tr_err *err)
 {
     int pidfd = state_open_pidfd(c);
-    pid_t pid = c->rs ? c->rs->pid : c->pending.pid;
+    pid_t pid = c->runstate ? c->runstate->pid : c->pending.pid;
     struct tr_err ignore;
     if (m && !cgroup_is_disabled(m)) {
         cgroup_freeze(m, false, &ignore);
@@ -414,7 +414,7 @@ static int destroy_cgroup_logged(struct tr_container *c, struct cgroup_mgr *m, s
 static void return_net_devices(struct tr_container *c, const struct oci_spec *spec, enum tr_status st)
 {
     int pidfd = st != TR_STOPPED ? state_open_pidfd(c) : -1;
-    netdevices_move_out(spec, pidfd >= 0 ? c->rs->pid : 0);
+    netdevices_move_out(spec, pidfd >= 0 ? c->runstate->pid : 0);
     if (pidfd >= 0)
         close(pidfd);
 }
@@ -430,10 +430,10 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
         return tr_failx(err, "cannot delete container %s that is not stopped: %s; stop it first or use --force",
                         c->id, tr_status_name(st));
     /* A create that died (kill -9) left no state.json: its pending record names the cgroup. */
-    const char *saved_cg = c->rs ? c->rs->cgroup : c->pending.cgroup;
+    const char *saved_cg = c->runstate ? c->runstate->cgroup : c->pending.cgroup;
     if (saved_cg && !(m = cgroup_load(saved_cg, &e2)))
         tr_warn("container %s: %s", c->id, e2.msg);
-    if (c->rs)
+    if (c->runstate)
         spec = state_load_spec(c, &e2);
     if (spec)
         return_net_devices(c, spec, st);
@@ -487,12 +487,12 @@ static int open_for_force_delete(const char *root, const char *id, struct tr_con
     int busy = state_try_lock(c, err);
     if (busy == 0)
         return 0;
-    if (busy == 1 && !c->rs && abort_create(c, err) == 0) {
+    if (busy == 1 && !c->runstate && abort_create(c, err) == 0) {
         /* the create's undo removed the dir, or died and left it: look again */
         state_close(c);
         return state_open(root, id, true, c, err);
     }
-    if (busy == 1 && c->rs) {
+    if (busy == 1 && c->runstate) {
         state_close(c);
         return state_open(root, id, true, c, err);   /* another verb: it ends by itself */
     }

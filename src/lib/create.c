@@ -41,8 +41,8 @@ struct create_job {
     struct caps_plan caps;
     struct seccomp_plan *seccomp;
     struct cgroup_mgr *cg;
-    struct cgroup_mount_entry *cgm;
-    size_t cgm_len;
+    struct cgroup_mount_entry *cgroup_mounts;
+    size_t cgroup_mounts_len;
     struct mount_sources msrc;     /* bind sources the init's user namespace may not reach */
     int fifo_fd;
     struct spawn_session sp;       /* the init: pid, pidfd, channel, pty */
@@ -208,10 +208,10 @@ static void add_default_device_rules(struct create_job *j)
 }
 
 /* A create killed from here on leaves delete --force the cgroup to remove (state.h). */
-static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts *co, struct tr_err *err)
+static int record_pending_cgroup(struct create_job *j, const struct cgroup_opts *cg_opts, struct tr_err *err)
 {
     struct tr_err ignore;
-    j->c->pending.cgroup = cgroup_plan_serialize(co, &ignore);
+    j->c->pending.cgroup = cgroup_plan_serialize(cg_opts, &ignore);
     return j->c->pending.cgroup ? state_save_pending(j->c, err) : 0;
 }
 
@@ -231,7 +231,7 @@ static int record_pending_init(struct create_job *j, struct tr_err *err)
 static int prepare(struct create_job *j, struct tr_err *err)
 {
     const struct oci_linux *l = j->spec->linux_;
-    struct cgroup_opts co = {
+    struct cgroup_opts cg_opts = {
         .id = j->c->id, .cgroups_path = l ? l->cgroups_path : NULL, .systemd = j->ctx->systemd_cgroup,
         .rootless = j->rootless,
     };
@@ -258,13 +258,13 @@ static int prepare(struct create_job *j, struct tr_err *err)
     j->resources = l ? l->resources : NULL;
     add_default_device_rules(j);
     tr_trace("runtime", "cgroup: create");
-    co.resources = j->resources;
-    if (record_pending_cgroup(j, &co, err) < 0)
+    cg_opts.resources = j->resources;
+    if (record_pending_cgroup(j, &cg_opts, err) < 0)
         return -1;
-    j->cg = cgroup_create(&co, err);
+    j->cg = cgroup_create(&cg_opts, err);
     if (!j->cg)
         return -1;
-    if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgm, &j->cgm_len, err) < 0)
+    if (wants_cgroup_mount(j->spec) && cgroup_mount_entries(j->cg, &j->cgroup_mounts, &j->cgroup_mounts_len, err) < 0)
         return -1;
     return spawn_session_open(&j->sp, err);
 }
@@ -274,7 +274,7 @@ static __attribute__((noreturn)) void run_child(struct create_job *j)
     struct init_args a = {
         .spec = j->spec, .id = j->c->id, .bundle = j->bundle, .rootfs = j->rootfs,
         .sock = j->sp.sock[1], .fifo_fd = j->fifo_fd, .ns = &j->ns, .caps = &j->caps,
-        .seccomp = j->seccomp, .cgroup_mounts = j->cgm, .cgroup_mounts_len = j->cgm_len,
+        .seccomp = j->seccomp, .cgroup_mounts = j->cgroup_mounts, .cgroup_mounts_len = j->cgroup_mounts_len,
         .mount_sources = &j->msrc,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring, .rootless = j->rootless,
         .in_userns = j->ns.has[OCI_NS_USER] || ns_in_child_userns(),
@@ -532,22 +532,22 @@ int container_record(struct tr_container *c, const struct container_record_args 
 {
     char created[64];
     struct passwd *pw = getpwuid(geteuid());
-    struct oci_runstate *rs = xzalloc(sizeof *rs);
+    struct oci_runstate *runstate = xzalloc(sizeof *runstate);
     rfc3339_now(created, sizeof created);
-    rs->id = xstrdup(c->id);
-    rs->pid = r->pid;
-    rs->start_time = proc_start_time(r->pid);
-    rs->bundle = xstrdup(r->bundle);
-    rs->rootfs = xstrdup(r->rootfs);
-    rs->created = xstrdup(created);
-    rs->owner = pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) geteuid());
-    rs->cgroup = cgroup_serialize(r->cg);
-    rs->systemd = r->systemd;
-    rs->rootless = r->rootless;
-    rs->started = r->started;
-    rs->no_new_keyring = r->no_new_keyring;
-    c->rs = rs;
-    if (rs->start_time == 0)
+    runstate->id = xstrdup(c->id);
+    runstate->pid = r->pid;
+    runstate->start_time = proc_start_time(r->pid);
+    runstate->bundle = xstrdup(r->bundle);
+    runstate->rootfs = xstrdup(r->rootfs);
+    runstate->created = xstrdup(created);
+    runstate->owner = pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) geteuid());
+    runstate->cgroup = cgroup_serialize(r->cg);
+    runstate->systemd = r->systemd;
+    runstate->rootless = r->rootless;
+    runstate->started = r->started;
+    runstate->no_new_keyring = r->no_new_keyring;
+    c->runstate = runstate;
+    if (runstate->start_time == 0)
         return tr_failx(err, "the container init (pid %d) exited during %s", (int) r->pid, r->verb);
     if (state_save(c, err) < 0)
         return -1;
@@ -613,7 +613,7 @@ static void release(struct create_job *j)
     spawn_session_close(&j->sp);
     ns_plan_close(&j->ns);
     seccomp_plan_free(j->seccomp);
-    cgroup_mount_entries_free(j->cgm, j->cgm_len);
+    cgroup_mount_entries_free(j->cgroup_mounts, j->cgroup_mounts_len);
     mount_sources_close(&j->msrc);
     cgroup_free(j->cg);
     oci_free(j->spec);

@@ -84,8 +84,8 @@ static int dump_locked(const struct tr_ctx *ctx, struct tr_container *c, const s
     criu_dirs(&o->c, &images, &work);
     if (check_namespaces(spec, err) < 0 || prepare_dirs(images, work, err) < 0)
         goto out;
-    criu_argv_begin(&a, criu_binary(ctx), action, images, work, c->rs->rootfs);
-    if (add_dump_options(&a, o, c->rs->pid, err) < 0)
+    criu_argv_begin(&a, criu_binary(ctx), action, images, work, c->runstate->rootfs);
+    if (add_dump_options(&a, o, c->runstate->pid, err) < 0)
         goto out;
     criu_add_bind_mounts(&a, spec, false);
     log = xasprintf("%s/%s.log", work, action);

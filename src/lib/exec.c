@@ -23,7 +23,7 @@
 #include "namespaces.h"
 #include "oci-state.h"
 #include "procfs.h"
-#include "process.h"
+#include "process-setup.h"
 #include "seccomp-profile.h"
 #include "security.h"
 #include "spawn.h"
@@ -181,7 +181,7 @@ static int open_container_namespaces(struct exec_job *j, struct tr_err *err)
         /* the init's own time namespace is the host's until it execs (timens.h); its
          * children's is the container's */
         const struct ns_proc_name *n = &ns_proc_names[t];
-        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) j->c.rs->pid,
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) j->c.runstate->pid,
                  t == OCI_NS_TIME ? n->for_children : n->self);
         j->ns.has[t] = true;
         j->ns.join_fd[t] = open(path, O_RDONLY | O_CLOEXEC);
@@ -224,7 +224,7 @@ static int prepare(struct exec_job *j, struct tr_err *err)
     }
     if (seccomp_compile(l ? l->seccomp : NULL, "linux.seccomp", &j->seccomp, err) < 0)
         return -1;
-    if (j->c.rs->cgroup && !(j->cg = cgroup_load(j->c.rs->cgroup, err)))
+    if (j->c.runstate->cgroup && !(j->cg = cgroup_load(j->c.runstate->cgroup, err)))
         return -1;
     if (j->o->cgroups_len && !j->cg)
         return tr_failx(err, "exec --cgroup: container %s has no cgroup", j->c.id);
@@ -279,7 +279,7 @@ static int child_steps(struct exec_job *j, struct tr_err *err)
         return tr_failx(err, "spawn channel: expected SETUP_DONE, got MOUNT_SOURCE");
     }
     /* as runc's setns init: the container's keyring by its name, not the caller's */
-    if (!j->c.rs->no_new_keyring && keyring_join_session(j->c.id, j->ns.has[OCI_NS_USER], err) < 0)
+    if (!j->c.runstate->no_new_keyring && keyring_join_session(j->c.id, j->ns.has[OCI_NS_USER], err) < 0)
         return -1;
     if (j->proc.terminal) {
         _cleanup_free_ char *slave = NULL;
@@ -366,7 +366,7 @@ static int spawn(struct exec_job *j, struct tr_err *err)
 static int on_seccomp_listener(void *ctx, int fd, struct tr_err *err)
 {
     struct exec_job *j = ctx;
-    struct oci_state st = oci_state_of(j->spec, j->c.id, j->c.rs->bundle, "running", j->c.rs->pid);
+    struct oci_state st = oci_state_of(j->spec, j->c.id, j->c.runstate->bundle, "running", j->c.runstate->pid);
     st.process_pid = j->sp.pid;
     return spawn_hand_over_listener(j->spec->linux_->seccomp, &st, fd, "", err);
 }
@@ -459,7 +459,7 @@ int tr_exec(const struct tr_ctx *ctx, const struct tr_exec_opts *o, int *exit_co
     forwardable_signals(&set);
     if (state_open(tr_state_root(ctx), o->id, false, &j.c, err) < 0)
         return -1;
-    if (!j.c.rs) {
+    if (!j.c.runstate) {
         state_close(&j.c);
         return tr_failx(err, "cannot exec in container %s: it is still being created", o->id);
     }

@@ -15,7 +15,7 @@
 #include "netdev.h"
 #include "oci-state.h"
 #include "procfs.h"
-#include "process.h"
+#include "process-setup.h"
 #include "rootfs.h"
 #include "security.h"
 #include "spawn.h"

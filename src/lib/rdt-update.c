@@ -11,7 +11,7 @@ int tr_update_rdt(const struct tr_ctx *ctx, const char *id, const char *l3, cons
     int rc = -1;
     if (state_open(tr_state_root(ctx), id, true, &c, err) < 0)
         return -1;
-    enum tr_status st = c.rs ? state_status(&c) : TR_STOPPED;
+    enum tr_status st = c.runstate ? state_status(&c) : TR_STOPPED;
     if (st != TR_RUNNING && st != TR_CREATED && st != TR_PAUSED)
         tr_failx(err, "cannot update container %s: it is %s", id, tr_status_name(st));
     else if ((spec = state_load_spec(&c, err)))

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "quick.h"
-#include "state.h"
+#include "state-dir.h"
 #include "util.h"
 
 #define SLIRP_READY_MS 10000     /* tap0 configured: normally a few ms */

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "container.h"
-#include "state.h"
+#include "state-dir.h"
 #include "util.h"
 #include "tap.h"
 
@@ -45,7 +45,7 @@ static void test_reserve_and_lock(void)
     ok(state_reserve(root, "c1", &again, &err) < 0, "a second reserve of c1 fails");
     is_str(err.msg, "container c1 already exists; pick another ID or delete it first", "and says what to do");
     ok(state_open(root, "c1", false, &other, &err) == 0, "open c1 without the lock while reserved");
-    ok(other.rs == NULL && state_status(&other) == TR_CREATING, "no state.json yet: creating");
+    ok(other.runstate == NULL && state_status(&other) == TR_CREATING, "no state.json yet: creating");
     ok(state_try_lock(&other, &err) == 1, "the reserving create holds the lock");
     state_close(&c);
     ok(state_try_lock(&other, &err) == 0, "free once the create closes it");
@@ -64,7 +64,7 @@ static void test_pending(void)
     ok(c.pending.start_time > 0, "our own start time is read from /proc");
     ok(state_save_pending(&c, &err) == 0, "the pending record is written");
     state_close(&c);
-    ok(state_open(root, "c1", false, &c, &err) == 0 && c.rs == NULL, "reopened: still creating");
+    ok(state_open(root, "c1", false, &c, &err) == 0 && c.runstate == NULL, "reopened: still creating");
     ok(c.pending.pid == getpid() && c.pending.start_time == proc_start_time(getpid()) && c.pending.cgroup &&
        streq(c.pending.cgroup, "v2 /sys/fs/cgroup/x"), "delete --force can read what the create made");
     int fd = state_open_pidfd(&c);
@@ -94,25 +94,25 @@ static void test_saved_state_and_status(void)
     struct tr_container c;
     pid_t pid = sleeper();
     ok(state_open(root, "c1", true, &c, &err) == 0, "open c1 locked");
-    c.rs = xzalloc(sizeof *c.rs);
-    *c.rs = (struct oci_runstate) { .id = xstrdup("c1"), .pid = pid, .start_time = 0, .bundle = xstrdup("/b"),
+    c.runstate = xzalloc(sizeof *c.runstate);
+    *c.runstate = (struct oci_runstate) { .id = xstrdup("c1"), .pid = pid, .start_time = 0, .bundle = xstrdup("/b"),
                                     .rootfs = xstrdup("/b/rootfs"), .created = xstrdup("2026-12-04T18:00:00Z"),
                                     .owner = xstrdup("alice"), .systemd = true, .no_new_keyring = true };
-    c.rs->start_time = proc_start_time(pid);   /* its /proc entry exists once fork returns */
+    c.runstate->start_time = proc_start_time(pid);   /* its /proc entry exists once fork returns */
     ok(state_save(&c, &err) == 0, "state.json written");
     _cleanup_free_ char *fifo = xasprintf("%s/c1/exec.fifo", root);
     ok(mkfifo(fifo, 0600) == 0, "exec.fifo made");
     state_close(&c);
-    ok(state_open(root, "c1", false, &c, &err) == 0 && c.rs, "read back");
-    ok(c.rs && c.rs->pid == pid && streq(c.rs->bundle, "/b") && streq(c.rs->rootfs, "/b/rootfs") &&
-       streq(c.rs->created, "2026-12-04T18:00:00Z") && streq(c.rs->owner, "alice") && c.rs->systemd &&
-       c.rs->no_new_keyring && !c.rs->rootless && !c.rs->cgroup, "every field as written");
+    ok(state_open(root, "c1", false, &c, &err) == 0 && c.runstate, "read back");
+    ok(c.runstate && c.runstate->pid == pid && streq(c.runstate->bundle, "/b") && streq(c.runstate->rootfs, "/b/rootfs") &&
+       streq(c.runstate->created, "2026-12-04T18:00:00Z") && streq(c.runstate->owner, "alice") && c.runstate->systemd &&
+       c.runstate->no_new_keyring && !c.runstate->rootless && !c.runstate->cgroup, "every field as written");
     ok(state_status(&c) == TR_CREATED, "alive with exec.fifo: created");
     unlink(fifo);
     ok(state_status(&c) == TR_RUNNING, "alive, fifo gone, no cgroup: running");
-    c.rs->start_time++;
+    c.runstate->start_time++;
     ok(state_status(&c) == TR_STOPPED, "the pid with another start time (reused): stopped");
-    c.rs->start_time--;
+    c.runstate->start_time--;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     ok(state_status(&c) == TR_STOPPED, "the process gone: stopped");

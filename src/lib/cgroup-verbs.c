@@ -21,11 +21,11 @@ static int open_cgroup(const struct tr_ctx *ctx, const char *id, bool lock, stru
     h->m = NULL;
     if (state_open(tr_state_root(ctx), id, lock, &h->c, err) < 0)
         return -1;
-    if (!h->c.rs || !h->c.rs->cgroup) {
+    if (!h->c.runstate || !h->c.runstate->cgroup) {
         state_close(&h->c);
         return tr_failx(err, "container %s has no cgroup (created without one, e.g. rootless on cgroup v1)", id);
     }
-    h->m = cgroup_load(h->c.rs->cgroup, err);
+    h->m = cgroup_load(h->c.runstate->cgroup, err);
     if (!h->m) {
         state_close(&h->c);
         return -1;

@@ -1,8 +1,8 @@
 /* The state directory <root>/<id>/ (docs/state-dir.md): state.json (tinyrun's private state,
  * written atomically), config.json (the bundle's config as it was at create: delete needs its
  * hooks and annotations), exec.fifo (exists from create until start). */
-#ifndef TINYRUN_STATE_H
-#define TINYRUN_STATE_H
+#ifndef TINYRUN_STATE_DIR_H
+#define TINYRUN_STATE_DIR_H
 #include <stdbool.h>
 #include <sys/types.h>
 #include "error.h"
@@ -24,8 +24,8 @@ struct tr_container {
     char *id;
     char *dir;                  /* <root>/<id> */
     int dirfd;                  /* O_DIRECTORY, flock()ed when locked */
-    struct oci_runstate *rs;    /* NULL while creating */
-    struct tr_pending pending;  /* read when rs is NULL */
+    struct oci_runstate *runstate;    /* NULL while creating */
+    struct tr_pending pending;  /* read when runstate is NULL */
 };
 
 int state_validate_id(const char *id, struct tr_err *err);

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "cgroup.h"
-#include "state.h"
+#include "state-dir.h"
 #include "state-pending.h"
 #include "util.h"
 
@@ -145,8 +145,8 @@ int state_open(const char *root, const char *id, bool lock, struct tr_container 
         state_close(c);
         return tr_prefix(err, "container %s", id);
     }
-    c->rs = oci_runstate_parse(json, "state.json", err);
-    if (!c->rs) {
+    c->runstate = oci_runstate_parse(json, "state.json", err);
+    if (!c->runstate) {
         state_close(c);
         return tr_prefix(err, "container %s", id);
     }
@@ -157,7 +157,7 @@ void state_close(struct tr_container *c)
 {
     if (c->dirfd >= 0)
         close(c->dirfd);
-    oci_runstate_free(c->rs);
+    oci_runstate_free(c->runstate);
     free(c->pending.cgroup);
     free(c->id);
     free(c->dir);
@@ -167,7 +167,7 @@ void state_close(struct tr_container *c)
 
 int state_save(struct tr_container *c, struct tr_err *err)
 {
-    _cleanup_free_ char *json = oci_runstate_to_json(c->rs);
+    _cleanup_free_ char *json = oci_runstate_to_json(c->runstate);
     _cleanup_free_ char *path = xasprintf("%s/state.json", c->dir);
     if (!json)
         return tr_failx(err, "out of memory");
@@ -266,8 +266,8 @@ unsigned long long proc_start_time(pid_t pid)
 int state_open_pidfd(struct tr_container *c)
 {
     int fd;
-    pid_t pid = c->rs ? c->rs->pid : c->pending.pid;
-    unsigned long long start = c->rs ? c->rs->start_time : c->pending.start_time;
+    pid_t pid = c->runstate ? c->runstate->pid : c->pending.pid;
+    unsigned long long start = c->runstate ? c->runstate->start_time : c->pending.start_time;
     if (pid <= 0) {
         errno = ESRCH;
         return -1;
@@ -290,13 +290,13 @@ enum tr_status state_status(struct tr_container *c)
     struct cgroup_mgr *m;
     struct tr_err ignore;
     int frozen = 0;
-    if (!c->rs || c->rs->pid <= 0)
+    if (!c->runstate || c->runstate->pid <= 0)
         return TR_CREATING;
-    if (proc_start_time(c->rs->pid) != c->rs->start_time)
+    if (proc_start_time(c->runstate->pid) != c->runstate->start_time)
         return TR_STOPPED;
     if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         return TR_CREATED;
-    if (c->rs->cgroup && (m = cgroup_load(c->rs->cgroup, &ignore))) {
+    if (c->runstate->cgroup && (m = cgroup_load(c->runstate->cgroup, &ignore))) {
         frozen = cgroup_is_frozen(m, &ignore);
         cgroup_free(m);
     }

@@ -7,7 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include "log.h"
-#include "process.h"
+#include "process-setup.h"
 #include "security.h"
 #include "util.h"
 

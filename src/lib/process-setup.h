@@ -1,8 +1,8 @@
 /* The last steps every container process takes before execve, shared by the init (create) and
  * by processes joining a running container (exec): rlimits, cwd, user switch, capabilities,
  * no_new_privs, umask, fds, and the PATH lookup of process.args[0]. */
-#ifndef TINYRUN_PROCESS_H
-#define TINYRUN_PROCESS_H
+#ifndef TINYRUN_PROCESS_SETUP_H
+#define TINYRUN_PROCESS_SETUP_H
 #include <stdbool.h>
 #include "caps.h"
 #include "error.h"
