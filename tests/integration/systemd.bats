@@ -205,7 +205,9 @@ assert_unit_recorded() {
 	update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "kill -9 $PPID"]}]'
 	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
 	assert_failure
-	assert_equal "$(prop LoadState)" loaded "the scope exists once the hooks run"
+	# The init dies with its runtime (PDEATHSIG), so systemd may already have collected the
+	# emptied scope (seen in the VM: LoadState not-found here); while it is still loaded,
+	# create's record must name it, and either way delete --force must leave no scope.
 	assert_unit_recorded "killed in prestart"
 	rt_detached "$ID" delete --force "$ID"
 	assert_status 0
