@@ -4,26 +4,31 @@
 # cross-built tinyrun + recvtty and Debian's runc:arm64, and run tests/arm64/smoke.sh against
 # each runtime: lifecycle, run's exit code, namespaces, an SCMP_ARCH_AARCH64 seccomp filter,
 # cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun (dynamic, with its arm64 libraries
-# from the host's multiarch dirs), tinyrun-static (--enable-static-binary) and runc.
+# from the host's multiarch dirs), tinyrun-static (--enable-static-binary), and Debian's runc:arm64
+# and crun:arm64 as the references (crun's shared libraries - libcap2, libseccomp2, libsystemd0,
+# libyajl2 - are the ones tinyrun links, already there as arm64 through the -dev packages).
 #
-#   tests/arm64/run.sh [--no-runc] [--timeout SEC]
+#   tests/arm64/run.sh [--no-runc] [--no-crun] [--timeout SEC]
 #
-# Prints TAP (each test tagged [tinyrun] or [runc]) and "N passed, N failed, N skipped". Results
-# come back as markers on the serial console; qemu's exit code is never trusted. Kernel, busybox
-# and runc are fetched with apt-get download (versions from apt-cache, never hard-coded) into
-# TINYRUN_ARM64_CACHE (default /var/cache/tinyrun-arm64). A machine that cannot do it (not root,
-# not Debian, no qemu-system-arm installable) gives "1..0 # SKIP reason".
+# Prints TAP (each test tagged [tinyrun], [tinyrun-static], [runc] or [crun]) and "N passed, N
+# failed, N skipped". Results come back as markers on the serial console; qemu's exit code is
+# never trusted. Kernel, busybox, runc and crun are fetched with apt-get download (versions from
+# apt-cache, never hard-coded) into TINYRUN_ARM64_CACHE (default /var/cache/tinyrun-arm64). A
+# machine that cannot do it (not root, not Debian, no qemu-system-arm installable) gives
+# "1..0 # SKIP reason".
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/tests/arm64
 CACHE=${TINYRUN_ARM64_CACHE:-/var/cache/tinyrun-arm64}
 TIMEOUT=600
 with_runc=1
+with_crun=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-runc) with_runc=0; shift ;;
+	--no-crun) with_crun=0; shift ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -94,7 +99,12 @@ fetch busybox-static "$BBDIR" || skip_all "apt-get download busybox-static:arm64
 RUNCDIR=""
 if [ $with_runc = 1 ]; then
 	RUNCDIR=$CACHE/runc-$(version_of runc)
-	fetch runc "$RUNCDIR" || { note "runc:arm64 not available: tinyrun only"; RUNCDIR=""; }
+	fetch runc "$RUNCDIR" || { note "runc:arm64 not available: no runc results"; RUNCDIR=""; }
+fi
+CRUNDIR=""
+if [ $with_crun = 1 ]; then
+	CRUNDIR=$CACHE/crun-$(version_of crun)
+	fetch crun "$CRUNDIR" || { note "crun:arm64 not available: no crun results"; CRUNDIR=""; }
 fi
 find "$CACHE" -maxdepth 1 -name 'kernel-*' ! -name "kernel-$KVER" -exec rm -rf {} + 2>/dev/null
 
@@ -152,6 +162,11 @@ fi
 if [ -n "$RUNCDIR" ] && [ -x "$RUNCDIR/usr/sbin/runc" ]; then
 	mkdir -p "$STAGE/opt/runc" && cp "$RUNCDIR/usr/sbin/runc" "$STAGE/opt/runc/" &&
 		copy_libs "$RUNCDIR/usr/sbin/runc" "$STAGE" && echo "runc /opt/runc/runc" >> "$STAGE/runtimes"
+fi
+if [ -n "$CRUNDIR" ] && [ -x "$CRUNDIR/usr/bin/crun" ]; then
+	mkdir -p "$STAGE/opt/crun" && cp "$CRUNDIR/usr/bin/crun" "$STAGE/opt/crun/" &&
+		copy_libs "$CRUNDIR/usr/bin/crun" "$STAGE" && echo "crun /opt/crun/crun" >> "$STAGE/runtimes" ||
+		echo "not ok - [crun] crun:arm64's shared libraries are not all in the arm64 multiarch dirs" >>"$CACHE/host-results"
 fi
 install -m 755 "$HERE/initramfs-init" "$STAGE/init"
 install -m 755 "$HERE/smoke.sh" "$STAGE/smoke.sh"

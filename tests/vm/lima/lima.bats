@@ -33,14 +33,42 @@ ctrx() {
 	in_rootless ctr --namespace $NS "$@"
 }
 
-# ctr_run ID [CTR-RUN-FLAGS...] -- CMD...: `ctr run -d` of the test image with the runtime.
+# ctr_run ID [CTR-RUN-FLAGS...] -- CMD...: `ctr run -d` of the test image with the runtime, through
+# nerdctl_spec (the spec nerdctl would give the runtime). CGROUPNS=private adds nerdctl's v2 default.
 ctr_run() {
 	local id=$1 flags=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
 	shift
-	ctrx run -d --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" "${flags[@]}" \
-		"$IMAGE" "$id" "$@"
+	ctrx run -d --runtime io.containerd.runc.v2 --runc-binary "$(nerdctl_spec "${CGROUPNS:-host}")" \
+		"${flags[@]}" "$IMAGE" "$id" "$@"
+}
+
+# nerdctl_spec host|private: a wrapper of the runtime that edits config.json before `create` the
+# way nerdctl's spec differs from ctr's: nerdctl adds a cgroup mount at /sys/fs/cgroup (ctr's
+# default spec has none; nerdctl's setPlatformOptions adds {"type": "cgroup", "options": ["ro",
+# "nosuid", "noexec", "nodev"]}) and, with --cgroupns=private (its default on v2), a cgroup
+# namespace. Prints the wrapper's path.
+nerdctl_spec() {
+	local w=$BATS_FILE_TMPDIR/nerdctl-spec/$1/$RUNTIME_NAME filter
+	filter='.mounts |= (map(select(.destination != "/sys/fs/cgroup")) + [{"destination": "/sys/fs/cgroup",
+		"type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "noexec", "nodev"]}])'
+	[ "$1" = private ] &&
+		filter="$filter"' | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+	if [ ! -x "$w" ]; then
+		mkdir -p "${w%/*}"
+		cat >"$w" <<-EOF
+			#!/bin/bash
+			prev=
+			for a in "\$@"; do [ "\$prev" = --bundle ] && b=\$a; prev=\$a; done
+			if [ "\${b:-}" ] && [ -e "\$b/config.json" ]; then
+			    jq '$filter' "\$b/config.json" > "\$b/config.json.tmp" && mv "\$b/config.json.tmp" "\$b/config.json" || exit 1
+			fi
+			exec "$RUNTIME" "\$@"
+		EOF
+		chmod 755 "$w"
+	fi
+	echo "$w"
 }
 
 # The user manager's own cgroup (/user.slice/user-1000.slice/user@1000.service).
@@ -179,7 +207,8 @@ teardown() {
 	run ctrx task exec --exec-id cg "$ID" cat /proc/self/cgroup
 	assert_equal "$output" "0::$cg"
 	# Without a cgroup namespace a rootless runtime cannot mount cgroup2 (the initial cgroupns
-	# belongs to the initial userns): runc then bind-mounts the container's own cgroup there.
+	# belongs to the initial userns): runc then binds the whole /sys/fs/cgroup, tinyrun the
+	# container's own cgroup (what a cgroupns would show).
 	run ctrx task exec --exec-id mem "$ID" sh -c \
 		"cat /sys/fs/cgroup$cg/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory.max"
 	assert_equal "$output" $LIMIT
@@ -240,31 +269,10 @@ teardown() {
 	assert_equal "$output" ping
 }
 
-# nerdctl's default on cgroup v2 (--cgroupns=private): the spec gets a cgroup namespace. ctr has
-# no flag for it, so a wrapper adds it to config.json before the runtime's create.
-make_cgroupns_wrapper() {
-	local w=$BATS_FILE_TMPDIR/cgns/$RUNTIME_NAME
-	mkdir -p "${w%/*}"
-	cat >"$w" <<-EOF
-		#!/bin/bash
-		prev=
-		for a in "\$@"; do [ "\$prev" = --bundle ] && b=\$a; prev=\$a; done
-		if [ -n "\${b:-}" ] && [ -e "\$b/config.json" ]; then
-		    jq '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])' \\
-		        "\$b/config.json" > "\$b/config.json.tmp" && mv "\$b/config.json.tmp" "\$b/config.json"
-		fi
-		exec "$RUNTIME" "\$@"
-	EOF
-	chmod 755 "$w"
-	echo "$w"
-}
-
 @test "private cgroup namespace (nerdctl's v2 default): the container sees its cgroup as / with memory.max" {
-	local wrapper cg
-	wrapper=$(make_cgroupns_wrapper)
-	cg=$(manager_cgroup)/user.slice/nerdctl-$ID.scope
-	ctrx run -d --runtime io.containerd.runc.v2 --runc-binary "$wrapper" --runc-systemd-cgroup \
-		--cgroup "user.slice:nerdctl:$ID" --memory-limit $LIMIT "$IMAGE" "$ID" sleep 1000
+	local cg=$(manager_cgroup)/user.slice/nerdctl-$ID.scope
+	CGROUPNS=private ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" \
+		--memory-limit $LIMIT -- sleep 1000
 	run ctrx task exec --exec-id cg "$ID" cat /proc/self/cgroup
 	assert_equal "$output" "0::/"
 	run ctrx task exec --exec-id mnt "$ID" sh -c 'grep " /sys/fs/cgroup " /proc/self/mountinfo'
