@@ -186,7 +186,11 @@ spec pids '.process.args = ["sh", "-c", "i=0; while [ $i -lt 20 ]; do sleep 5 & 
 	| .linux.resources = {pids: {limit: 8}}'
 spec tty '.process.args = ["tty"] | .process.terminal = true'
 INITRD=$JOB/initrd.gz
-(cd "$STAGE" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$INITRD" || fail_all "cpio"
+# The host's busybox (tests/deps.txt) has cpio; Debian's cpio package may be missing.
+CPIO=(cpio)
+command -v cpio >/dev/null || CPIO=(busybox cpio)
+(cd "$STAGE" && find . | "${CPIO[@]}" -o -H newc 2>/dev/null | gzip -1) > "$INITRD" ||
+	fail_all "building the initramfs with ${CPIO[*]} -o -H newc failed"
 note "kernel $KVER, initramfs $(du -k "$INITRD" | cut -f1) KiB in $(($(date +%s) - T1)) s; runtimes: $(cut -d' ' -f1 "$STAGE/runtimes" | tr '\n' ' ')"
 
 # ---- boot ------------------------------------------------------------------------------------
