@@ -34,27 +34,34 @@ ctrx() {
 }
 
 # ctr_run ID [CTR-RUN-FLAGS...] -- CMD...: `ctr run -d` of the test image with the runtime, through
-# nerdctl_spec (the spec nerdctl would give the runtime). CGROUPNS=private adds nerdctl's v2 default.
+# nerdctl_spec (the spec nerdctl would give the runtime). NERDCTL="cgroupns cni" adds the parts of
+# nerdctl's spec that are options here.
 ctr_run() {
 	local id=$1 flags=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
 	shift
-	ctrx run -d --runtime io.containerd.runc.v2 --runc-binary "$(nerdctl_spec "${CGROUPNS:-host}")" \
+	ctrx run -d --runtime io.containerd.runc.v2 --runc-binary "$(nerdctl_spec ${NERDCTL:-})" \
 		"${flags[@]}" "$IMAGE" "$id" "$@"
 }
 
-# nerdctl_spec host|private: a wrapper of the runtime that edits config.json before `create` the
-# way nerdctl's spec differs from ctr's: nerdctl adds a cgroup mount at /sys/fs/cgroup (ctr's
-# default spec has none; nerdctl's setPlatformOptions adds {"type": "cgroup", "options": ["ro",
-# "nosuid", "noexec", "nodev"]}) and, with --cgroupns=private (its default on v2), a cgroup
-# namespace. Prints the wrapper's path.
+# nerdctl_spec [cgroupns] [cni]: a wrapper of the runtime that edits config.json before `create`
+# where nerdctl's spec differs from ctr's, and prints its path. Always: nerdctl's cgroup mount at
+# /sys/fs/cgroup (ctr's default spec has none; nerdctl's setPlatformOptions adds {"type":
+# "cgroup", "options": ["ro", "nosuid", "noexec", "nodev"]}). cgroupns: a cgroup namespace
+# (nerdctl's --cgroupns=private, its default on v2). cni: createRuntime/postStop hooks that give
+# the container a CNI bridge network in RootlessKit's netns (cni-hook.sh), as nerdctl's oci-hook.
 nerdctl_spec() {
-	local w=$BATS_FILE_TMPDIR/nerdctl-spec/$1/$RUNTIME_NAME filter
+	local words=$* w filter
+	w=$BATS_FILE_TMPDIR/nerdctl-spec/${words// /-}/$RUNTIME_NAME
 	filter='.mounts |= (map(select(.destination != "/sys/fs/cgroup")) + [{"destination": "/sys/fs/cgroup",
 		"type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "noexec", "nodev"]}])'
-	[ "$1" = private ] &&
-		filter="$filter"' | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+	case " $words " in *" cgroupns "*)
+		filter="$filter"' | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])' ;;
+	esac
+	case " $words " in *" cni "*)
+		filter="$filter | .hooks.createRuntime += [$(cni_hook add)] | .hooks.postStop += [$(cni_hook del)]" ;;
+	esac
 	if [ ! -x "$w" ]; then
 		mkdir -p "${w%/*}"
 		cat >"$w" <<-EOF
@@ -69,6 +76,23 @@ nerdctl_spec() {
 		chmod 755 "$w"
 	fi
 	echo "$w"
+}
+
+# The CNI network of the cni tests: a bridge like nerdctl's default network (nerdctl0, 10.4.0.0/24)
+# without its masquerade and firewall plugins (iptables in RootlessKit's netns is not the point).
+CNI_DIR=$BATS_FILE_TMPDIR/cni
+cni_hook() {
+	printf '{"path": "%s", "args": ["cni-hook.sh", "%s", "%s"], "env": ["PATH=/usr/bin:/bin:/usr/sbin:/sbin"]}' \
+		"$LIMA_DIR/cni-hook.sh" "$1" "$CNI_DIR"
+}
+write_cni_conf() {
+	mkdir -p "$CNI_DIR"
+	cat >"$CNI_DIR/net.conf" <<-EOF
+		{"cniVersion": "1.0.0", "name": "lima-bridge", "type": "bridge", "bridge": "nerdctl0",
+		 "isGateway": true, "ipMasq": false, "hairpinMode": true,
+		 "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.4.0.0/24", "gateway": "10.4.0.1"}]],
+		          "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$CNI_DIR/ipam"}}
+	EOF
 }
 
 # The user manager's own cgroup (/user.slice/user-1000.slice/user@1000.service).
@@ -271,7 +295,7 @@ teardown() {
 
 @test "private cgroup namespace (nerdctl's v2 default): the container sees its cgroup as / with memory.max" {
 	local cg=$(manager_cgroup)/user.slice/nerdctl-$ID.scope
-	CGROUPNS=private ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" \
+	NERDCTL=cgroupns ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" \
 		--memory-limit $LIMIT -- sleep 1000
 	run ctrx task exec --exec-id cg "$ID" cat /proc/self/cgroup
 	assert_equal "$output" "0::/"
@@ -283,4 +307,32 @@ teardown() {
 	# The namespace is the container's own, not RootlessKit's.
 	[ "$(ctrx task exec --exec-id ns "$ID" readlink /proc/self/ns/cgroup)" != "$(readlink /proc/self/ns/cgroup)" ] ||
 		fail "no private cgroup namespace"
+}
+
+@test "CNI bridge network from createRuntime/postStop hooks (nerdctl's default network): eth0, TCP from RootlessKit's netns, address released" {
+	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || skip "containernetworking-plugins not installed"
+	local ip addr
+	write_cni_conf
+	NERDCTL=cni ctr_run "$ID" --runc-systemd-cgroup --cgroup "user.slice:nerdctl:$ID" -- sleep 1000
+	addr=$(jq -r '.ips[0].address' "$CNI_DIR/$ID.add.json") || fail "no CNI result for $ID"
+	ip=${addr%/*}
+	assert_contains "$addr" 10.4.0.
+	run ctrx task exec --exec-id ip "$ID" ip -4 addr show eth0
+	assert_contains "$output" "inet $addr"
+	run ctrx task exec --exec-id route "$ID" ip route
+	assert_contains "$output" "default via 10.4.0.1"
+	# The bridge is in RootlessKit's netns, where nerdctl's is: a client there reaches the container.
+	run in_rootless ip -4 addr show nerdctl0
+	assert_contains "$output" "inet 10.4.0.1/24"
+	ctrx task exec -d --exec-id srv "$ID" sh -c 'nc -l -p 7777 > /tmp/got'
+	local end=$((SECONDS + 30)) try=0
+	until [ "$(ctrx task exec --exec-id "got$((try += 1))" "$ID" cat /tmp/got 2>/dev/null)" = ping ]; do
+		[ $SECONDS -lt $end ] || fail "no TCP connection from RootlessKit's netns to $ip:7777 in 30 s"
+		in_rootless sh -c "echo ping | busybox nc -w 2 $ip 7777" >/dev/null 2>&1
+		sleep 0.5
+	done
+	[ -e "$CNI_DIR/ipam/lima-bridge/$ip" ] || fail "host-local has no lease file for $ip"
+	remove_container "$ID"
+	# postStop ran the CNI DEL: host-local released the address.
+	[ ! -e "$CNI_DIR/ipam/lima-bridge/$ip" ] || fail "$ip still allocated after rm (postStop hook not run?)"
 }
