@@ -6,8 +6,10 @@
 #   unit         make check (TAP unit tests; counts from the automake harness summary)
 #   integration  every tests/integration/*.bats with bats --tap (needs root, bats)
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
-#   vm           tests/vm/run.sh, if executable (same)
-#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static) and runc (2-6 min)
+#   vm           tests/vm/run.sh, if executable (same): the v2 and systemd VM variants
+#   lima         tests/vm/lima/run.sh: the lima VM variant (rootless containerd as in Lima's guest),
+#                tinyrun, runc and crun side by side (~15 min)
+#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static), runc and crun (3-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)
 #   sanitizers   tests/sanitizers/run.sh: integration suites against an ASan+UBSan tinyrun
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--unit-only) MODE=unit ;;
 	--integration-only) MODE=integration ;;
 	--counts) EXTRA_COUNTS+=("$2"); shift ;;
-	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -163,6 +165,7 @@ all)
 	integration_layer
 	external_layer clients tests/clients/run.sh
 	external_layer vm tests/vm/run.sh
+	external_layer lima tests/vm/lima/run.sh
 	external_layer arm64 tests/arm64/run.sh
 	external_layer deb debian/test-package.sh
 	external_layer fuzz tests/fuzz/run.sh
