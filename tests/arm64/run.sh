@@ -131,11 +131,13 @@ copy_libs() {
 	cp -L /lib/ld-linux-aarch64.so.1 "$2/lib/"
 }
 
-# spec NAME JQ-FILTER: /bundles/NAME/config.json from `spec`'s starter file.
+# spec NAME JQ-FILTER: /bundles/NAME/config.json from `spec`'s starter file. ociVersion 1.1.0:
+# crun 1.8.1 (Debian 12) refuses any other than 1.0.x and 1.1.x ("unknown version specified"),
+# and the smoke set uses nothing newer than 1.1.
 spec() {
 	local d=$STAGE/bundles/$1
 	mkdir -p "$d"
-	jq --arg name "$1" '.root = {path: "/rootfs", readonly: false} | .process.terminal = false
+	jq --arg name "$1" '.ociVersion = "1.1.0" | .root = {path: "/rootfs", readonly: false} | .process.terminal = false
 		| .hostname = "smoke" | .linux.cgroupsPath = "/smoke-" + $name | '"$2" "$BASE" > "$d/config.json"
 }
 T1=$(date +%s)
