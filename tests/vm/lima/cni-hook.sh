@@ -2,7 +2,7 @@
 # cni-hook.sh add|del CONFLIST-DIR: the part of `nerdctl internal oci-hook` that gives a rootless
 # container its CNI bridge network (our own script, not nerdctl's code). An OCI hook: the state
 # JSON comes on stdin. `add` is the createRuntime hook (the container's network namespace exists,
-# its process has not started), `del` the postStop hook. Both run in the runtime's namespaces, i.e.
+# its process has not started), `del` the poststop hook. Both run in the runtime's namespaces, i.e.
 # RootlessKit's user, mount and network namespaces, where the bridge lives (as nerdctl0 does).
 # CONFLIST-DIR holds net.conf (one CNI network, plugins in /usr/lib/cni) and gets the plugins'
 # results as <id>.add.json; what went wrong goes to stderr and the exit status (the runtime
@@ -22,7 +22,7 @@ add)
 		{ echo "cni-hook add: $type ADD for $id failed: $(cat "$dir/$id.add.json")" >&2; exit 1; }
 	;;
 del)
-	# At postStop the process (and its netns) is gone: CNI's DEL releases the address and the
+	# At poststop the process (and its netns) is gone: CNI's DEL releases the address and the
 	# veth's host side without a netns (the CNI spec allows an empty CNI_NETNS for DEL).
 	CNI_COMMAND=DEL CNI_NETNS= "$CNI_PATH/$type" <"$dir/net.conf" ||
 		{ echo "cni-hook del: $type DEL for $id failed" >&2; exit 1; }

@@ -49,7 +49,7 @@ ctr_run() {
 # where nerdctl's spec differs from ctr's, and prints its path. Always: nerdctl's cgroup mount at
 # /sys/fs/cgroup (ctr's default spec has none; nerdctl's setPlatformOptions adds {"type":
 # "cgroup", "options": ["ro", "nosuid", "noexec", "nodev"]}). cgroupns: a cgroup namespace
-# (nerdctl's --cgroupns=private, its default on v2). cni: createRuntime/postStop hooks that give
+# (nerdctl's --cgroupns=private, its default on v2). cni: createRuntime/poststop hooks that give
 # the container a CNI bridge network in RootlessKit's netns (cni-hook.sh), as nerdctl's oci-hook.
 nerdctl_spec() {
 	local words=$* w filter
@@ -60,7 +60,7 @@ nerdctl_spec() {
 		filter="$filter"' | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])' ;;
 	esac
 	case " $words " in *" cni "*)
-		filter="$filter | .hooks.createRuntime += [$(cni_hook add)] | .hooks.postStop += [$(cni_hook del)]" ;;
+		filter="$filter | .hooks.createRuntime += [$(cni_hook add)] | .hooks.poststop += [$(cni_hook del)]" ;;
 	esac
 	if [ ! -x "$w" ]; then
 		mkdir -p "${w%/*}"
@@ -322,7 +322,7 @@ teardown() {
 		fail "no private cgroup namespace"
 }
 
-@test "CNI bridge network from createRuntime/postStop hooks (nerdctl's default network): eth0, TCP from RootlessKit's netns, address released" {
+@test "CNI bridge network from createRuntime/poststop hooks (nerdctl's default network): eth0, TCP from RootlessKit's netns, address released" {
 	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || skip "containernetworking-plugins not installed"
 	local ip addr
 	write_cni_conf
@@ -346,6 +346,6 @@ teardown() {
 	done
 	[ -e "$CNI_DIR/ipam/lima-bridge/$ip" ] || fail "host-local has no lease file for $ip"
 	remove_container "$ID"
-	# postStop ran the CNI DEL: host-local released the address.
-	[ ! -e "$CNI_DIR/ipam/lima-bridge/$ip" ] || fail "$ip still allocated after rm (postStop hook not run?)"
+	# poststop ran the CNI DEL: host-local released the address.
+	[ ! -e "$CNI_DIR/ipam/lima-bridge/$ip" ] || fail "$ip still allocated after rm (poststop hook not run?)"
 }
