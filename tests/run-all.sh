@@ -8,7 +8,7 @@
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
 #   vm           tests/vm/run.sh, if executable (same): the v2 and systemd VM variants
 #   lima         tests/vm/lima/run.sh: the lima VM variant (rootless containerd as in Lima's guest),
-#                tinyrun, runc and crun side by side (~15 min)
+#                tinyrun, runc and crun side by side (9-17 min)
 #   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static), runc and crun (3-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   fuzz         tests/fuzz/run.sh: each libFuzzer target for FUZZ_SECONDS (60; needs clang)

@@ -18,7 +18,7 @@
 #            in RootlessKit as a user service, ctr driving each runtime (tinyrun, runc, crun)
 #            through the shim (docs/lima.md). Default command: bash tests/vm/lima/guest.sh
 #            (LIMA_RUNTIMES=LABEL=PATH... chooses the runtimes; tests prefixed [LABEL]).
-#   all      v2 and systemd (default; lima, ~15 min, is its own layer of tests/run-all.sh through
+#   all      v2 and systemd (default; lima, 9-17 min, is its own layer of tests/run-all.sh through
 #            tests/vm/lima/run.sh). The TAP of every variant is merged into one stream, each test
 #            prefixed with [variant].
 # The guest runs the host's own bash, bats, jq, runc and the built tinyrun ($RUNTIME, default
