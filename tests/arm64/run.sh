@@ -3,10 +3,10 @@
 # qemu-system-aarch64 (TCG, -M virt -cpu max) on an initramfs of arm64 busybox-static, the
 # cross-built tinyrun + recvtty and Debian's runc:arm64 and crun:arm64, and run
 # tests/arm64/smoke.sh against each runtime: lifecycle, run's exit code, namespaces, an
-# SCMP_ARCH_AARCH64 seccomp filter, cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun (dynamic, with its arm64 libraries
-# from the host's multiarch dirs), tinyrun-static (--enable-static-binary), and Debian's runc:arm64
-# and crun:arm64 as the references (crun's shared libraries - libcap2, libseccomp2, libsystemd0,
-# libyajl2 - are the ones tinyrun links, already there as arm64 through the -dev packages).
+# SCMP_ARCH_AARCH64 seccomp filter, cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun
+# (dynamic, with its arm64 libraries from the host's multiarch dirs), tinyrun-static
+# (--enable-static-binary), and runc and crun as the references (crun's shared libraries -
+# libcap2, libseccomp2, libsystemd0, libyajl2 - are tinyrun's, there through the -dev packages).
 #
 #   tests/arm64/run.sh [--no-runc] [--no-crun] [--timeout SEC]
 #
