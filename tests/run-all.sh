@@ -6,8 +6,10 @@
 #   unit         make check (TAP unit tests; counts from the automake harness summary)
 #   integration  every tests/integration/*.bats with bats --tap (needs root, bats)
 #   clients      tests/clients/run.sh, if executable (TAP or an "N passed, N failed" line)
-#   vm           tests/vm/run.sh, if executable (same)
-#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static) and runc (2-6 min)
+#   vm           tests/vm/run.sh, if executable (same): the v2 and systemd VM variants
+#   lima         tests/vm/lima/run.sh: the lima VM variant (rootless containerd as in Lima's guest),
+#                tinyrun, runc and crun side by side (9-17 min)
+#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static), runc and crun (3-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   build-matrix tests/build-matrix.sh: every configure --disable-X/--enable-X builds (VPATH, a
 #                clone of HEAD), make check of --disable-seccomp (~1 min per option)
@@ -165,6 +167,7 @@ all)
 	integration_layer
 	external_layer clients tests/clients/run.sh
 	external_layer vm tests/vm/run.sh
+	external_layer lima tests/vm/lima/run.sh
 	external_layer arm64 tests/arm64/run.sh
 	external_layer deb debian/test-package.sh
 	external_layer build-matrix tests/build-matrix.sh

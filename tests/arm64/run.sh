@@ -1,29 +1,34 @@
 #!/bin/bash
 # The arm64 layer: cross-build tinyrun (tests/arm64/build.sh), boot Debian's arm64 kernel in
 # qemu-system-aarch64 (TCG, -M virt -cpu max) on an initramfs of arm64 busybox-static, the
-# cross-built tinyrun + recvtty and Debian's runc:arm64, and run tests/arm64/smoke.sh against
-# each runtime: lifecycle, run's exit code, namespaces, an SCMP_ARCH_AARCH64 seccomp filter,
-# cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun (dynamic, with its arm64 libraries
-# from the host's multiarch dirs), tinyrun-static (--enable-static-binary) and runc.
+# cross-built tinyrun + recvtty and Debian's runc:arm64 and crun:arm64, and run
+# tests/arm64/smoke.sh against each runtime: lifecycle, run's exit code, namespaces, an
+# SCMP_ARCH_AARCH64 seccomp filter, cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun
+# (dynamic, with its arm64 libraries from the host's multiarch dirs), tinyrun-static
+# (--enable-static-binary), and runc and crun as the references (crun's shared libraries -
+# libcap2, libseccomp2, libsystemd0, libyajl2 - are tinyrun's, there through the -dev packages).
 #
-#   tests/arm64/run.sh [--no-runc] [--timeout SEC]
+#   tests/arm64/run.sh [--no-runc] [--no-crun] [--timeout SEC]
 #
-# Prints TAP (each test tagged [tinyrun] or [runc]) and "N passed, N failed, N skipped". Results
-# come back as markers on the serial console; qemu's exit code is never trusted. Kernel, busybox
-# and runc are fetched with apt-get download (versions from apt-cache, never hard-coded) into
-# TINYRUN_ARM64_CACHE (default /var/cache/tinyrun-arm64). A machine that cannot do it (not root,
-# not Debian, no qemu-system-arm installable) gives "1..0 # SKIP reason".
+# Prints TAP (each test tagged [tinyrun], [tinyrun-static], [runc] or [crun]) and "N passed, N
+# failed, N skipped". Results come back as markers on the serial console; qemu's exit code is
+# never trusted. Kernel, busybox, runc and crun are fetched with apt-get download (versions from
+# apt-cache, never hard-coded) into TINYRUN_ARM64_CACHE (default /var/cache/tinyrun-arm64). A
+# machine that cannot do it (not root, not Debian, no qemu-system-arm installable) gives
+# "1..0 # SKIP reason".
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/tests/arm64
 CACHE=${TINYRUN_ARM64_CACHE:-/var/cache/tinyrun-arm64}
 TIMEOUT=600
 with_runc=1
+with_crun=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-runc) with_runc=0; shift ;;
+	--no-crun) with_crun=0; shift ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -94,7 +99,12 @@ fetch busybox-static "$BBDIR" || skip_all "apt-get download busybox-static:arm64
 RUNCDIR=""
 if [ $with_runc = 1 ]; then
 	RUNCDIR=$CACHE/runc-$(version_of runc)
-	fetch runc "$RUNCDIR" || { note "runc:arm64 not available: tinyrun only"; RUNCDIR=""; }
+	fetch runc "$RUNCDIR" || { note "runc:arm64 not available: no runc results"; RUNCDIR=""; }
+fi
+CRUNDIR=""
+if [ $with_crun = 1 ]; then
+	CRUNDIR=$CACHE/crun-$(version_of crun)
+	fetch crun "$CRUNDIR" || { note "crun:arm64 not available: no crun results"; CRUNDIR=""; }
 fi
 find "$CACHE" -maxdepth 1 -name 'kernel-*' ! -name "kernel-$KVER" -exec rm -rf {} + 2>/dev/null
 
@@ -121,11 +131,13 @@ copy_libs() {
 	cp -L /lib/ld-linux-aarch64.so.1 "$2/lib/"
 }
 
-# spec NAME JQ-FILTER: /bundles/NAME/config.json from `spec`'s starter file.
+# spec NAME JQ-FILTER: /bundles/NAME/config.json from `spec`'s starter file. ociVersion 1.1.0:
+# crun 1.8.1 (Debian 12) refuses any other than 1.0.x and 1.1.x ("unknown version specified"),
+# and the smoke set uses nothing newer than 1.1.
 spec() {
 	local d=$STAGE/bundles/$1
 	mkdir -p "$d"
-	jq --arg name "$1" '.root = {path: "/rootfs", readonly: false} | .process.terminal = false
+	jq --arg name "$1" '.ociVersion = "1.1.0" | .root = {path: "/rootfs", readonly: false} | .process.terminal = false
 		| .hostname = "smoke" | .linux.cgroupsPath = "/smoke-" + $name | '"$2" "$BASE" > "$d/config.json"
 }
 T1=$(date +%s)
@@ -153,6 +165,11 @@ if [ -n "$RUNCDIR" ] && [ -x "$RUNCDIR/usr/sbin/runc" ]; then
 	mkdir -p "$STAGE/opt/runc" && cp "$RUNCDIR/usr/sbin/runc" "$STAGE/opt/runc/" &&
 		copy_libs "$RUNCDIR/usr/sbin/runc" "$STAGE" && echo "runc /opt/runc/runc" >> "$STAGE/runtimes"
 fi
+if [ -n "$CRUNDIR" ] && [ -x "$CRUNDIR/usr/bin/crun" ]; then
+	mkdir -p "$STAGE/opt/crun" && cp "$CRUNDIR/usr/bin/crun" "$STAGE/opt/crun/" &&
+		copy_libs "$CRUNDIR/usr/bin/crun" "$STAGE" && echo "crun /opt/crun/crun" >> "$STAGE/runtimes" ||
+		echo "not ok - [crun] crun:arm64's shared libraries are not all in the arm64 multiarch dirs" >>"$CACHE/host-results"
+fi
 install -m 755 "$HERE/initramfs-init" "$STAGE/init"
 install -m 755 "$HERE/smoke.sh" "$STAGE/smoke.sh"
 BASE=$JOB/base.json
@@ -171,7 +188,11 @@ spec pids '.process.args = ["sh", "-c", "i=0; while [ $i -lt 20 ]; do sleep 5 & 
 	| .linux.resources = {pids: {limit: 8}}'
 spec tty '.process.args = ["tty"] | .process.terminal = true'
 INITRD=$JOB/initrd.gz
-(cd "$STAGE" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$INITRD" || fail_all "cpio"
+# The host's busybox (tests/deps.txt) has cpio; Debian's cpio package may be missing.
+CPIO=(cpio)
+command -v cpio >/dev/null || CPIO=(busybox cpio)
+(cd "$STAGE" && find . | "${CPIO[@]}" -o -H newc 2>/dev/null | gzip -1) > "$INITRD" ||
+	fail_all "building the initramfs with ${CPIO[*]} -o -H newc failed"
 note "kernel $KVER, initramfs $(du -k "$INITRD" | cut -f1) KiB in $(($(date +%s) - T1)) s; runtimes: $(cut -d' ' -f1 "$STAGE/runtimes" | tr '\n' ' ')"
 
 # ---- boot ------------------------------------------------------------------------------------

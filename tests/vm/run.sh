@@ -18,7 +18,8 @@
 #            in RootlessKit as a user service, ctr driving each runtime (tinyrun, runc, crun)
 #            through the shim (docs/lima.md). Default command: bash tests/vm/lima/guest.sh
 #            (LIMA_RUNTIMES=LABEL=PATH... chooses the runtimes; tests prefixed [LABEL]).
-#   all      v2 and systemd (default). The TAP of every variant is merged into one stream, each test
+#   all      v2 and systemd (default; lima, 9-17 min, is its own layer of tests/run-all.sh through
+#            tests/vm/lima/run.sh). The TAP of every variant is merged into one stream, each test
 #            prefixed with [variant].
 # The guest runs the host's own bash, bats, jq, runc and the built tinyrun ($RUNTIME, default
 # ./tinyrun of this tree). Results come back through a read-write 9p dir (out/tap, out/status);
@@ -47,7 +48,7 @@ CPU=${TINYRUN_VM_CPU:-max}
 keep=0
 user_cmd=()
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in

@@ -47,6 +47,8 @@ provision_system() {
     sysctl -q -w net.ipv4.ip_unprivileged_port_start=0 || say "warning: ip_unprivileged_port_start not set"
     # A normal boot's udev makes /dev/net/tun 0666; in this VM it is 0600 (slirp4netns needs it).
     modprobe tun 2>/dev/null
+    # The CNI test's bridge plugin makes a bridge and a veth pair from inside RootlessKit's userns.
+    modprobe -a bridge veth 2>/dev/null || say "warning: modprobe bridge veth failed"
     [ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod -m 666 /dev/net/tun c 10 200; }
     chmod 666 /dev/net/tun
     # user@.service's PAM stack; the host image may lack the Debian conffile.
