@@ -37,8 +37,15 @@ apt_get() {
 	done
 	return 1
 }
-# shellcheck disable=SC2086
-dpkg-query -W $deps >/dev/null 2>&1 || apt_get || { tail -5 "$WORK/apt.log"; ok 1 "install the build dependencies ($deps)"; finish; }
+# dpkg-query -W alone succeeds for a package dpkg only knows of (state "un", not installed):
+# each one must say "install ok installed" (for one of its architectures, with multiarch).
+installed() {
+	local d
+	for d in $deps; do
+		dpkg-query -W -f='${Status}\n' "$d" 2>/dev/null | grep -qx 'install ok installed' || return 1
+	done
+}
+installed || apt_get || { tail -5 "$WORK/apt.log"; ok 1 "install the build dependencies ($deps)"; finish; }
 
 t0=$(date +%s)
 mkdir -p "$WORK/src"
