@@ -40,6 +40,14 @@ int container_record(struct tr_container *c, const struct container_record_args 
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
                      struct tr_container *c, struct create_result *res, struct tr_err *err);
 
+/* create.c: while create or run sets a container up, an abort signal (the caller installs
+ * setup_abort_handler for the ones it takes) SIGKILLs the init that c's pending record names,
+ * which ends every wait on it; the setup then fails and undoes itself. watch(NULL) stops;
+ * watch(c) also forgets an earlier signal. setup_abort_signal: the one caught, or 0. */
+void setup_abort_handler(int sig);
+void setup_abort_watch(struct tr_container *c);
+int setup_abort_signal(void);
+
 /* run.c: the signals `run` and `exec` forward to the process they wait for (to be blocked
  * before the process is created), and the wait itself (exit status as a shell reports it). */
 void forwardable_signals(sigset_t *set);

@@ -626,31 +626,40 @@ static void release(struct create_job *j)
  * a SIGTERM, SIGINT or SIGHUP kills the init, which ends every wait on it, and create fails and
  * undoes itself instead of dying with the init, its cgroup and hooks left behind. While it
  * waits on one of its own hooks, hooks.c takes these signals and names the hook. */
-static struct tr_container *volatile create_aborting;
-static volatile sig_atomic_t create_abort_sig;
+static struct tr_container *volatile setup_aborting;
+static volatile sig_atomic_t setup_abort_sig;
 
-static void abort_create_on_signal(int sig)
+void setup_abort_handler(int sig)
 {
-    struct tr_container *c = create_aborting;
-    create_abort_sig = sig;
+    struct tr_container *c = setup_aborting;
+    setup_abort_sig = sig;
     if (c && c->pending.pid > 0)
         kill(c->pending.pid, SIGKILL);
 }
+
+void setup_abort_watch(struct tr_container *c)
+{
+    if (c)
+        setup_abort_sig = 0;
+    setup_aborting = c;
+}
+
+int setup_abort_signal(void) { return setup_abort_sig; }
 
 static const int create_abort_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
 /* on: catch them (old: where the caller's actions go); off: put the caller's back. */
 static void catch_create_abort(struct tr_container *c, bool on, struct sigaction *old)
 {
-    struct sigaction sa = { .sa_handler = abort_create_on_signal };
-    create_aborting = on ? c : NULL;
+    struct sigaction sa = { .sa_handler = setup_abort_handler };
+    setup_abort_watch(on ? c : NULL);
     for (size_t i = 0; i < ARRAY_SIZE(create_abort_signals); i++)
         sigaction(create_abort_signals[i], on ? &sa : &old[i], on ? &old[i] : NULL);
 }
 
 static int create_interrupted(const struct create_job *j, struct tr_err *err)
 {
-    const char *abbrev = sigabbrev_np(create_abort_sig);
+    const char *abbrev = sigabbrev_np(setup_abort_sig);
     bool in_init_hooks = j->hooks_started && j->spec->hooks.len[OCI_HOOK_CREATE_CONTAINER] > 0;
     return tr_failx(err, "create %s: interrupted by SIG%s while %s: its init was killed and the container removed",
                     j->c->id, abbrev ? abbrev : "?",
@@ -685,7 +694,6 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = check_without_mount_ns(&j, err);
     if (rc == 0)
         rc = prepare(&j, err);
-    create_abort_sig = 0;
     if (!for_run)
         catch_create_abort(c, true, old_actions);
     if (rc == 0)
@@ -698,7 +706,7 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
         rc = record(&j, err);
     if (!for_run)
         catch_create_abort(c, false, old_actions);
-    if (create_abort_sig && (rc == 0 || err->code != EINTR))
+    if (!for_run && setup_abort_sig && (rc == 0 || err->code != EINTR))
         rc = create_interrupted(&j, err);     /* a hook's own (EINTR) names it better */
     if (state_is_marked_deleted(c))
         rc = tr_failx(err, "container %s was deleted (delete --force) while being created", c->id);

@@ -85,17 +85,6 @@ void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
 /* While run creates and starts, nothing is forwarded yet: a SIGTERM, SIGINT, SIGHUP or SIGQUIT
  * then kills the init (known from the create's pending record, state.h), which ends every wait
  * on it; the failed create or start cleans up, and run names the signal. */
-static struct tr_container *volatile run_setting_up;
-static volatile sig_atomic_t run_abort_sig;
-
-static void abort_setup(int sig)
-{
-    struct tr_container *c = run_setting_up;
-    run_abort_sig = sig;
-    if (c && c->pending.pid > 0)
-        kill(c->pending.pid, SIGKILL);
-}
-
 static void abort_signals(sigset_t *set)
 {
     static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
@@ -109,11 +98,11 @@ static void abort_signals(sigset_t *set)
 static void catch_abort_signals(struct tr_container *c, bool on)
 {
     sigset_t set;
-    struct sigaction sa = { .sa_handler = on ? abort_setup : SIG_DFL };
+    struct sigaction sa = { .sa_handler = on ? setup_abort_handler : SIG_DFL };
     abort_signals(&set);
     if (!on)
         sigprocmask(SIG_BLOCK, &set, NULL);
-    run_setting_up = on ? c : NULL;
+    setup_abort_watch(on ? c : NULL);
     for (int s = 1; s < NSIG; s++)
         if (sigismember(&set, s) == 1)
             sigaction(s, &sa, NULL);
@@ -123,7 +112,7 @@ static void catch_abort_signals(struct tr_container *c, bool on)
 
 static int setup_aborted(const char *id, struct tr_err *err)
 {
-    const char *abbrev = sigabbrev_np(run_abort_sig);
+    const char *abbrev = sigabbrev_np(setup_abort_signal());
     return tr_failx(err, "run %s: interrupted by SIG%s while the container was being set up: its init was killed "
                     "and the container removed", id, abbrev ? abbrev : "?");
 }
@@ -139,12 +128,11 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     forwardable_signals(&set);
     sigprocmask(SIG_BLOCK, &set, &old);
     memset(&c, 0, sizeof c);
-    run_abort_sig = 0;
     catch_abort_signals(&c, true);
     rc = container_create(ctx, o, !detach, &c, &res, err);
     if (rc < 0) {
         catch_abort_signals(&c, false);
-        if (run_abort_sig)
+        if (setup_abort_signal())
             setup_aborted(o->id, err);
         goto out_mask;
     }
@@ -154,11 +142,11 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     tr_trace("runtime", "start");
     rc = container_start_locked(&c, err);
     catch_abort_signals(&c, false);
-    if (rc == 0 && run_abort_sig)
+    if (rc == 0 && setup_abort_signal())
         rc = setup_aborted(c.id, err);
     if (rc < 0) {
         struct tr_err e2;
-        if (run_abort_sig)
+        if (setup_abort_signal())
             setup_aborted(c.id, err);
         container_destroy_locked(&c, true, &e2);
         goto out;
