@@ -34,6 +34,19 @@ assert_prop() {
 	assert_equal "$(prop "$1" "${3:-$UNIT}")" "$2" "systemctl show -p $1 ${3:-$UNIT}"
 }
 
+# assert_unit_gone: the scope is unknown to systemd (a stopped transient scope is dropped, not
+# at once) and its cgroup dir is gone.
+assert_unit_gone() {
+	local i state
+	for i in $(seq 50); do
+		state=$(prop LoadState)
+		[ "$state" = not-found ] && break
+		sleep 0.1
+	done
+	assert_equal "$state" not-found "LoadState of $UNIT after the delete ($1)" || return 1
+	[ ! -d "/sys/fs/cgroup/system.slice/$UNIT" ] || fail "cgroup dir of $UNIT still there ($1)"
+}
+
 # assert_file CGROUP_REL FILE VALUE
 assert_file() {
 	local f=/sys/fs/cgroup$1/$2
@@ -142,15 +155,7 @@ assert_file() {
 	wait_for_status "$ID" stopped
 	run runtime delete "$ID"
 	assert_status 0
-	# systemd drops a stopped transient scope; give it a moment.
-	local i state
-	for i in $(seq 50); do
-		state=$(prop LoadState)
-		[ "$state" = not-found ] && break
-		sleep 0.1
-	done
-	assert_equal "$state" not-found "LoadState of $UNIT after delete"
-	[ ! -d "/sys/fs/cgroup/system.slice/$UNIT" ] || fail "cgroup dir of $UNIT still there"
+	assert_unit_gone "delete"
 }
 
 @test "systemd: delete --force of a running container removes the scope" {
@@ -173,19 +178,6 @@ assert_file() {
 	assert_failure
 	assert_contains "$output" "slice:prefix:name"
 	[ "$(prop LoadState)" = not-found ] || fail "a unit $UNIT exists after the refused create"
-}
-
-# assert_unit_gone: the scope is unknown to systemd (a stopped transient scope is dropped, not
-# at once) and its cgroup dir is gone.
-assert_unit_gone() {
-	local i state
-	for i in $(seq 50); do
-		state=$(prop LoadState)
-		[ "$state" = not-found ] && break
-		sleep 0.1
-	done
-	assert_equal "$state" not-found "LoadState of $UNIT after delete --force ($1)" || return 1
-	[ ! -d "/sys/fs/cgroup/system.slice/$UNIT" ] || fail "cgroup dir of $UNIT still there ($1)"
 }
 
 # assert_unit_recorded: once the scope exists, a create that dies must have named it in
