@@ -163,13 +163,7 @@ assert_file() {
 	start_detached "$ID"
 	run runtime delete --force "$ID"
 	assert_status 0
-	local i state
-	for i in $(seq 50); do
-		state=$(prop LoadState)
-		[ "$state" = not-found ] && break
-		sleep 0.1
-	done
-	assert_equal "$state" not-found "LoadState of $UNIT after delete --force"
+	assert_unit_gone "delete --force"
 }
 
 @test "systemd: a cgroupsPath not of the form slice:prefix:name is refused with the expected form" {
