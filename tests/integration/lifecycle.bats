@@ -152,6 +152,10 @@ load helpers
 @test "delete --force of an unknown id exits 0" {
 	run --separate-stderr runtime delete --force no-such-container-$$
 	assert_status 0
+	# and makes nothing: no state dir, and state still does not know the id
+	[ ! -e "$ROOT/no-such-container-$$" ] || fail "delete --force made $ROOT/no-such-container-$$"
+	run --separate-stderr runtime state no-such-container-$$
+	assert_failure
 }
 
 @test "delete of a running container without --force fails and leaves it running" {
