@@ -521,3 +521,9 @@ void hooks_run_warn(const struct oci_hook *hooks, size_t n, enum oci_hook_kind k
         }
     }
 }
+
+bool hooks_create_exchange(const struct oci_hooks *h)
+{
+    return h->len[OCI_HOOK_PRESTART] || h->len[OCI_HOOK_CREATE_RUNTIME] || h->len[OCI_HOOK_CREATE_CONTAINER] ||
+           h->len[OCI_HOOK_POSTSTOP];
+}

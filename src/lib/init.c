@@ -39,6 +39,15 @@ static int step_time_namespace(struct init_state *s, struct tr_err *err)
     return s->a->ns->late_timens ? timens_unshare(s->a->spec->linux_, err) : 0;
 }
 
+/* Before waiting for the runtime: the kernel makes the namespace while the runtime attaches us
+ * to the cgroup (namespaces.h late_netns). In a new user namespace we already hold its caps. */
+static int step_network_namespace(struct init_state *s, struct tr_err *err)
+{
+    if (s->a->ns->late_netns && tr_sys->unshare(CLONE_NEWNET) < 0)
+        return tr_fail(err, errno, "linux.namespaces: network: unshare a new network namespace");
+    return 0;
+}
+
 static int step_wait_setup(struct init_state *s, struct tr_err *err)
 {
     struct spawn_setup_msg m;
@@ -118,6 +127,8 @@ static int step_rootfs_prepare(struct init_state *s, struct tr_err *err)
 /* prestart and createRuntime run in the runtime's namespaces: the parent runs them. */
 static int step_runtime_hooks(struct init_state *s, struct tr_err *err)
 {
+    if (!hooks_create_exchange(&s->a->spec->hooks))
+        return 0;
     if (spawn_send_run_hooks(s->a->sock, err) < 0)
         return -1;
     return spawn_recv_hooks_done(s->a->sock, err);
@@ -306,6 +317,7 @@ struct init_step {
 
 static const struct init_step init_steps[] = {
     { "enter a new time namespace", step_time_namespace, false },
+    { "enter a new network namespace", step_network_namespace, false },
     { "wait for the runtime's setup", step_wait_setup, false },
     { "join a new session keyring", step_session_keyring, false },
     { "bring up the loopback", step_loopback, false },

@@ -85,6 +85,10 @@ int ns_plan_init(struct ns_plan *p, const struct oci_spec *spec, struct tr_err *
         p->new_flags &= ~(unsigned long) CLONE_NEWTIME;
         p->late_timens = true;
     }
+    if ((p->new_flags & CLONE_NEWNET) && p->join_fd[OCI_NS_USER] < 0 && !spec->linux_->net_devices_len) {
+        p->new_flags &= ~(unsigned long) CLONE_NEWNET;
+        p->late_netns = true;
+    }
     return 0;
 }
 

@@ -19,6 +19,11 @@ struct ns_plan {
                                      * cgroup, so that cgroup becomes the namespace root */
     bool late_timens;               /* new time ns: unshared by the init, which writes the
                                      * offsets before anyone is in it (timens.h) */
+    bool late_netns;                /* new net ns: unshared by the init as its first step, so
+                                     * that the kernel builds it (the costliest namespace, ~0.4
+                                     * ms) while the runtime does the cgroup work, not inside
+                                     * the runtime's clone. Not with netDevices (moved in before
+                                     * SETUP_DONE) nor a user namespace joined by path. */
 };
 
 /* The /proc/<pid>/ns entries of each type: the namespace the process is in (self), and the

@@ -53,15 +53,19 @@ static bool in_table_order(const struct fixture *f)
     return f->msgs_len > 0;
 }
 
-/* extra: more members of config.json ("" or "\"hooks\": {...}, "). */
-static void fixture_open(struct fixture *f, const char *extra)
+/* A create-phase hook, so that the init stops for RUN_HOOKS (hooks_create_exchange). */
+#define PRESTART "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, "
+
+/* extra: more members of config.json ("" or "\"hooks\": {...}, "); extra_ns: more namespaces
+ * ("" or ", {\"type\": \"network\"}"). */
+static void fixture_open_ns(struct fixture *f, const char *extra, const char *extra_ns)
 {
     struct tr_err err = { 0 };
     _cleanup_free_ char *json = xasprintf(
         "{%s\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": \"box\","
         " \"process\": {\"cwd\": \"/\", \"args\": [\"/bin/sh\"], \"user\": {\"uid\": %u, \"gid\": %u}},"
-        " \"linux\": {\"namespaces\": [{\"type\": \"user\"}, {\"type\": \"cgroup\"}]}}",
-        extra, (unsigned) getuid(), (unsigned) getgid());
+        " \"linux\": {\"namespaces\": [{\"type\": \"user\"}, {\"type\": \"cgroup\"}%s]}}",
+        extra, (unsigned) getuid(), (unsigned) getgid(), extra_ns);
     snprintf(f->dir, sizeof f->dir, "/tmp/test-init-steps.XXXXXX");
     if (!mkdtemp(f->dir))
         abort();
@@ -84,6 +88,11 @@ static void fixture_open(struct fixture *f, const char *extra)
     };
     f->stderr_fd = -1;
     f->msgs_len = 0;
+}
+
+static void fixture_open(struct fixture *f, const char *extra)
+{
+    fixture_open_ns(f, extra, "");
 }
 
 static void fixture_close(struct fixture *f)
@@ -183,8 +192,9 @@ static int reap(pid_t pid)
 
 static void test_table(void)
 {
-    ok(init_step_count() == 21, "21 steps");
+    ok(init_step_count() == 22, "22 steps");
     is_str(init_step_name(0), "enter a new time namespace", "the time namespace comes first (timens.h)");
+    is_str(init_step_name(1), "enter a new network namespace", "then the network one, before the wait for the runtime");
     is_str(init_step_name(init_step_count() - 1), "report started", "reporting the start comes last");
     ok(init_step_name(init_step_count()) == NULL, "no name past the end");
     bool unique = true;
@@ -199,7 +209,7 @@ static void test_all_steps(void)
     struct fixture f;
     char error_text[512] = "";
     fake_reset();
-    fixture_open(&f, "");
+    fixture_open(&f, PRESTART);
     pid_t pid = spawn_init(&f);
     int rc = play_runtime(&f, pid, error_text, sizeof error_text);
     ok(rc == 0, "the init reached READY%s%s", *error_text ? ": " : "", error_text);
@@ -234,7 +244,7 @@ static void test_failing_step(const char *call, const char *step, const char *wa
     char error_text[512] = "";
     fake_reset();
     fake_fail(call, 1, EPERM);
-    fixture_open(&f, "");
+    fixture_open(&f, PRESTART);
     pid_t pid = spawn_init(&f);
     ok(play_runtime(&f, pid, error_text, sizeof error_text) < 0, "%s fails: no READY", call);
     ok(reap(pid) == 1, "%s fails: the init exits 1", call);
@@ -261,8 +271,8 @@ static void test_failing_after_ready(void)
     ok(reap(pid) == 1, "the init exits 1");
     ok(fifo_text[0] == '1' && strstr(fifo_text, "/nonexistent/hook") != NULL,
        "start reads \"1\" and the error naming the hook: %s", fifo_text);
-    ok(strstr(fake->log, "failed step 19: run startContainer hooks\n") != NULL && !strstr(fake->log, "execve"),
-       "the failure is step 19, and no execve");
+    ok(strstr(fake->log, "failed step 20: run startContainer hooks\n") != NULL && !strstr(fake->log, "execve"),
+       "the failure is step 20, and no execve");
     ssize_t n = err_file ? pread(fileno(err_file), stderr_text, sizeof stderr_text - 1, 0) : -1;
     stderr_text[n > 0 ? n : 0] = '\0';
     const char *nl = strchr(stderr_text, '\n');
@@ -273,22 +283,71 @@ static void test_failing_after_ready(void)
     fixture_close(&f);
 }
 
+/* Without prestart, createRuntime, createContainer or poststop hooks neither side stops at the
+ * hooks point: the init goes from SETUP_DONE to READY (a round trip saved per create). */
+static void test_no_create_hooks(void)
+{
+    struct fixture f;
+    char error_text[512] = "";
+    fake_reset();
+    fixture_open(&f, "\"hooks\": {\"poststart\": [{\"path\": \"/bin/true\"}]}, ");
+    pid_t pid = spawn_init(&f);
+    int rc = play_runtime(&f, pid, error_text, sizeof error_text);
+    ok(rc == 0, "no create-phase hooks: READY%s%s", *error_text ? ": " : "", error_text);
+    if (rc == 0)
+        play_start(&f, (char[8]) { 0 }, 8);
+    ok(reap(pid) == 0, "no create-phase hooks: the init ran every step");
+    ok(!strstr(fake->log, "RUN_HOOKS") && strstr(fake->log, "chroot(/the/rootfs)\nchdir(/)\nruntime: READY received\n"),
+       "no RUN_HOOKS: from the rootfs straight to READY");
+    ok(f.msgs_len == 2 && f.msgs[0] == MSG_SETUP_DONE && f.msgs[1] == MSG_READY, "the conversation: SETUP_DONE, READY");
+    fixture_close(&f);
+}
+
+/* A new network namespace is the init's own first act, before it waits for SETUP_DONE (the
+ * kernel builds it while the runtime does the cgroup work: namespaces.h late_netns): the
+ * runtime here sends nothing until the log shows the unshare. */
+static void test_late_netns(void)
+{
+    struct fixture f;
+    char error_text[512] = "";
+    fake_reset();
+    fixture_open_ns(&f, PRESTART, ", {\"type\": \"network\"}");
+    ok(f.ns.late_netns && !(f.ns.new_flags & CLONE_NEWNET), "a new network namespace is not a clone flag");
+    pid_t pid = spawn_init(&f);
+    bool seen = false;
+    for (int i = 0; i < WAIT_MS && !seen; i++) {
+        seen = strstr(fake->log, "unshare(NEWNET)\n") != NULL;
+        if (!seen)
+            usleep(1000);
+    }
+    ok(seen, "unshare(NEWNET) before SETUP_DONE was sent");
+    ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
+       error_text);
+    play_start(&f, (char[8]) { 0 }, 8);
+    ok(reap(pid) == 0, "the init ran every step");
+    ok(strncmp(fake->log, "unshare(NEWNET)\nruntime: sends SETUP_DONE\nsetresgid(0, 0, 0)\n", 60) == 0,
+       "the log starts with the unshare, then SETUP_DONE");
+    fixture_close(&f);
+}
+
 int main(void)
 {
     if (fake_install() < 0)
         return 1;
     test_table();
     test_all_steps();
-    test_failing_step("sethostname", "4: set hostname", "hostname: sethostname \"box\": Operation not permitted",
+    test_no_create_hooks();
+    test_late_netns();
+    test_failing_step("sethostname", "5: set hostname", "hostname: sethostname \"box\": Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
                       "setresuid(0, 0, 0)\n"
                       "unshare(NEWCGROUP)\n"
                       "sethostname(box)\n"
                       "  -> Operation not permitted\n"
-                      "failed step 4: set hostname\n"
+                      "failed step 5: set hostname\n"
                       "runtime: ERROR received\n");
-    test_failing_step("chroot", "10: enter the rootfs", "root.path: chroot /the/rootfs: Operation not permitted",
+    test_failing_step("chroot", "11: enter the rootfs", "root.path: chroot /the/rootfs: Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
                       "setresuid(0, 0, 0)\n"
@@ -297,16 +356,16 @@ int main(void)
                       "runtime: RUN_HOOKS received\n"
                       "chroot(/the/rootfs)\n"
                       "  -> Operation not permitted\n"
-                      "failed step 10: enter the rootfs\n"
+                      "failed step 11: enter the rootfs\n"
                       "runtime: ERROR received\n");
-    test_failing_step("unshare", "1: wait for the runtime's setup",
+    test_failing_step("unshare", "2: wait for the runtime's setup",
                       "linux.namespaces: unshare the cgroup namespace: Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
                       "setresuid(0, 0, 0)\n"
                       "unshare(NEWCGROUP)\n"
                       "  -> Operation not permitted\n"
-                      "failed step 1: wait for the runtime's setup\n"
+                      "failed step 2: wait for the runtime's setup\n"
                       "runtime: ERROR received\n");
     test_failing_after_ready();
     return done_testing();

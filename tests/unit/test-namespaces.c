@@ -15,13 +15,19 @@
 #include "util.h"
 #include "tap.h"
 
-static struct oci_spec *spec_with(const char *namespaces, struct tr_err *err)
+/* linux_extra: more members of "linux" ("" or ", \"netDevices\": {...}"). */
+static struct oci_spec *spec_with_linux(const char *namespaces, const char *linux_extra, struct tr_err *err)
 {
     _cleanup_free_ char *json = xasprintf(
         "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"},"
         " \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"user\": {\"uid\": 0, \"gid\": 0}},"
-        " \"linux\": {\"namespaces\": [%s]}}", namespaces);
+        " \"linux\": {\"namespaces\": [%s]%s}}", namespaces, linux_extra);
     return oci_parse(json, strlen(json), "config.json", err);
+}
+
+static struct oci_spec *spec_with(const char *namespaces, struct tr_err *err)
+{
+    return spec_with_linux(namespaces, "", err);
 }
 
 static int open_fds(void)
@@ -35,6 +41,19 @@ static int open_fds(void)
     return n;
 }
 
+/* netDevices are moved into the init's network namespace before SETUP_DONE: it must exist at
+ * clone then, and the init does not make one of its own. */
+static void test_netns_with_net_devices(void)
+{
+    struct tr_err err = { 0 };
+    struct ns_plan p;
+    struct oci_spec *spec = spec_with_linux("{\"type\": \"network\"}", ", \"netDevices\": {\"dummy0\": {}}", &err);
+    ok(spec && ns_plan_init(&p, spec, &err) == 0, "a plan with netDevices%s", err.msg);
+    ok((p.new_flags & CLONE_NEWNET) && !p.late_netns, "with netDevices the network namespace is a clone flag");
+    ns_plan_close(&p);
+    oci_free(spec);
+}
+
 static void test_new_namespaces(void)
 {
     struct tr_err err = { 0 };
@@ -42,9 +61,9 @@ static void test_new_namespaces(void)
     struct oci_spec *spec = spec_with("{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"mount\"},"
                                       "{\"type\": \"user\"}, {\"type\": \"cgroup\"}, {\"type\": \"time\"}", &err);
     ok(spec && ns_plan_init(&p, spec, &err) == 0, "a plan of six new namespaces%s", err.msg);
-    is_str(fake_flags(fake_clone_flags, p.new_flags), "NEWUSER|NEWNS|NEWPID|NEWNET",
-           "clone flags: user, mount, pid, network; cgroup and time are not cloned");
-    ok(p.late_cgroupns && p.late_timens, "cgroup and time are unshared later, by the child");
+    is_str(fake_flags(fake_clone_flags, p.new_flags), "NEWUSER|NEWNS|NEWPID",
+           "clone flags: user, mount, pid; cgroup, time and network are not cloned");
+    ok(p.late_cgroupns && p.late_timens && p.late_netns, "cgroup, time and network are unshared later, by the child");
     ok(p.has[OCI_NS_CGROUP] && p.has[OCI_NS_TIME] && !p.has[OCI_NS_IPC] && !p.has[OCI_NS_UTS],
        "has[] lists exactly the configured types");
     bool none_joined = true;
@@ -237,6 +256,7 @@ int main(void)
     if (fake_install() < 0)
         return 1;
     test_new_namespaces();
+    test_netns_with_net_devices();
     test_joined_by_path();
     test_bad_paths();
     test_validated_before_the_plan();
