@@ -421,13 +421,25 @@ static void disable(struct cgroup_mgr *m, const struct tr_err *why, bool asked)
     m->disabled = true;
 }
 
+/* The default path's parent (/tinyrun) is shared by every container and stays once made, as
+ * runc and crun leave the parents of any cgroupsPath: removed by the last container, it cost
+ * every sequential `run` a mkdir and an rmdir per hierarchy, and a create racing that removal
+ * failed its leaf's mkdir. Only the leaf counts as made. */
+void cg_keep_shared_parent(struct cgroup_mgr *m, const struct cgroup_opts *o)
+{
+    if (!(o->cgroups_path && *o->cgroups_path) && m->created > 1)
+        m->created = 1;
+}
+
 int cg_fs_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err)
 {
     /* before any mkdir: a frozen cgroup someone made is left as it was */
     if (cg_set_paths(m, o->cgroups_path, true, err) < 0 || cg_refuse_frozen(m, err) < 0)
         return -1;
     for (size_t i = 0; i < m->nh; i++) {
-        if (cg_mkdir_path(m, &m->h[i], err) < 0) {
+        int r = cg_mkdir_path(m, &m->h[i], err);
+        cg_keep_shared_parent(m, o);
+        if (r < 0) {
             if (m->rootless && cg_is_perm_error(err->code)) {
                 disable(m, err, o->cgroups_path && *o->cgroups_path);
                 return 0;

@@ -67,11 +67,16 @@ char *cgroup_plan_serialize(const struct cgroup_opts *o, struct tr_err *err)
     m->rootless = o->rootless;
     if (cg_discover(m, err) == 0 && cg_set_paths(m, o->cgroups_path, true, err) == 0) {
         m->ops = cg_fs_backend(m->layout);
-        for (size_t i = 0; i < m->nh; i++) {
+        /* The default leaf (/tinyrun/<id>) is the only level create counts there, and it is
+         * tinyrun's by its name: no walk up the path in every hierarchy to learn it. */
+        bool default_path = !(o->cgroups_path && *o->cgroups_path);
+        for (size_t i = 0; i < m->nh && !default_path; i++) {
             int n = missing_levels(&m->h[i]);
             if (n > m->created)
                 m->created = n;
         }
+        if (default_path)
+            m->created = 1;
         s = cgroup_serialize(m);
     }
     cgroup_free(m);
