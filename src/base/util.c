@@ -238,13 +238,37 @@ int cloexec_fds_from(int from, struct tr_err *err)
     return 0;
 }
 
+/* The proleptic Gregorian date of a day count since 1970-01-01 (the eras-of-400-years method):
+ * glibc's gmtime_r reads /etc/localtime (tzset) even for UTC, 7 syscalls per create. */
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned) (z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = (int) (doy - (153 * mp + 2) / 5 + 1);
+    *m = (int) (mp < 10 ? mp + 3 : mp - 9);
+    *y = (int) (yoe + era * 400 + (*m <= 2));
+}
+
+void rfc3339_format(const struct timespec *ts, char *buf, size_t len)
+{
+    long long days = ts->tv_sec / 86400, secs = ts->tv_sec % 86400;
+    int y, m, d;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", y, m, d, (int) (secs / 3600),
+             (int) (secs / 60 % 60), (int) (secs % 60), ts->tv_nsec);
+}
+
 void rfc3339_now(char *buf, size_t len)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    /* not strftime: it loads /etc/localtime (tzset) for a UTC time */
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+    rfc3339_format(&ts, buf, len);
 }

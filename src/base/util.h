@@ -53,5 +53,8 @@ int parse_int(const char *s, int *out);
 int cloexec_fds_from(int from, struct tr_err *err);
 /* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-22T07:31:00.123456789Z"). */
 void rfc3339_now(char *buf, size_t len);
+struct timespec;
+/* ts (UTC) as "2026-12-04T21:00:00.123456789Z", without the time zone files. */
+void rfc3339_format(const struct timespec *ts, char *buf, size_t len);
 
 #endif

@@ -12,15 +12,19 @@ char *container_state_json(struct tr_container *c, const struct oci_spec *spec, 
                            bool pretty, bool extras, struct tr_err *err);
 void container_run_hooks_warn(struct tr_container *c, const struct oci_spec *spec, enum oci_hook_kind kind,
                               const char *status);
-int container_start_locked(struct tr_container *c, struct tr_err *err);
-/* Kill (when force), remove the cgroup, run poststop hooks, remove the state dir. */
-int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err);
+/* spec: the container's parsed config when the caller holds it (run: create's), else NULL: it
+ * is read again from the state dir. */
+int container_start_locked(struct tr_container *c, const struct oci_spec *spec, struct tr_err *err);
+/* Kill (when force), remove the cgroup, run poststop hooks, remove the state dir. spec: as above. */
+int container_destroy_locked(struct tr_container *c, const struct oci_spec *spec, bool force, struct tr_err *err);
 
 /* create.c: everything up to "created"; for `run`, the caller keeps the init as its child. */
 struct create_result {
     pid_t pid;
     int pidfd;
     int pty_master;             /* -1 unless terminal without --console-socket (run relays it) */
+    struct oci_spec *spec;      /* the parsed config.json, the caller's to free: run starts and
+                                 * deletes with it instead of reading it twice more */
 };
 /* Read and validate <bundle_arg>/config.json (NULL: "."; config_json: that text instead), keep a copy in the state dir, and
  * resolve the bundle and root.path to absolute paths (malloc'd). Used by create and restore. */
@@ -34,7 +38,7 @@ struct container_record_args {
     pid_t pid;
     const char *bundle, *rootfs, *pid_file;
     struct cgroup_mgr *cg;
-    bool systemd, rootless, started, no_new_keyring;
+    bool systemd, rootless, no_new_keyring;
 };
 int container_record(struct tr_container *c, const struct container_record_args *r, struct tr_err *err);
 int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool for_run,
@@ -52,7 +56,7 @@ int setup_abort_signal(void);
  * before the process is created), and the wait itself (exit status as a shell reports it). */
 void forwardable_signals(sigset_t *set);
 int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, struct tr_err *err);
-/* After a foreground run (or restore): `delete --force`, locked anew. */
-void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c);
+/* After a foreground run (or restore): `delete --force`, locked anew; spec: the config it ran. */
+void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c, const struct oci_spec *spec);
 
 #endif

@@ -60,15 +60,28 @@ bool tr_is_rootless(const struct tr_ctx *ctx)
     return geteuid() != 0 || ns_in_child_userns();
 }
 
+/* The state dir's owner, as runc names a container's owner (its state dir's uid): the name is
+ * looked up when asked for (state, list), not at every create. */
+static char *owner_of(const char *dir)
+{
+    struct stat st;
+    struct passwd *pw;
+    if (stat(dir, &st) < 0)
+        return xstrdup("");
+    pw = getpwuid(st.st_uid);
+    return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) st.st_uid);
+}
+
 char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,
                            bool pretty, bool extras, struct tr_err *err)
 {
     struct oci_state st = oci_state_of(spec, c->id, c->runstate ? c->runstate->bundle : NULL, status,
                                        c->runstate && !streq(status, "stopped") ? c->runstate->pid : 0);
+    _cleanup_free_ char *owner = NULL;
     if (extras && c->runstate) {
         st.rootfs = c->runstate->rootfs;
         st.created = c->runstate->created;
-        st.owner = c->runstate->owner;
+        st.owner = owner = owner_of(c->dir);
     }
     return oci_state_to_json(&st, pretty, err);
 }
@@ -177,9 +190,6 @@ static int release_init(struct tr_container *c, const struct oci_spec *spec, str
     /* The init reads nothing more from the fifo: it is done with it either way. */
     if (unlinkat(c->dirfd, "exec.fifo", 0) < 0)
         return tr_fail(err, errno, "remove %s/exec.fifo", c->dir);
-    c->runstate->started = true;
-    if (state_save(c, err) < 0)
-        return -1;
     return wait_init_started(c, fifo, pidfd, first, err);
 }
 
@@ -211,16 +221,18 @@ static int run_poststart(struct tr_container *c, const struct oci_spec *spec, st
                      c->id, spec->oci_version);
 }
 
-int container_start_locked(struct tr_container *c, struct tr_err *err)
+int container_start_locked(struct tr_container *c, const struct oci_spec *held, struct tr_err *err)
 {
     enum tr_status st = state_status(c);
-    struct oci_spec *spec;
+    struct oci_spec *loaded = NULL;
+    const struct oci_spec *spec = held;
     struct tr_err spec_err;
     int rc;
     if (st != TR_CREATED)
         return tr_failx(err, "cannot start container %s: it is %s, not created", c->id, tr_status_name(st));
     /* Before the release: the startContainer hooks' timeouts bound the wait. */
-    spec = state_load_spec(c, &spec_err);
+    if (!spec)
+        spec = loaded = state_load_spec(c, &spec_err);
     rc = release_init(c, spec, err);
     if (rc == 0 && !spec) {
         *err = spec_err;
@@ -228,7 +240,7 @@ int container_start_locked(struct tr_container *c, struct tr_err *err)
     } else if (rc == 0) {
         rc = run_poststart(c, spec, err);
     }
-    oci_free(spec);
+    oci_free(loaded);
     return rc;
 }
 
@@ -238,7 +250,7 @@ int tr_start(const struct tr_ctx *ctx, const char *id, struct tr_err *err)
     int rc;
     if (state_open(tr_state_root(ctx), id, true, &c, err) < 0)
         return -1;
-    rc = container_start_locked(&c, err);
+    rc = container_start_locked(&c, NULL, err);
     state_close(&c);
     return rc;
 }
@@ -261,15 +273,6 @@ char *tr_state_json(const struct tr_ctx *ctx, const char *id, struct tr_err *err
     return json;
 }
 
-static char *owner_of(const char *dir)
-{
-    struct stat st;
-    struct passwd *pw;
-    if (stat(dir, &st) < 0)
-        return xstrdup("");
-    pw = getpwuid(st.st_uid);
-    return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) st.st_uid);
-}
 
 static int list_entry_cmp(const void *a, const void *b)
 {
@@ -302,7 +305,7 @@ int tr_list(const struct tr_ctx *ctx, struct tr_list_entry **out, size_t *n, str
         e->bundle = xstrdup(c.runstate && c.runstate->bundle ? c.runstate->bundle : "");
         e->rootfs = xstrdup(c.runstate && c.runstate->rootfs ? c.runstate->rootfs : "");
         e->created = xstrdup(c.runstate && c.runstate->created ? c.runstate->created : "");
-        e->owner = c.runstate && c.runstate->owner ? xstrdup(c.runstate->owner) : owner_of(c.dir);
+        e->owner = owner_of(c.dir);
         state_close(&c);
     }
     closedir(d);
@@ -419,11 +422,12 @@ static void return_net_devices(struct tr_container *c, const struct oci_spec *sp
         close(pidfd);
 }
 
-int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *err)
+int container_destroy_locked(struct tr_container *c, const struct oci_spec *held, bool force, struct tr_err *err)
 {
     enum tr_status st = state_status(c);
     struct cgroup_mgr *m = NULL;
-    struct oci_spec *spec = NULL;
+    struct oci_spec *loaded = NULL;
+    const struct oci_spec *spec = held;
     struct tr_err e2;
     int rc = 0;
     if ((st == TR_RUNNING || st == TR_PAUSED) && !force)
@@ -433,8 +437,8 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
     const char *saved_cg = c->runstate ? c->runstate->cgroup : c->pending.cgroup;
     if (saved_cg && !(m = cgroup_load(saved_cg, &e2)))
         tr_warn("container %s: %s", c->id, e2.msg);
-    if (c->runstate)
-        spec = state_load_spec(c, &e2);
+    if (c->runstate && !spec)
+        spec = loaded = state_load_spec(c, &e2);
     if (spec)
         return_net_devices(c, spec, st);
     if (st != TR_STOPPED)
@@ -446,7 +450,7 @@ int container_destroy_locked(struct tr_container *c, bool force, struct tr_err *
         tr_warn("container %s: %s", c->id, e2.msg);
     if (spec)
         container_run_hooks_warn(c, spec, OCI_HOOK_POSTSTOP, "stopped");
-    oci_free(spec);
+    oci_free(loaded);
     if (state_remove(c, &e2) < 0 && rc == 0)
         rc = (*err = e2, -1);
     else
@@ -512,7 +516,7 @@ int tr_delete(const struct tr_ctx *ctx, const char *id, bool force, struct tr_er
         }
         return -1;
     }
-    rc = container_destroy_locked(&c, force, err);
+    rc = container_destroy_locked(&c, NULL, force, err);
     state_close(&c);
     return rc;
 }

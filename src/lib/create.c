@@ -520,7 +520,8 @@ static int answer_failed(void *ctx, int timeout_ms, struct tr_err *err)
 static int converse(struct create_job *j, struct tr_err *err)
 {
     const struct spawn_handlers h = {
-        .ctx = j, .run_hooks = on_run_hooks, .seccomp_listener = on_seccomp_listener,
+        .ctx = j, .run_hooks = hooks_create_exchange(&j->spec->hooks) ? on_run_hooks : NULL,
+        .seccomp_listener = on_seccomp_listener,
         .ready_timeout_ms = ready_timeout_ms, .wait_failed = init_wait_failed, .answer_failed = answer_failed,
     };
     if (spawn_session_converse(&j->sp, &h, err) < 0)
@@ -531,7 +532,6 @@ static int converse(struct create_job *j, struct tr_err *err)
 int container_record(struct tr_container *c, const struct container_record_args *r, struct tr_err *err)
 {
     char created[64];
-    struct passwd *pw = getpwuid(geteuid());
     struct oci_runstate *runstate = xzalloc(sizeof *runstate);
     rfc3339_now(created, sizeof created);
     runstate->id = xstrdup(c->id);
@@ -540,11 +540,9 @@ int container_record(struct tr_container *c, const struct container_record_args 
     runstate->bundle = xstrdup(r->bundle);
     runstate->rootfs = xstrdup(r->rootfs);
     runstate->created = xstrdup(created);
-    runstate->owner = pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) geteuid());
     runstate->cgroup = cgroup_serialize(r->cg);
     runstate->systemd = r->systemd;
     runstate->rootless = r->rootless;
-    runstate->started = r->started;
     runstate->no_new_keyring = r->no_new_keyring;
     c->runstate = runstate;
     if (runstate->start_time == 0)
@@ -719,6 +717,7 @@ int container_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, b
     res->pid = j.sp.pid;
     res->pidfd = steal_fd(&j.sp.pidfd);
     res->pty_master = steal_fd(&j.sp.pty_master);
+    res->spec = steal_ptr(&j.spec);
     release(&j);
     return 0;
 }
@@ -731,6 +730,7 @@ int tr_create(const struct tr_ctx *ctx, const struct tr_create_opts *o, struct t
         return -1;
     if (res.pidfd >= 0)
         close(res.pidfd);
+    oci_free(res.spec);
     state_close(&c);
     return 0;
 }

@@ -92,7 +92,7 @@ static int dump_locked(const struct tr_ctx *ctx, struct tr_container *c, const s
     rc = criu_exec(&a, log, NULL, NULL, err);
     if (rc == 0 && !o->leave_running && !o->pre_dump) {
         struct tr_err e2;
-        if (container_destroy_locked(c, true, &e2) < 0)
+        if (container_destroy_locked(c, spec, true, &e2) < 0)
             tr_warn("checkpoint: delete %s after the dump: %s", c->id, e2.msg);
     }
 out:

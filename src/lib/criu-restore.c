@@ -116,7 +116,7 @@ static int restore_created(struct restore_job *j, struct tr_err *err)
     const struct container_record_args r = {
         .verb = "restore", .pid = j->pid, .bundle = j->bundle, .rootfs = j->rootfs, .cg = j->cg,
         .systemd = j->ctx->systemd_cgroup, .rootless = tr_is_rootless(j->ctx),
-        .pid_file = j->o->pid_file, .started = true,
+        .pid_file = j->o->pid_file,
     };
     return container_record(&j->c, &r, err);
 }
@@ -146,7 +146,7 @@ static int wait_restored(struct restore_job *j, const sigset_t *set, int *exit_c
         tr_debug("restore: unlock %s: %s", j->c.dir, strerror(errno));
     rc = wait_forwarding(j->pid, pidfd, set, exit_code, err);
     close(pidfd);
-    delete_after_run(j->ctx, &j->c);
+    delete_after_run(j->ctx, &j->c, j->spec);
     return rc;
 }
 

@@ -68,7 +68,7 @@ int wait_forwarding(pid_t pid, int pidfd, const sigset_t *set, int *exit_code, s
 }
 
 /* Like `delete --force`, locked anew: another runtime may have deleted it meanwhile. */
-void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
+void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c, const struct oci_spec *spec)
 {
     _cleanup_free_ char *id = xstrdup(c->id);
     struct tr_err e2 = { 0 };
@@ -78,7 +78,7 @@ void delete_after_run(const struct tr_ctx *ctx, struct tr_container *c)
             tr_warn("delete after run: %s", e2.msg);
         return;
     }
-    if (container_destroy_locked(c, true, &e2) < 0)
+    if (container_destroy_locked(c, spec, true, &e2) < 0)
         tr_warn("delete after run: %s", e2.msg);
 }
 
@@ -140,7 +140,7 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     if (res.pty_master >= 0)
         pty_copy_caller_size(res.pty_master);
     tr_trace("runtime", "start");
-    rc = container_start_locked(&c, err);
+    rc = container_start_locked(&c, res.spec, err);
     catch_abort_signals(&c, false);
     if (rc == 0 && setup_abort_signal())
         rc = setup_aborted(c.id, err);
@@ -148,7 +148,7 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
         struct tr_err e2;
         if (setup_abort_signal())
             setup_aborted(c.id, err);
-        container_destroy_locked(&c, true, &e2);
+        container_destroy_locked(&c, res.spec, true, &e2);
         goto out;
     }
     if (detach)
@@ -168,12 +168,13 @@ int tr_run(const struct tr_ctx *ctx, const struct tr_create_opts *o, bool detach
     rc = wait_forwarding(res.pid, res.pidfd, &set, exit_code, err);
     tr_trace("runtime", "delete");
     if (!keep)
-        delete_after_run(ctx, &c);
+        delete_after_run(ctx, &c, res.spec);
 out:
     if (res.pty_master >= 0)
         close(res.pty_master);
     if (res.pidfd >= 0)
         close(res.pidfd);
+    oci_free(res.spec);
     state_close(&c);
 out_mask:
     sigprocmask(SIG_SETMASK, &old, NULL);

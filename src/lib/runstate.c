@@ -39,12 +39,10 @@ char *oci_runstate_to_json(const struct oci_runstate *s)
     gen_str(g, "bundle", s->bundle);
     gen_str(g, "rootfs", s->rootfs);
     gen_str(g, "created", s->created);
-    gen_str(g, "owner", s->owner);
     gen_str(g, "cgroup", s->cgroup);
     gen_bool(g, "systemd", s->systemd);
     gen_bool(g, "rootless", s->rootless);
     gen_bool(g, "noNewKeyring", s->no_new_keyring);
-    gen_bool(g, "started", s->started);
     yajl_gen_map_close(g);
     yajl_gen_get_buf(g, &buf, &len);
     out = malloc(len + 1);
@@ -108,12 +106,10 @@ struct oci_runstate *oci_runstate_parse(const char *json, const char *origin, st
     s->bundle = get_str(root, "bundle");
     s->rootfs = get_str(root, "rootfs");
     s->created = get_str(root, "created");
-    s->owner = get_str(root, "owner");
     s->cgroup = get_str(root, "cgroup");
     s->systemd = get_bool(root, "systemd");
     s->rootless = get_bool(root, "rootless");
     s->no_new_keyring = get_bool(root, "noNewKeyring");
-    s->started = get_bool(root, "started");
     yajl_tree_free(root);
     return s;
 }
@@ -126,7 +122,6 @@ void oci_runstate_free(struct oci_runstate *s)
     free(s->bundle);
     free(s->rootfs);
     free(s->created);
-    free(s->owner);
     free(s->cgroup);
     free(s);
 }

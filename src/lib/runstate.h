@@ -13,12 +13,10 @@ struct oci_runstate {
     char *bundle;                   /* absolute */
     char *rootfs;                   /* absolute */
     char *created;                  /* RFC 3339 */
-    char *owner;                    /* user name of the creator */
     char *cgroup;                   /* cgroup_serialize() line, NULL when no cgroup */
     bool systemd;                   /* --systemd-cgroup at create */
     bool rootless;
     bool no_new_keyring;            /* --no-new-keyring at create: exec keeps the caller's too */
-    bool started;                   /* start (or run) happened: the fifo is gone */
 };
 
 /* Compact JSON (malloc'd). */

@@ -18,10 +18,10 @@ static void test_runstate(void)
 {
     struct tr_err err = { 0 };
     struct oci_runstate in = { .id = "c1", .pid = 7, .start_time = 123456789012ull, .bundle = "/b", .cgroup = "x",
-                               .started = true };
+                               .no_new_keyring = true };
     char *j = oci_runstate_to_json(&in);
     struct oci_runstate *out = oci_runstate_parse(j, "state.json", &err);
-    ok(out && streq(out->id, "c1") && out->pid == 7 && out->start_time == 123456789012ull && out->started &&
+    ok(out && streq(out->id, "c1") && out->pid == 7 && out->start_time == 123456789012ull && out->no_new_keyring &&
        !out->systemd && streq(out->cgroup, "x"), "runstate round trip");
     oci_runstate_free(out);
     free(j);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "container.h"
 #include "state-dir.h"
@@ -97,7 +98,7 @@ static void test_saved_state_and_status(void)
     c.runstate = xzalloc(sizeof *c.runstate);
     *c.runstate = (struct oci_runstate) { .id = xstrdup("c1"), .pid = pid, .start_time = 0, .bundle = xstrdup("/b"),
                                     .rootfs = xstrdup("/b/rootfs"), .created = xstrdup("2026-12-04T18:00:00Z"),
-                                    .owner = xstrdup("alice"), .systemd = true, .no_new_keyring = true };
+                                    .systemd = true, .no_new_keyring = true };
     c.runstate->start_time = proc_start_time(pid);   /* its /proc entry exists once fork returns */
     ok(state_save(&c, &err) == 0, "state.json written");
     _cleanup_free_ char *fifo = xasprintf("%s/c1/exec.fifo", root);
@@ -105,7 +106,7 @@ static void test_saved_state_and_status(void)
     state_close(&c);
     ok(state_open(root, "c1", false, &c, &err) == 0 && c.runstate, "read back");
     ok(c.runstate && c.runstate->pid == pid && streq(c.runstate->bundle, "/b") && streq(c.runstate->rootfs, "/b/rootfs") &&
-       streq(c.runstate->created, "2026-12-04T18:00:00Z") && streq(c.runstate->owner, "alice") && c.runstate->systemd &&
+       streq(c.runstate->created, "2026-12-04T18:00:00Z") && c.runstate->systemd &&
        c.runstate->no_new_keyring && !c.runstate->rootless && !c.runstate->cgroup, "every field as written");
     ok(state_status(&c) == TR_CREATED, "alive with exec.fifo: created");
     unlink(fifo);
@@ -165,6 +166,32 @@ static void test_list(void)
     tr_list_free(l, n);
 }
 
+/* The created time without gmtime_r (util.c): the same date and time as libc's for days
+ * around leap years, century rules, the epoch and before it. */
+static void test_rfc3339(void)
+{
+    static const long long secs[] = { 0, -1, 59, 86399, 86400, 951782400, 951868799, 951868800, 978307199,
+                                      1709164800, 1798761600, 4107542400, 4107628799, -2208988800, 1796418000 };
+    bool same = true;
+    char mine[64], libc[64];
+    for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
+        struct timespec ts = { .tv_sec = (time_t) secs[i], .tv_nsec = 123456789 };
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(libc, sizeof libc, "%04d-%02d-%02dT%02d:%02d:%02d.123456789Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        rfc3339_format(&ts, mine, sizeof mine);
+        if (strcmp(mine, libc)) {
+            printf("# %lld: %s, libc %s\n", secs[i], mine, libc);
+            same = false;
+        }
+    }
+    ok(same, "rfc3339_format agrees with gmtime_r on %zu instants", ARRAY_SIZE(secs));
+    struct timespec t = { .tv_sec = 951782400 + 86399, .tv_nsec = 5 };
+    rfc3339_format(&t, mine, sizeof mine);
+    is_str(mine, "2000-02-29T23:59:59.000000005Z", "a leap day, nanoseconds padded");
+}
+
 int main(void)
 {
     alarm(120);   /* a bound for the whole test: a lock wait must not hang make check */
@@ -173,6 +200,7 @@ int main(void)
         return 1;
     root = xasprintf("%s/state", tmp);
     test_ids();
+    test_rfc3339();
     test_reserve_and_lock();
     test_pending();
     test_saved_state_and_status();
