@@ -7,8 +7,9 @@ load helpers
 
 # The recording hook, a POSIX sh script that runs under the host's dash and the rootfs' busybox.
 # hook.sh NAME DIR [EXIT [MESSAGE]]: appends NAME to DIR/seq, saves its stdin (the state JSON)
-# as DIR/NAME.state, its mount/net/uts namespaces, hostname and whether / is the container rootfs
-# as DIR/NAME.ns, then exits EXIT
+# as DIR/NAME.state, its mount/net/uts namespaces, hostname, whether / is the container rootfs
+# and its parent's name and mount namespace (the runtime's, for a runtime-side hook) as
+# DIR/NAME.ns, then exits EXIT
 # (printing MESSAGE on stderr). /proc/self, not /proc/$$: createContainer runs in the container's
 # pid namespace while the host's /proc is still mounted.
 write_hook_script() {
@@ -23,6 +24,8 @@ cat >"$dir/$name.state"
 	echo "uts=$(readlink /proc/self/ns/uts)"
 	echo "hostname=$(hostname)"
 	echo "root=$(ls -d /probe 2>/dev/null)"
+	echo "parent=$(cat /proc/$PPID/comm 2>/dev/null)"
+	echo "parent_mnt=$(readlink /proc/$PPID/ns/mnt)"
 } >"$dir/$name.ns"
 [ -z "$4" ] || echo "$4" >&2
 exit "${3:-0}"
@@ -84,7 +87,8 @@ seq_of() {
 ran_in_order() {
 	local name n prev=0
 	for name in "$@"; do
-		n=$(grep -cx "$name" "$LOG/seq" 2>/dev/null)
+		# (grep -c exits 1 on no match: without || true, set -e would end the test unexplained)
+		n=$(grep -cx "$name" "$LOG/seq" 2>/dev/null) || true
 		[ "$n" = 1 ] || fail "hook $name ran ${n:-0} times: $(seq_of)" || return 1
 		n=$(grep -nx "$name" "$LOG/seq" | cut -d: -f1)
 		[ "$n" -gt "$prev" ] || fail "hook $name ran too early: $(seq_of)" || return 1
@@ -123,15 +127,30 @@ set_marking_process() {
 	[ ! -e "$LOG/process.ran" ] || fail "the process ran before start"
 	rt_detached "$ID" start "$ID"
 	assert_status 0
-	assert_equal "$(seq_of)" "prestart createRuntime createContainer startContainer poststart" "after start"
+	after_start=$(seq_of)
 	wait_for_status "$ID" running
+	# killed only once it ran: a runtime that reports running before the init has run its
+	# startContainer hooks and exec'd (crun 1.8.1) would otherwise lose them to the kill
+	for i in $(seq 100); do
+		[ ! -e "$LOG/process.ran" ] || break
+		sleep 0.1
+	done
+	[ -e "$LOG/process.ran" ] || fail "the process never ran"
 	run runtime kill "$ID" KILL
 	assert_status 0
 	wait_for_status "$ID" stopped
 	run runtime delete "$ID"
 	assert_status 0
-	assert_equal "$(seq_of)" "prestart createRuntime createContainer startContainer poststart poststop" "after delete"
 	assert_no_leak "$ID"
+	ran_in_order prestart createRuntime createContainer startContainer poststop
+	ran_in_order createContainer poststart poststop
+	# config.md: poststart hooks "MUST be called after the user-specified process is executed but
+	# before the start operation returns" (runtime.md lifecycle steps 7-9). crun 1.8.1's start
+	# (libcrun_container_start) runs them once it has written the exec fifo, while the init still
+	# runs its startContainer hooks and has not exec'd the process: seen as poststart, then startContainer.
+	known_difference crun "crun 1.8.1 runs poststart hooks before the startContainer hooks and the process exec"
+	assert_equal "$after_start" "prestart createRuntime createContainer startContainer poststart" "after start"
+	assert_equal "$(seq_of)" "prestart createRuntime createContainer startContainer poststart poststop" "after delete"
 }
 
 @test "state on stdin: id, status, pid, absolute bundle, annotations verbatim" {
@@ -150,14 +169,11 @@ set_marking_process() {
 		f=$LOG/$k.state
 		jq -e . "$f" >/dev/null || fail "$k: stdin is not JSON: $(cat "$f")" || return 1
 		assert_equal "$(jq -r .id "$f")" "$ID" "$k .id" || return 1
-		[[ "$(jq -r .ociVersion "$f")" =~ ^1\.[0-9]+\.[0-9]+ ]] || fail "$k .ociVersion: $(cat "$f")" || return 1
-		assert_equal "$(jq -r .bundle "$f")" "$BUNDLE" "$k .bundle" || return 1
 		assert_equal "$(jq -cS .annotations "$f")" "$want_ann" "$k .annotations" || return 1
 	done
-	for k in createRuntime createContainer; do
-		assert_equal "$(jq -r .status "$LOG/$k.state")" creating "$k .status" || return 1
+	for k in prestart createRuntime createContainer poststart poststop; do
+		assert_equal "$(jq -r .bundle "$LOG/$k.state")" "$BUNDLE" "$k .bundle" || return 1
 	done
-	assert_equal "$(jq -r .status "$LOG/startContainer.state")" created "startContainer .status"
 	assert_equal "$(jq -r .status "$LOG/poststop.state")" stopped "poststop .status"
 	# the pid as the runtime sees it (nerdctl's createRuntime hook opens /proc/<pid>/ns/net)
 	for k in prestart createRuntime poststart; do
@@ -165,6 +181,22 @@ set_marking_process() {
 	done
 	# after the process is gone its pid may be reused: poststop gets none
 	assert_equal "$(jq -r '.pid // 0' "$LOG/poststop.state")" 0 "poststop .pid"
+	# crun 1.8.1's do_hooks (container.c) writes ociVersion "1.0", no spec version (its own state
+	# says 1.0.0); it passes status "created" to createRuntime and createContainer (runtime.md:
+	# they run during create), pid 0 to createContainer and startContainer, and to startContainer
+	# status "starting" (no status of the spec) and as bundle the init's cwd after pivot_root
+	# (process.cwd, "/" here; runtime.md: the absolute path of the bundle directory). All seen
+	# in the state the hooks got.
+	known_difference crun "crun 1.8.1: ociVersion 1.0; created for createRuntime and createContainer; startContainer gets status starting, pid 0, bundle /"
+	for k in $KINDS; do
+		f=$LOG/$k.state
+		[[ "$(jq -r .ociVersion "$f")" =~ ^1\.[0-9]+\.[0-9]+ ]] || fail "$k .ociVersion: $(cat "$f")" || return 1
+	done
+	assert_equal "$(jq -r .bundle "$LOG/startContainer.state")" "$BUNDLE" "startContainer .bundle"
+	for k in createRuntime createContainer; do
+		assert_equal "$(jq -r .status "$LOG/$k.state")" creating "$k .status" || return 1
+	done
+	assert_equal "$(jq -r .status "$LOG/startContainer.state")" created "startContainer .status"
 	known_difference runc "runc 1.1 gives createContainer and startContainer hooks the pid in the container's pid namespace (1)"
 	assert_equal "$(jq -r .pid "$LOG/createContainer.state")" "$pid" "createContainer .pid"
 	assert_equal "$(jq -r .pid "$LOG/startContainer.state")" "$pid" "startContainer .pid"
@@ -197,7 +229,16 @@ set_marking_process() {
 	[ "$c_mnt" != "$h_mnt" ] && [ "$c_net" != "$h_net" ] || fail "the container shares the host's namespaces"
 	start_then_force_delete "$ID"
 	for k in prestart createRuntime poststart poststop; do
-		assert_equal "$(ns_of "$k" mnt)" "$h_mnt" "$k mount ns" || return 1
+		if [ "$RUNTIME" = "$INTEGRATION_DIR/runtimes/crun" ]; then
+			# config.md: these run "in the runtime namespace". runtimes/crun runs each crun in a
+			# mount namespace of its own (to hide the hybrid cgroup2 mount): that one is the
+			# runtime's here, the mount namespace of the crun that ran the hook.
+			assert_equal "$(ns_of "$k" parent)" crun "$k parent" || return 1
+			assert_equal "$(ns_of "$k" mnt)" "$(ns_of "$k" parent_mnt)" "$k mount ns" || return 1
+			[ "$(ns_of "$k" mnt)" != "$c_mnt" ] || fail "$k ran in the container's mount ns" || return 1
+		else
+			assert_equal "$(ns_of "$k" mnt)" "$h_mnt" "$k mount ns" || return 1
+		fi
 		assert_equal "$(ns_of "$k" net)" "$h_net" "$k net ns" || return 1
 		assert_equal "$(ns_of "$k" uts)" "$h_uts" "$k uts ns" || return 1
 	done
@@ -241,6 +282,17 @@ set_marking_process() {
 	done
 }
 
+# crun 1.8.1 runs no poststop hooks when a create hook fails (runtime.md lifecycle: "continue the
+# lifecycle at step 12", and step 13 invokes poststop): cleanup_watch (container.c) kills the init,
+# then force_delete_container_status finds no status file (written only after the create hooks)
+# and container_delete_internal returns before run_poststop_hooks. Nor does it keep a hook's
+# output: run_process_with_stdin_timeout_envp (utils.c) points the hook's stdout and stderr at
+# /dev/null unless the run.oci.hooks.stdout/stderr annotations name files, so its error carries
+# the exit code only (the spec asks for an error, not for the hook's output in it). The tests of
+# failed create hooks check what crun does do first (the create fails, the later hooks and the
+# process never run, nothing is left), then skip there.
+CRUN_NO_POSTSTOP="crun 1.8.1 runs no poststop hooks after a failed create"
+
 @test "timeout: a hook that outlives it fails create, is killed, and nothing is left" {
 	cat >"$BATS_TEST_TMPDIR/slow.sh" <<-EOF
 		#!/bin/sh
@@ -258,8 +310,11 @@ set_marking_process() {
 	[ -n "$slow" ] || fail "the slow hook never ran"
 	! kill -0 "$slow" 2>/dev/null || fail "the timed-out hook (pid $slow) is still alive"
 	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
-	assert_equal "$(seq_of)" "prestart poststop"
 	assert_no_leak "$ID"
+	seq=$(seq_of)
+	assert_equal "${seq% poststop}" prestart "the hooks that ran"
+	known_difference crun "$CRUN_NO_POSTSTOP"
+	assert_equal "$seq" "prestart poststop"
 	assert_contains "$err" "#0"
 	known_difference runc "runc 1.1 names the hook by index only: 'error running hook #0: hook ran past specified timeout of 1.0s'"
 	assert_contains "$err" "createRuntime hook #0 ($BATS_TEST_TMPDIR/slow.sh): timed out after 1 s"
@@ -286,12 +341,15 @@ create_hook_fails() {
 	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
 	assert_failure
 	err=$output
-	assert_contains "$err" "boom from $kind"
 	[ ! -e "$LOG/process.ran" ] || fail "the process ran"
-	assert_equal "$(seq_of)" "${before:+$before }$kind $kind-bad poststop"
 	assert_no_leak "$ID"
 	run runtime state "$ID"
 	assert_failure
+	seq=$(seq_of)
+	assert_equal "${seq% poststop}" "${before:+$before }$kind $kind-bad" "the hooks that ran"
+	known_difference crun "$CRUN_NO_POSTSTOP, and a hook's stderr goes to /dev/null"
+	assert_equal "$seq" "${before:+$before }$kind $kind-bad poststop"
+	assert_contains "$err" "boom from $kind"
 	assert_contains "$err" "#1"
 	known_difference runc "runc 1.1 names the hook by index only: 'error running hook #1: exit status 3, stdout: , stderr: ...'"
 	assert_equal "$(wc -l <<<"$err")" 1 "lines of the error: $err"
@@ -316,9 +374,13 @@ create_hook_fails() {
 	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
 	assert_failure
 	assert_contains "$output" "$BATS_TEST_TMPDIR/no-such-hook"
-	assert_contains "${output,,}" "no such file or directory"
-	assert_equal "$(seq_of)" "prestart poststop"
 	assert_no_leak "$ID"
+	seq=$(seq_of)
+	assert_equal "${seq% poststop}" prestart "the hooks that ran"
+	# crun's forked child _exit()s 1 when execvpe fails: its error says "exit code: 1", not ENOENT.
+	known_difference crun "$CRUN_NO_POSTSTOP, and reports exit code 1 for the failed exec"
+	assert_equal "$seq" "prestart poststop"
+	assert_contains "${output,,}" "no such file or directory"
 	requires_tinyrun "message text"
 	assert_contains "$output" "check hooks.createRuntime[0].path in config.json"
 }
@@ -330,9 +392,13 @@ create_hook_fails() {
 	ID=$(new_id)
 	rt_detached "$ID" create --bundle "$BUNDLE" "$ID"
 	assert_failure
-	assert_contains "$output" "noise line 0 of a chatty hook"
-	assert_equal "$(seq_of)" poststop
 	assert_no_leak "$ID"
+	seq=$(seq_of)
+	[ -z "${seq%poststop}" ] || fail "hooks ran after the failed prestart hook: $seq"
+	# crun sends the hook's stderr to /dev/null: nothing to fold into its error.
+	known_difference crun "$CRUN_NO_POSTSTOP, and a hook's stderr goes to /dev/null"
+	assert_equal "$seq" poststop
+	assert_contains "$output" "noise line 0 of a chatty hook"
 	known_difference runc "runc 1.1 puts the hook's whole stderr, newlines included, into its error"
 	assert_equal "$(wc -l <<<"$output")" 1 "lines of the error"
 	[ "${#output}" -lt 8192 ] || fail "the error is ${#output} bytes long"
@@ -357,6 +423,9 @@ create_hook_fails() {
 	assert_not_contains "$seq" startContainer-after
 	assert_equal "${seq##* }" poststop "the last hook"
 	known_difference runc "runc 1.1 start returns 0 (the init reports start before its startContainer hooks) and runs no poststart there"
+	# crun 1.8.1's start (libcrun_container_start) returns once it has written the exec fifo, and
+	# runs the poststart hooks first: the init runs its startContainer hooks after that.
+	known_difference crun "crun 1.8.1 start returns 0 (it does not wait on the init's startContainer hooks) and runs poststart"
 	# runtime.md lifecycle step 7: generate an error, stop the container, continue at step 12
 	status=$start_status stderr=$start_err
 	assert_failure
@@ -371,7 +440,7 @@ create_hook_fails() {
 	create_container "$ID"
 	rt_detached "$ID" start "$ID"
 	assert_status 0
-	assert_contains "$output" "poststart hook #0 ($HOOK): exited with status 3: boom from poststart"
+	start_err=$output
 	wait_for_status "$ID" running
 	ran_in_order prestart createRuntime createContainer poststart poststart-after
 	ran_in_order startContainer
@@ -379,6 +448,11 @@ create_hook_fails() {
 	assert_status 0
 	assert_no_leak "$ID"
 	ran_in_order poststart-after poststop
+	# runtime.md (1.0.2) lifecycle step 9: "the runtime MUST log a warning". crun 1.8.1's do_hooks
+	# logs it with libcrun_warning, below its default log level (seen with --debug only), and the
+	# hook's stderr goes to /dev/null: start prints nothing.
+	known_difference crun "crun 1.8.1 prints no warning for a failed poststart hook unless --debug"
+	assert_contains "$start_err" "poststart hook #0 ($HOOK): exited with status 3: boom from poststart"
 }
 
 @test "ociVersion 1.3.0: a failing poststart hook fails start and stops the container; delete runs poststop" {
@@ -424,11 +498,16 @@ create_hook_fails() {
 	start_detached "$ID"
 	run --separate-stderr runtime delete --force "$ID"
 	assert_status 0
-	assert_contains "$stderr" "boom from poststop"
+	delete_err=$stderr
 	ran_in_order poststart poststop
 	assert_no_leak "$ID"
 	run runtime state "$ID"
 	assert_failure
+	# runtime.md lifecycle step 13: "the runtime MUST log a warning". crun 1.8.1 logs it with
+	# libcrun_warning, below its default log level (seen with --debug only), and the hook's stderr
+	# goes to /dev/null: delete prints nothing. (It does run the later poststop hooks.)
+	known_difference crun "crun 1.8.1 prints no warning for a failed poststop hook unless --debug"
+	assert_contains "$delete_err" "boom from poststop"
 	known_difference runc "runc 1.1 stops at the first failing poststop hook (warns, exit 0)"
 	ran_in_order poststop poststop-after
 }
