@@ -62,7 +62,34 @@ static int bind_host_node(int root, int parent, const char *name, const char *ho
     return tree < 0 ? -1 : 0;
 }
 
-static int create_device(struct rootfs_run *r, const struct oci_device *d, struct tr_err *err)
+static bool overridden(const struct oci_linux *lx, const char *path)
+{
+    for (size_t i = 0; lx && i < lx->devices_len; i++)
+        if (lx->devices[i].path && streq(lx->devices[i].path, path))
+            return true;
+    return false;
+}
+
+/* What the nodes made in one directory need after mknod: a mode the umask changed, an owner
+ * other than the creator (a setgid directory hands down its group). Learnt once per directory. */
+struct node_dir { int fd; mode_t umask; uid_t uid; gid_t gid; bool setgid; };
+
+/* mask: the umask mknod will apply (07777 when not known: the mode is always set after). */
+static int node_dir_open(struct node_dir *nd, int fd, mode_t mask, struct tr_err *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return tr_fail(err, errno, "stat the device directory");
+    nd->fd = fd;
+    nd->umask = mask;
+    nd->uid = geteuid();
+    nd->gid = getegid();
+    nd->setgid = (st.st_mode & S_ISGID) != 0;
+    return 0;
+}
+
+static int make_node(struct rootfs_run *r, const struct node_dir *nd, const char *name, const struct oci_device *d,
+                     struct tr_err *err)
 {
     mode_t kind;
     switch (d->type) {
@@ -71,34 +98,55 @@ static int create_device(struct rootfs_run *r, const struct oci_device *d, struc
     case 'p': kind = S_IFIFO; break;
     default: return tr_failx(err, "unknown device type '%c' (want c, b, u or p)", d->type);
     }
-    const char *base;
-    _cleanup_close_ int parent = open_parent_in_root(r->root, d->path, &base, err);
-    char name[NAME_MAX + 1];
-    if (parent < 0 || name_of(base, name, err) < 0 || clear_path(parent, name, err) < 0)
+    if (clear_path(nd->fd, name, err) < 0)
         return -1;
     mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
     bool bind = kind != S_IFIFO && r->c->rootless;
-    if (!bind && mknodat(parent, name, kind | perm, makedev((unsigned) d->major, (unsigned) d->minor)) < 0) {
+    if (!bind && mknodat(nd->fd, name, kind | perm, makedev((unsigned) d->major, (unsigned) d->minor)) < 0) {
         if (errno != EPERM || kind == S_IFIFO)
             return tr_fail(err, errno, "mknod");
         bind = true;   /* a user namespace: mknod of devices is never allowed there */
     }
     if (bind)
-        return bind_host_node(r->root, parent, name, d->path, d->path, err);
-    /* mknod applied the umask; fix the mode and give the node its owner */
-    if (fchmodat(parent, name, perm, 0) < 0)
+        return bind_host_node(r->root, nd->fd, name, d->path, d->path, err);
+    /* mknod applied the umask and made the node ours: fix what differs from what was asked */
+    if ((perm & nd->umask) && fchmodat(nd->fd, name, perm, 0) < 0)
         return tr_fail(err, errno, "chmod");
-    if (fchownat(parent, name, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+    uid_t uid = d->has_uid ? d->uid : 0;
+    gid_t gid = d->has_gid ? d->gid : 0;
+    if ((uid != nd->uid || gid != nd->gid || nd->setgid) && fchownat(nd->fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return tr_fail(err, errno, "chown");
     return 0;
 }
 
-static bool overridden(const struct oci_linux *lx, const char *path)
+static int create_device(struct rootfs_run *r, const struct oci_device *d, struct tr_err *err)
 {
-    for (size_t i = 0; lx && i < lx->devices_len; i++)
-        if (lx->devices[i].path && streq(lx->devices[i].path, path))
-            return true;
-    return false;
+    const char *base;
+    _cleanup_close_ int parent = open_parent_in_root(r->root, d->path, &base, err);
+    char name[NAME_MAX + 1];
+    struct node_dir nd;
+    if (parent < 0 || name_of(base, name, err) < 0 || node_dir_open(&nd, parent, 07777, err) < 0)
+        return -1;
+    return make_node(r, &nd, name, d, err);
+}
+
+/* The default nodes all live in /dev: one resolution of it for all of them, and no umask
+ * (so no chmod after each mknod). */
+static int create_default_devices(struct rootfs_run *r, const struct oci_linux *lx, struct tr_err *err)
+{
+    _cleanup_close_ int dev = mkdir_in_root(r->root, "/dev", 0755, err);
+    struct node_dir nd;
+    if (dev < 0 || node_dir_open(&nd, dev, 0, err) < 0)
+        return tr_prefix(err, "/dev");
+    mode_t old_umask = umask(0);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(default_devices); i++) {
+        const struct oci_device *d = &default_devices[i];
+        if (!overridden(lx, d->path) && make_node(r, &nd, d->path + strlen("/dev/"), d, err) < 0)
+            rc = tr_prefix(err, "default device %s", d->path);
+    }
+    umask(old_umask);
+    return rc;
 }
 
 static int dev_links(struct rootfs_run *r, struct tr_err *err)
@@ -134,12 +182,8 @@ int devices_setup(struct rootfs_run *r, struct tr_err *err)
             tr_debug("/dev is a bind mount: linux.devices not created");
         return 0;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-        if (overridden(lx, default_devices[i].path))
-            continue;
-        if (create_device(r, &default_devices[i], err) < 0)
-            return tr_prefix(err, "default device %s", default_devices[i].path);
-    }
+    if (create_default_devices(r, lx, err) < 0)
+        return -1;
     for (size_t i = 0; lx && i < lx->devices_len; i++) {
         const struct oci_device *d = &lx->devices[i];
         if (!d->path || d->path[0] != '/')

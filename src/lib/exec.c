@@ -337,7 +337,7 @@ static int spawn(struct exec_job *j, struct tr_err *err)
     int leaf = j->cg && !self_join ? cgroup_leaf_fd(j->cg) : -1;
     /* Opened here, in the runtime's mount namespace, and inherited: the child is born in the
      * container's, whose /proc must never take the runtime's writes (procfs.h). */
-    if (procfs_handle(err) < 0)
+    if (process_needs_procfs(&j->proc) && procfs_handle(err) < 0)
         return tr_prefix(err, "exec: open the runtime's private procfs");
     cpu_set_t own;
     bool initial;

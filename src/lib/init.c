@@ -48,7 +48,20 @@ static int step_network_namespace(struct init_state *s, struct tr_err *err)
     return 0;
 }
 
-static int step_wait_setup(struct init_state *s, struct tr_err *err)
+/* Where the init waits for SETUP_DONE. In a user namespace of its own (new or joined) it waits
+ * first: its ids are unmapped until the runtime writes the maps, and the keyring, sysctl and
+ * procfs steps need them. Otherwise nothing before the rootfs needs the runtime (its cgroup
+ * matters from the cgroup namespace and the cgroup mount on), so the keyring, loopback,
+ * hostname, procfs and sysctl steps run while the runtime attaches it to its cgroup and
+ * applies the limits. With netDevices, early too: a sysctl may name a device moved in then. */
+static bool waits_for_setup_first(const struct init_state *s)
+{
+    const struct ns_plan *ns = s->a->ns;
+    const struct oci_linux *l = s->a->spec->linux_;
+    return ns->has[OCI_NS_USER] || (l && l->net_devices_len);
+}
+
+static int wait_setup(struct init_state *s, struct tr_err *err)
 {
     struct spawn_setup_msg m;
     /* bind sources the runtime cloned for us (mount-sources.c) come first */
@@ -70,6 +83,16 @@ static int step_wait_setup(struct init_state *s, struct tr_err *err)
             return tr_fail(err, errno, "linux.uidMappings: become uid 0 in the new user namespace (is 0 mapped?)");
     }
     return ns_child_join_user(s->a->ns, err);
+}
+
+static int step_wait_setup_first(struct init_state *s, struct tr_err *err)
+{
+    return waits_for_setup_first(s) ? wait_setup(s, err) : 0;
+}
+
+static int step_wait_setup_before_rootfs(struct init_state *s, struct tr_err *err)
+{
+    return waits_for_setup_first(s) ? 0 : wait_setup(s, err);
 }
 
 static int step_session_keyring(struct init_state *s, struct tr_err *err)
@@ -193,6 +216,8 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
  * nothing the image, the mounts or a hook put at the container's /proc can take the write. */
 static int step_private_procfs(struct init_state *s, struct tr_err *err)
 {
+    if (!process_needs_procfs(s->proc))
+        return 0;
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "open the runtime's private procfs");
     /* In a user namespace the init may not write its own (not the host's root, and lowering
@@ -318,12 +343,13 @@ struct init_step {
 static const struct init_step init_steps[] = {
     { "enter a new time namespace", step_time_namespace, false },
     { "enter a new network namespace", step_network_namespace, false },
-    { "wait for the runtime's setup", step_wait_setup, false },
+    { "wait for the runtime's setup (user namespace, netDevices)", step_wait_setup_first, false },
     { "join a new session keyring", step_session_keyring, false },
     { "bring up the loopback", step_loopback, false },
     { "set hostname", step_hostname, false },
     { "open a private procfs", step_private_procfs, false },
     { "apply sysctl", step_sysctl, false },
+    { "wait for the runtime's setup", step_wait_setup_before_rootfs, false },
     { "prepare the rootfs", step_rootfs_prepare, false },
     { "run prestart and createRuntime hooks", step_runtime_hooks, false },
     { "run createContainer hooks", step_create_container_hooks, false },

@@ -321,6 +321,12 @@ static int apparmor_exec(const char *profile, struct tr_err *err)
     return tr_prefix(err, "process.apparmorProfile");
 }
 
+bool process_needs_procfs(const struct oci_process *p)
+{
+    return p && (p->has_oom_score_adj || (p->apparmor_profile && *p->apparmor_profile) ||
+                 (p->selinux_label && *p->selinux_label && selinux_enabled()));
+}
+
 static int security_labels_write(const struct oci_process *p, struct tr_err *err)
 {
     if (!p)

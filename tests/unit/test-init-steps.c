@@ -56,16 +56,18 @@ static bool in_table_order(const struct fixture *f)
 /* A create-phase hook, so that the init stops for RUN_HOOKS (hooks_create_exchange). */
 #define PRESTART "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, "
 
-/* extra: more members of config.json ("" or "\"hooks\": {...}, "); extra_ns: more namespaces
- * ("" or ", {\"type\": \"network\"}"). */
-static void fixture_open_ns(struct fixture *f, const char *extra, const char *extra_ns)
+#define USER_CGROUP "{\"type\": \"user\"}, {\"type\": \"cgroup\"}"
+
+/* extra: more members of config.json ("" or "\"hooks\": {...}, "); namespaces: the list
+ * (USER_CGROUP, or that and ", {\"type\": \"network\"}"). */
+static void fixture_open_ns(struct fixture *f, const char *extra, const char *namespaces)
 {
     struct tr_err err = { 0 };
     _cleanup_free_ char *json = xasprintf(
         "{%s\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": \"box\","
         " \"process\": {\"cwd\": \"/\", \"args\": [\"/bin/sh\"], \"user\": {\"uid\": %u, \"gid\": %u}},"
-        " \"linux\": {\"namespaces\": [{\"type\": \"user\"}, {\"type\": \"cgroup\"}%s]}}",
-        extra, (unsigned) getuid(), (unsigned) getgid(), extra_ns);
+        " \"linux\": {\"namespaces\": [%s]}}",
+        extra, (unsigned) getuid(), (unsigned) getgid(), namespaces);
     snprintf(f->dir, sizeof f->dir, "/tmp/test-init-steps.XXXXXX");
     if (!mkdtemp(f->dir))
         abort();
@@ -92,7 +94,7 @@ static void fixture_open_ns(struct fixture *f, const char *extra, const char *ex
 
 static void fixture_open(struct fixture *f, const char *extra)
 {
-    fixture_open_ns(f, extra, "");
+    fixture_open_ns(f, extra, USER_CGROUP);
 }
 
 static void fixture_close(struct fixture *f)
@@ -122,6 +124,17 @@ static __attribute__((noreturn)) void run_init(struct fixture *f)
     }
     fake_log("execve(%s)", s.exe);
     _exit(0);
+}
+
+/* True once the shared log has needle (polled for at most WAIT_MS). */
+static bool wait_log(const char *needle)
+{
+    for (int i = 0; i < WAIT_MS; i++) {
+        if (strstr(fake->log, needle))
+            return true;
+        usleep(1000);
+    }
+    return false;
 }
 
 /* The runtime's side up to `stop` (or an ERROR): every message received is logged. */
@@ -192,7 +205,7 @@ static int reap(pid_t pid)
 
 static void test_table(void)
 {
-    ok(init_step_count() == 22, "22 steps");
+    ok(init_step_count() == 23, "23 steps");
     is_str(init_step_name(0), "enter a new time namespace", "the time namespace comes first (timens.h)");
     is_str(init_step_name(1), "enter a new network namespace", "then the network one, before the wait for the runtime");
     is_str(init_step_name(init_step_count() - 1), "report started", "reporting the start comes last");
@@ -271,8 +284,8 @@ static void test_failing_after_ready(void)
     ok(reap(pid) == 1, "the init exits 1");
     ok(fifo_text[0] == '1' && strstr(fifo_text, "/nonexistent/hook") != NULL,
        "start reads \"1\" and the error naming the hook: %s", fifo_text);
-    ok(strstr(fake->log, "failed step 20: run startContainer hooks\n") != NULL && !strstr(fake->log, "execve"),
-       "the failure is step 20, and no execve");
+    ok(strstr(fake->log, "failed step 21: run startContainer hooks\n") != NULL && !strstr(fake->log, "execve"),
+       "the failure is step 21, and no execve");
     ssize_t n = err_file ? pread(fileno(err_file), stderr_text, sizeof stderr_text - 1, 0) : -1;
     stderr_text[n > 0 ? n : 0] = '\0';
     const char *nl = strchr(stderr_text, '\n');
@@ -311,22 +324,45 @@ static void test_late_netns(void)
     struct fixture f;
     char error_text[512] = "";
     fake_reset();
-    fixture_open_ns(&f, PRESTART, ", {\"type\": \"network\"}");
+    fixture_open_ns(&f, PRESTART, USER_CGROUP ", {\"type\": \"network\"}");
     ok(f.ns.late_netns && !(f.ns.new_flags & CLONE_NEWNET), "a new network namespace is not a clone flag");
     pid_t pid = spawn_init(&f);
-    bool seen = false;
-    for (int i = 0; i < WAIT_MS && !seen; i++) {
-        seen = strstr(fake->log, "unshare(NEWNET)\n") != NULL;
-        if (!seen)
-            usleep(1000);
-    }
-    ok(seen, "unshare(NEWNET) before SETUP_DONE was sent");
+    ok(wait_log("unshare(NEWNET)\n"), "unshare(NEWNET) before SETUP_DONE was sent");
     ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
        error_text);
     play_start(&f, (char[8]) { 0 }, 8);
     ok(reap(pid) == 0, "the init ran every step");
     ok(strncmp(fake->log, "unshare(NEWNET)\nruntime: sends SETUP_DONE\nsetresgid(0, 0, 0)\n", 60) == 0,
        "the log starts with the unshare, then SETUP_DONE");
+    fixture_close(&f);
+}
+
+/* Without a user namespace of its own the init needs nothing of the runtime before the
+ * rootfs: the keyring, loopback, hostname, procfs and sysctl steps run while the runtime sets
+ * the cgroup up, and the wait for SETUP_DONE (then the cgroup namespace) comes just before the
+ * rootfs. The runtime here sends nothing until the log shows the hostname set. */
+static void test_wait_before_rootfs(void)
+{
+    struct fixture f;
+    char error_text[512] = "";
+    fake_reset();
+    fixture_open_ns(&f, PRESTART, "{\"type\": \"cgroup\"}");
+    pid_t pid = spawn_init(&f);
+    ok(wait_log("sethostname(box)\n"), "no user namespace: the hostname is set before SETUP_DONE was sent");
+    ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
+       error_text);
+    play_start(&f, (char[8]) { 0 }, 8);
+    ok(reap(pid) == 0, "the init ran every step");
+    is_str(fake->log,
+           "sethostname(box)\n"
+           "runtime: sends SETUP_DONE\n"
+           "unshare(NEWCGROUP)\n"
+           "runtime: RUN_HOOKS received\n"
+           "chroot(/the/rootfs)\n"
+           "chdir(/)\n"
+           "runtime: READY received\n"
+           "execve(/bin/sh)\n",
+           "SETUP_DONE, then the cgroup namespace, just before the rootfs");
     fixture_close(&f);
 }
 
@@ -338,6 +374,7 @@ int main(void)
     test_all_steps();
     test_no_create_hooks();
     test_late_netns();
+    test_wait_before_rootfs();
     test_failing_step("sethostname", "5: set hostname", "hostname: sethostname \"box\": Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
@@ -347,7 +384,7 @@ int main(void)
                       "  -> Operation not permitted\n"
                       "failed step 5: set hostname\n"
                       "runtime: ERROR received\n");
-    test_failing_step("chroot", "11: enter the rootfs", "root.path: chroot /the/rootfs: Operation not permitted",
+    test_failing_step("chroot", "12: enter the rootfs", "root.path: chroot /the/rootfs: Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
                       "setresuid(0, 0, 0)\n"
@@ -356,16 +393,16 @@ int main(void)
                       "runtime: RUN_HOOKS received\n"
                       "chroot(/the/rootfs)\n"
                       "  -> Operation not permitted\n"
-                      "failed step 11: enter the rootfs\n"
+                      "failed step 12: enter the rootfs\n"
                       "runtime: ERROR received\n");
-    test_failing_step("unshare", "2: wait for the runtime's setup",
+    test_failing_step("unshare", "2: wait for the runtime's setup (user namespace, netDevices)",
                       "linux.namespaces: unshare the cgroup namespace: Operation not permitted",
                       "runtime: sends SETUP_DONE\n"
                       "setresgid(0, 0, 0)\n"
                       "setresuid(0, 0, 0)\n"
                       "unshare(NEWCGROUP)\n"
                       "  -> Operation not permitted\n"
-                      "failed step 2: wait for the runtime's setup\n"
+                      "failed step 2: wait for the runtime's setup (user namespace, netDevices)\n"
                       "runtime: ERROR received\n");
     test_failing_after_ready();
     return done_testing();
