@@ -316,22 +316,29 @@ static void test_no_create_hooks(void)
     fixture_close(&f);
 }
 
+/* The runtime's side, but SETUP_DONE only once the init logged `before` (what the init did
+ * without waiting for it), then start; the init must run every step. */
+static void run_after_log(struct fixture *f, const char *before, const char *what)
+{
+    char error_text[512] = "";
+    pid_t pid = spawn_init(f);
+    ok(wait_log(before), "%s", what);
+    ok(play_runtime(f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
+       error_text);
+    play_start(f, (char[8]) { 0 }, 8);
+    ok(reap(pid) == 0, "the init ran every step");
+}
+
 /* A new network namespace is the init's own first act, before it waits for SETUP_DONE (the
  * kernel builds it while the runtime does the cgroup work: namespaces.h late_netns): the
  * runtime here sends nothing until the log shows the unshare. */
 static void test_late_netns(void)
 {
     struct fixture f;
-    char error_text[512] = "";
     fake_reset();
     fixture_open_ns(&f, PRESTART, USER_CGROUP ", {\"type\": \"network\"}");
     ok(f.ns.late_netns && !(f.ns.new_flags & CLONE_NEWNET), "a new network namespace is not a clone flag");
-    pid_t pid = spawn_init(&f);
-    ok(wait_log("unshare(NEWNET)\n"), "unshare(NEWNET) before SETUP_DONE was sent");
-    ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
-       error_text);
-    play_start(&f, (char[8]) { 0 }, 8);
-    ok(reap(pid) == 0, "the init ran every step");
+    run_after_log(&f, "unshare(NEWNET)\n", "unshare(NEWNET) before SETUP_DONE was sent");
     ok(strncmp(fake->log, "unshare(NEWNET)\nruntime: sends SETUP_DONE\nsetresgid(0, 0, 0)\n", 60) == 0,
        "the log starts with the unshare, then SETUP_DONE");
     fixture_close(&f);
@@ -344,15 +351,9 @@ static void test_late_netns(void)
 static void test_wait_before_rootfs(void)
 {
     struct fixture f;
-    char error_text[512] = "";
     fake_reset();
     fixture_open_ns(&f, PRESTART, "{\"type\": \"cgroup\"}");
-    pid_t pid = spawn_init(&f);
-    ok(wait_log("sethostname(box)\n"), "no user namespace: the hostname is set before SETUP_DONE was sent");
-    ok(play_runtime(&f, pid, error_text, sizeof error_text) == 0, "then READY%s%s", *error_text ? ": " : "",
-       error_text);
-    play_start(&f, (char[8]) { 0 }, 8);
-    ok(reap(pid) == 0, "the init ran every step");
+    run_after_log(&f, "sethostname(box)\n", "no user namespace: the hostname is set before SETUP_DONE was sent");
     is_str(fake->log,
            "sethostname(box)\n"
            "runtime: sends SETUP_DONE\n"
