@@ -216,8 +216,6 @@ static int step_terminal(struct init_state *s, struct tr_err *err)
  * nothing the image, the mounts or a hook put at the container's /proc can take the write. */
 static int step_private_procfs(struct init_state *s, struct tr_err *err)
 {
-    if (!process_needs_procfs(s->proc))
-        return 0;
     if (procfs_handle(err) < 0)
         return tr_prefix(err, "open the runtime's private procfs");
     /* In a user namespace the init may not write its own (not the host's root, and lowering

@@ -23,9 +23,9 @@ int process_sched_apply(const struct oci_spec *spec, const struct oci_process *p
 /* Child, just before execve: apparmor exec attr, selinux exec label. */
 int security_labels_apply(const struct oci_process *p, struct tr_err *err);
 /* Whether p's setup writes below /proc once the container's /proc may be in view (oomScoreAdj,
- * the AppArmor or SELinux exec label): the private procfs (procfs.h) must be opened before,
- * in the runtime's view. A new procfs superblock costs ~0.13 ms, so it is made only then;
- * sysctl and timeOffsets, written before the rootfs exists, open it when they write. */
+ * the AppArmor or SELinux exec label): exec's private procfs (procfs.h) must be opened before,
+ * in the runtime's view. A new procfs superblock costs ~0.13 ms, so exec makes it only then
+ * (the init always does: it reopens exec.fifo through it after pivot_root). */
 bool process_needs_procfs(const struct oci_process *p);
 /* SELinux mount label for a mount options string (returns malloc'd new options or NULL if none). */
 char *selinux_mount_options(const char *mount_label, const char *options);

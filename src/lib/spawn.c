@@ -593,14 +593,32 @@ int spawn_session_clone(struct spawn_session *s, struct ns_plan *ns, int cgroup_
     return 0;
 }
 
+/* A send before SETUP_DONE found the child gone (EPIPE): a step it runs before waiting for
+ * SETUP_DONE failed (a new network namespace; without a user namespace also the keyring ...
+ * sysctl steps), and its ERROR is still queued on the channel: that is the answer. */
+static int gone_with_error(struct spawn_session *s, struct tr_err *err)
+{
+    struct chan_msg m;
+    struct tr_err e2 = { 0 };
+    if (err->code != EPIPE || chan_recv_wait(s->sock[0], -1, 0, &m, NULL, &e2) < 0 || m.type != MSG_ERROR)
+        return -1;
+    err->code = m.value;
+    snprintf(err->msg, sizeof err->msg, "%s", m.text);
+    return -1;
+}
+
 int spawn_send_mount_source(struct spawn_session *s, size_t index, int fd, struct tr_err *err)
 {
-    return send_as(s->sock[0], SIDE_RUNTIME, MSG_MOUNT_SOURCE, (int32_t) index, 0, NULL, fd, err);
+    if (send_as(s->sock[0], SIDE_RUNTIME, MSG_MOUNT_SOURCE, (int32_t) index, 0, NULL, fd, err) < 0)
+        return gone_with_error(s, err);
+    return 0;
 }
 
 int spawn_send_setup_done(struct spawn_session *s, struct tr_err *err)
 {
-    return send_as(s->sock[0], SIDE_RUNTIME, MSG_SETUP_DONE, s->pid, 0, NULL, -1, err);
+    if (send_as(s->sock[0], SIDE_RUNTIME, MSG_SETUP_DONE, s->pid, 0, NULL, -1, err) < 0)
+        return gone_with_error(s, err);
+    return 0;
 }
 
 static int send_hooks_done(struct spawn_session *s, struct tr_err *err)
