@@ -18,8 +18,8 @@ static bool same(const struct oci_runstate *a, const struct oci_runstate *b)
 {
     return same_str(a->id, b->id) && a->pid == b->pid && a->start_time == b->start_time &&
            same_str(a->bundle, b->bundle) && same_str(a->rootfs, b->rootfs) && same_str(a->created, b->created) &&
-           same_str(a->owner, b->owner) && same_str(a->cgroup, b->cgroup) && a->systemd == b->systemd &&
-           a->rootless == b->rootless && a->started == b->started;
+           same_str(a->cgroup, b->cgroup) && a->systemd == b->systemd && a->rootless == b->rootless &&
+           a->no_new_keyring == b->no_new_keyring;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
