@@ -370,6 +370,28 @@ static yajl_val lookup(yajl_val obj, const char *key)
     return NULL;
 }
 
+static oci_unknown_fn unknown_fn;
+
+void oci_set_unknown_handler(oci_unknown_fn fn)
+{
+    unknown_fn = fn;
+}
+
+static void report_unknown(struct oci_pctx *c, const struct oci_type *t, yajl_val v)
+{
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        const char *key = v->u.object.keys[i];
+        size_t k = 0;
+        while (k < t->nfields && !streq(t->fields[k].key, key))
+            k++;
+        if (k < t->nfields)
+            continue;
+        size_t old = push_key(c, key);
+        unknown_fn(c->origin, c->path);
+        pop(c, old);
+    }
+}
+
 int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, void *obj)
 {
     if (!YAJL_IS_OBJECT(v))
@@ -394,6 +416,8 @@ int oci_parse_object(struct oci_pctx *c, const struct oci_type *t, yajl_val v, v
         if (f->has_off != NO_OFF)
             *(bool *) ((char *) obj + f->has_off) = true;
     }
+    if (unknown_fn)
+        report_unknown(c, t, v);
     return t->check ? t->check(c, obj) : 0;
 }
 

@@ -322,5 +322,11 @@ char **oci_known_paths(enum oci_doc doc);
  * each with the reason. Terminated by { NULL, NULL }. */
 struct oci_ignored_path { const char *path; const char *reason; };
 extern const struct oci_ignored_path oci_ignored_paths[];
+/* The runtime-spec has runtimes ignore the properties they do not know, so a misspelt one
+ * ("hooks.postStop") is silently without effect. With a handler set, the parser calls it with
+ * the document's origin and the JSON path of each property of an object it does not know
+ * (map keys such as annotations are data, not properties). NULL, the default: not looked for. */
+typedef void (*oci_unknown_fn)(const char *origin, const char *path);
+void oci_set_unknown_handler(oci_unknown_fn fn);
 
 #endif

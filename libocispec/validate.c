@@ -14,7 +14,8 @@ static int check_version(const struct oci_spec *s, const char *origin, struct tr
         return tr_failx(err, "%s: ociVersion: required", origin);
     const char *v = s->oci_version;
     /* "1.0.2", "1.3.0", "1.0.2-dev", "1.0.0-rc5": only the major number matters (a later
-     * minor version only adds fields, and an unknown field is refused by the parser) */
+     * minor version only adds fields, which the parser ignores as the spec says: with --debug
+     * each is named, oci_set_unknown_handler) */
     if (v[0] != '1' || (v[1] != '.' && v[1] != '\0'))
         return tr_failx(err, "%s: ociVersion: unsupported version \"%.40s\" (expected 1.x)", origin, v);
     return 0;

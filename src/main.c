@@ -127,6 +127,20 @@ static int run_help(struct globals *g, int argc, char **argv, struct tr_err *err
     return cli_verb_main(v, 2, help_argv, &g->ctx, err);
 }
 
+/* --debug: what the parser ignored, as the runtime-spec says to, named (a misspelt
+ * "hooks.postStop" otherwise does nothing, without a word). */
+static void note_unknown_property(const char *origin, const char *path)
+{
+    for (const struct oci_ignored_path *ig = oci_ignored_paths; ig->path; ig++) {
+        size_t n = strlen(ig->path);
+        if (!strncmp(path, ig->path, n) && (path[n] == '\0' || path[n] == '.' || path[n] == '[')) {
+            tr_debug("%s: %s: not applied by tinyrun (%s)", origin, path, ig->reason);
+            return;
+        }
+    }
+    tr_debug("%s: %s: unknown property, ignored as the runtime-spec says; check its spelling", origin, path);
+}
+
 int main(int argc, char **argv)
 {
     struct globals g = { .ctx = { .rootless = -1 }, .log_format = TR_LOG_TEXT };
@@ -146,6 +160,8 @@ int main(int argc, char **argv)
         return 1;
     }
     tr_trace_init(g.trace, g.log_format == TR_LOG_JSON);
+    if (g.ctx.debug)
+        oci_set_unknown_handler(note_unknown_property);
     if (!g.ctx.root)
         g.ctx.root = tr_state_root(&g.ctx);
     if (g.version) {

@@ -142,3 +142,23 @@ create_fails() {
 	create_container "$ID"
 	assert_equal "$(state_field "$ID" .status)" created
 }
+
+# runtime-spec config.md: runtimes "MUST NOT generate an error if they encounter an unknown
+# property. Instead they MUST ignore unknown properties" (runc and crun do). A misspelt hook
+# kind then silently never runs: tinyrun names each unknown property with --debug. (runc 1.1.5
+# even runs "postStop" as poststop: Go's encoding/json matches keys case-insensitively; the
+# hook here is /bin/true so that either way the run succeeds.)
+@test "unknown properties are ignored, not errors; with --debug tinyrun names each by its JSON path" {
+	update_config '.hooks = {"postStop": [{"path": "/bin/true"}]} | .process.fooBar = 1 | .annotations = {"free.key": "v"}'
+	set_args /bin/echo ran
+	ID=$(new_id)
+	run --separate-stderr runtime --debug run --bundle "$BUNDLE" "$ID" </dev/null
+	assert_status 0
+	assert_equal "$output" ran
+	assert_no_leak "$ID" || return 1
+	requires_tinyrun "the --debug lines are tinyrun's"
+	assert_contains "$stderr" "config.json: hooks.postStop: unknown property, ignored as the runtime-spec says; check its spelling"
+	assert_contains "$stderr" "config.json: process.fooBar: unknown property"
+	# annotations are a map of free keys, not properties
+	if grep -q 'free.key' <<<"$stderr"; then fail "an annotation key was reported: $stderr"; fi
+}

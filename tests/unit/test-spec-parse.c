@@ -277,6 +277,34 @@ static void test_misc(void)
     oci_free(s);
 }
 
+/* Unknown properties are ignored (runtime-spec), and named to a handler when one is set: their
+ * JSON paths, objects in arrays included, never the keys of maps (annotations, sysctl). */
+static char unknown_seen[512];
+static void collect_unknown(const char *origin, const char *path)
+{
+    size_t n = strlen(unknown_seen);
+    snprintf(unknown_seen + n, sizeof unknown_seen - n, "%s:%s;", origin, path);
+}
+
+static void test_unknown_properties(void)
+{
+    struct tr_err err = { 0 };
+    const char *j = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"postStop\":[]},"
+                    "\"mounts\":[{\"destination\":\"/x\",\"optoins\":[]}],\"annotations\":{\"free.key\":\"v\"},"
+                    "\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"fooBar\":1}}";
+    struct oci_spec *s = oci_parse(j, strlen(j), "config.json", &err);
+    ok(s != NULL, "unknown properties are no error: %s", err.msg);
+    ok(unknown_seen[0] == '\0', "no handler: nothing looked for");
+    oci_free(s);
+    oci_set_unknown_handler(collect_unknown);
+    s = oci_parse(j, strlen(j), "config.json", &err);
+    oci_set_unknown_handler(NULL);
+    ok(s != NULL, "with a handler, still no error");
+    is_str(unknown_seen, "config.json:mounts[0].optoins;config.json:hooks.postStop;config.json:linux.fooBar;",
+           "each unknown property by its path; map keys are not properties");
+    oci_free(s);
+}
+
 /* The real containerd and docker default profiles (the security area's fixtures) as
  * linux.seccomp: all their rules, MASKED_EQ args and errnoRet values must parse. */
 static void test_real_profiles(void)
@@ -319,6 +347,7 @@ int main(void)
     test_nerdctl();
     test_standalone();
     test_misc();
+    test_unknown_properties();
     test_real_profiles();
     return done_testing();
 }
