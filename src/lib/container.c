@@ -273,7 +273,6 @@ char *tr_state_json(const struct tr_ctx *ctx, const char *id, struct tr_err *err
     return json;
 }
 
-
 static int list_entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct tr_list_entry *) a)->id, ((const struct tr_list_entry *) b)->id);

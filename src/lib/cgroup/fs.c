@@ -425,9 +425,14 @@ static void disable(struct cgroup_mgr *m, const struct tr_err *why, bool asked)
  * runc and crun leave the parents of any cgroupsPath: removed by the last container, it cost
  * every sequential `run` a mkdir and an rmdir per hierarchy, and a create racing that removal
  * failed its leaf's mkdir. Only the leaf counts as made. */
-void cg_keep_shared_parent(struct cgroup_mgr *m, const struct cgroup_opts *o)
+bool cg_default_path(const struct cgroup_opts *o)
 {
-    if (!(o->cgroups_path && *o->cgroups_path) && m->created > 1)
+    return !o->cgroups_path || !*o->cgroups_path;
+}
+
+static void keep_shared_parent(struct cgroup_mgr *m, const struct cgroup_opts *o)
+{
+    if (cg_default_path(o) && m->created > 1)
         m->created = 1;
 }
 
@@ -438,10 +443,10 @@ int cg_fs_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_er
         return -1;
     for (size_t i = 0; i < m->nh; i++) {
         int r = cg_mkdir_path(m, &m->h[i], err);
-        cg_keep_shared_parent(m, o);
+        keep_shared_parent(m, o);
         if (r < 0) {
             if (m->rootless && cg_is_perm_error(err->code)) {
-                disable(m, err, o->cgroups_path && *o->cgroups_path);
+                disable(m, err, !cg_default_path(o));
                 return 0;
             }
             tr_prefix(err, "linux.cgroupsPath");

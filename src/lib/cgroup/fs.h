@@ -85,8 +85,9 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *out);      /* "max"
 /* the "key N" line of file (dir may be NULL: false) */
 bool cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out);
 int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err);
-/* The default path's shared parent (/tinyrun) is never counted in m->created: it stays. */
-void cg_keep_shared_parent(struct cgroup_mgr *m, const struct cgroup_opts *o);
+/* No linux.cgroupsPath: the default /tinyrun/<id>, whose shared parent stays once made (only
+ * the leaf counts in m->created). */
+bool cg_default_path(const struct cgroup_opts *o);
 int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h);
 int cg_enter_pid(struct cg_hier *h, pid_t pid, struct tr_err *err);
 int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, struct tr_err *err);

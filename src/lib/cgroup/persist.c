@@ -69,7 +69,7 @@ char *cgroup_plan_serialize(const struct cgroup_opts *o, struct tr_err *err)
         m->ops = cg_fs_backend(m->layout);
         /* The default leaf (/tinyrun/<id>) is the only level create counts there, and it is
          * tinyrun's by its name: no walk up the path in every hierarchy to learn it. */
-        bool default_path = !(o->cgroups_path && *o->cgroups_path);
+        bool default_path = cg_default_path(o);
         for (size_t i = 0; i < m->nh && !default_path; i++) {
             int n = missing_levels(&m->h[i]);
             if (n > m->created)
