@@ -1,8 +1,9 @@
-/* --systemd-cgroup: the container's cgroup is a transient scope started over D-Bus with sd-bus
- * (StartTransientUnit), then limits are written to its files like the cgroupfs driver does.
- * Rootless uses the user instance of systemd; sd-bus authenticates with AUTH EXTERNAL and lets
- * the bus take our identity from SO_PEERCRED, which the kernel reports as the host uid even from
- * inside a user namespace (sending "0" from a userns is what broke other runtimes). */
+/* --systemd-cgroup: the container's cgroup is a transient scope started over D-Bus
+ * (StartTransientUnit, with our own client: dbus.h), then limits are written to its files like
+ * the cgroupfs driver does. Rootless uses the user instance of systemd; the client authenticates
+ * with EXTERNAL and lets the bus take our identity from SO_PEERCRED, which the kernel reports as
+ * the host uid even from inside a user namespace (sending "0" from a userns is what broke other
+ * runtimes). */
 #include "config.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -11,9 +12,8 @@
 #include "log.h"
 #include "util.h"
 #ifdef HAVE_SYSTEMD
-#include <systemd/sd-bus.h>
 #include <time.h>
-#include "dl-systemd.h"
+#include "dbus.h"
 
 /* The backend's own state, in m->priv. */
 struct sd_unit {
@@ -30,10 +30,14 @@ static const struct cg_ops *files(struct cgroup_mgr *m) { return cg_fs_backend(m
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_IFACE "org.freedesktop.systemd1.Manager"
+#define PROPS_IFACE "org.freedesktop.DBus.Properties"
 #define JOB_TIMEOUT_USEC (30ULL * 1000000)
+#define SYSTEM_BUS "unix:path=/run/dbus/system_bus_socket"
 
-static void busp(sd_bus **b) { if (*b) sd_bus_flush_close_unref(*b); }
+static void busp(struct tr_bus **b) { tr_bus_close(*b); }
 #define _cleanup_bus_ __attribute__((cleanup(busp)))
+#define _cleanup_msg_ __attribute__((cleanup(tr_bus_msg_free)))
+#define _cleanup_wr_ __attribute__((cleanup(tr_bus_wr_free)))
 
 static char *user_bus_address(void)
 {
@@ -49,136 +53,185 @@ static char *user_bus_address(void)
     return xasprintf("unix:path=/run/user/%lld/bus", (long long) (uid < 0 ? (int64_t) geteuid() : uid));
 }
 
-static int bus_open(struct cgroup_mgr *m, sd_bus **out, struct tr_err *err)
+static int bus_open(struct cgroup_mgr *m, struct tr_bus **out, struct tr_err *err)
 {
-    sd_bus *b = NULL;
-    int r;
-    if (tr_sd_load("--systemd-cgroup", err) < 0)
-        return -1;
     if (!m->rootless) {
-        r = sd_bus_open_system(&b);
-        if (r < 0)
-            return tr_fail(err, -r, "--systemd-cgroup: connect to the system bus");
-        *out = b;
+        const char *a = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        if (tr_bus_open(a && *a ? a : SYSTEM_BUS, "the system bus", out, err) < 0)
+            return tr_prefix(err, "--systemd-cgroup");
         return 0;
     }
     _cleanup_free_ char *addr = user_bus_address();
-    if ((r = sd_bus_new(&b)) < 0 || (r = sd_bus_set_address(b, addr)) < 0 ||
-        (r = sd_bus_set_bus_client(b, 1)) < 0 || (r = sd_bus_start(b)) < 0) {
-        if (b)
-            sd_bus_unref(b);
-        tr_fail(err, -r, "--systemd-cgroup (rootless): connect to the user bus %s", addr);
+    if (tr_bus_open(addr, "the user bus", out, err) < 0) {
+        tr_prefix(err, "--systemd-cgroup (rootless)");
         return tr_hint(err, "is the systemd user instance running with D-Bus (package dbus-user-session, "
                        "`systemctl --user status`)? Or use --cgroup-manager=cgroupfs");
     }
-    *out = b;
     return 0;
 }
 
-struct job_wait { const char *job; bool done; char result[64]; };
-
-static int on_job_removed(sd_bus_message *msg, void *data, sd_bus_error *e)
+/* A call to systemd: 0 with the method return in *reply, 1 with an error reply in *reply, -1. */
+static int sd_call(struct tr_bus *bus, const char *path, const char *iface, const char *member, const char *sig,
+                   const struct tr_bus_wr *body, struct tr_bus_msg *reply, struct tr_err *err)
 {
-    struct job_wait *w = data;
-    uint32_t id;
-    const char *path, *unit, *result;
-    if (sd_bus_message_read(msg, "uoss", &id, &path, &unit, &result) < 0)
-        return 0;
-    if (w->job && streq(path, w->job)) {
-        w->done = true;
-        snprintf(w->result, sizeof w->result, "%s", result);
-    }
-    (void) e;
+    return tr_bus_call(bus, SD_DEST, path, iface, member, sig, body, JOB_TIMEOUT_USEC, reply, err);
+}
+
+/* "member unit: Name: text" into err from an error reply. */
+static int reply_fail(struct tr_err *err, const char *what, const struct tr_bus_msg *reply)
+{
+    const char *text = tr_bus_error_text(reply);
+    return tr_failx(err, "--systemd-cgroup: %s: %s%s%s", what, reply->error_name ? reply->error_name : "error",
+                    *text ? ": " : "", text);
+}
+
+/* A string-valued property of the object at path (Properties.Get, a variant of 's'). */
+static int get_string_prop(struct tr_bus *bus, const char *path, const char *iface, const char *name, char **out,
+                           struct tr_err *err)
+{
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 };
+    tr_bus_put_str(&w, iface);
+    tr_bus_put_str(&w, name);
+    int r = sd_call(bus, path, PROPS_IFACE, "Get", "ss", &w, &reply, err);
+    if (r < 0)
+        return -1;
+    _cleanup_free_ char *what = xasprintf("read %s of %s", name, path);
+    if (r == 1)
+        return reply_fail(err, what, &reply);
+    struct tr_bus_rd rd;
+    const char *type, *s;
+    tr_bus_rd_init(&rd, &reply);
+    if (!streq(reply.signature, "v") || tr_bus_get_sig(&rd, &type) < 0 || !streq(type, "s") || tr_bus_get_str(&rd, &s) < 0)
+        return tr_failx(err, "--systemd-cgroup: %s: the reply is not a string", what);
+    *out = xstrdup(s);
     return 0;
+}
+
+/* A reply of one object path (a job or a unit) copied out; -1 if it is not that. */
+static char *reply_path(const struct tr_bus_msg *reply)
+{
+    struct tr_bus_rd rd;
+    const char *p;
+    tr_bus_rd_init(&rd, reply);
+    return streq(reply->signature, "o") && tr_bus_get_str(&rd, &p) == 0 ? xstrdup(p) : NULL;
 }
 
 /* The unit's ActiveState into buf ("gone" when systemd no longer has it); "" if unknown. */
-static void unit_state(sd_bus *bus, const char *unit, char *buf, size_t len)
+static void unit_state(struct tr_bus *bus, const char *unit, char *buf, size_t len)
 {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    sd_bus_message *reply = NULL;
-    const char *path;
-    char *state = NULL;
+    struct tr_err e;
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 };
+    _cleanup_free_ char *path = NULL, *state = NULL;
     buf[0] = '\0';
-    if (sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "GetUnit", &e, &reply, "s", unit) < 0) {
-        if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
-            snprintf(buf, len, "gone");
-    } else if (sd_bus_message_read(reply, "o", &path) >= 0 &&
-               sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                                          NULL, &state) >= 0) {
+    tr_bus_put_str(&w, unit);
+    int r = sd_call(bus, SD_PATH, SD_IFACE, "GetUnit", "s", &w, &reply, &e);
+    if (r == 1 && reply.error_name && streq(reply.error_name, "org.freedesktop.systemd1.NoSuchUnit"))
+        snprintf(buf, len, "gone");
+    else if (r == 0 && (path = reply_path(&reply)) &&
+             get_string_prop(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState", &state, &e) == 0)
         snprintf(buf, len, "%s", state);
-    }
-    free(state);
-    sd_bus_message_unref(reply);
-    sd_bus_error_free(&e);
+}
+
+/* JobRemoved signals reach us only with a match rule on the bus and, from systemd, after
+ * Subscribe. */
+static int watch_jobs(struct tr_bus *bus, struct tr_err *err)
+{
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 }, sub = { 0 };
+    tr_bus_put_str(&w, "type='signal',sender='" SD_DEST "',path='" SD_PATH "',interface='" SD_IFACE
+                       "',member='JobRemoved'");
+    int r = tr_bus_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
+                        &w, JOB_TIMEOUT_USEC, &reply, err);
+    if (r == 1)
+        return reply_fail(err, "AddMatch for JobRemoved", &reply);
+    if (r < 0)
+        return tr_prefix(err, "--systemd-cgroup");
+    /* a user manager may refuse a second Subscribe from the same client: not an error */
+    return sd_call(bus, SD_PATH, SD_IFACE, "Subscribe", NULL, NULL, &sub, err) < 0 ? tr_prefix(err, "--systemd-cgroup") : 0;
 }
 
 /* Waits for the job's JobRemoved. Without it in time, the unit's own state decides: a signal
  * can be lost or late on a loaded machine while the unit already is where the job takes it
  * (`settled`: "active" for a start, "inactive" or gone for a stop). */
-static int wait_job(sd_bus *bus, struct job_wait *w, const char *what, const char *settled,
-                    struct tr_err *err)
+static int wait_job(struct tr_bus *bus, const char *job, const char *what, const char *settled, struct tr_err *err)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (!w->done) {
-        int r = sd_bus_process(bus, NULL);
-        if (r < 0)
-            return tr_fail(err, -r, "%s: waiting for the systemd job", what);
-        if (r > 0)
-            continue;
+    for (;;) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         uint64_t el = (uint64_t) (t.tv_sec - t0.tv_sec) * 1000000 + (uint64_t) (t.tv_nsec - t0.tv_nsec) / 1000;
-        if (el >= JOB_TIMEOUT_USEC) {
+        _cleanup_msg_ struct tr_bus_msg sig = { 0 };
+        int r = el >= JOB_TIMEOUT_USEC ? 1 : tr_bus_next_signal(bus, JOB_TIMEOUT_USEC - el, &sig, err);
+        if (r < 0)
+            return tr_prefix(err, "%s: waiting for the systemd job", what);
+        if (r > 0) {
             char state[64];
             unit_state(bus, what, state, sizeof state);
             if (streq(state, settled) || (streq(settled, "inactive") && streq(state, "gone"))) {
-                tr_debug("%s: no JobRemoved for %s within 30s, but the unit is %s", what, w->job, state);
+                tr_debug("%s: no JobRemoved for %s within 30s, but the unit is %s", what, job, state);
                 return 0;
             }
             return tr_failx(err, "%s: the systemd job %s did not finish within 30s (unit state: %s); "
-                            "check `systemctl status %s`", what, w->job, state[0] ? state : "unknown", what);
+                            "check `systemctl status %s`", what, job, state[0] ? state : "unknown", what);
         }
-        r = sd_bus_wait(bus, JOB_TIMEOUT_USEC - el);
-        if (r < 0)
-            return tr_fail(err, -r, "%s: waiting for the systemd job", what);
+        struct tr_bus_rd rd;
+        uint32_t id;
+        const char *path, *unit, *result;
+        if (!sig.member || !streq(sig.member, "JobRemoved") || !streq(sig.signature, "uoss"))
+            continue;
+        tr_bus_rd_init(&rd, &sig);
+        if (tr_bus_get_u32(&rd, &id) < 0 || tr_bus_get_str(&rd, &path) < 0 || tr_bus_get_str(&rd, &unit) < 0 ||
+            tr_bus_get_str(&rd, &result) < 0 || !streq(path, job))
+            continue;
+        if (!streq(result, "done"))
+            return tr_failx(err, "%s: the systemd job finished with result \"%s\"", what, result);
+        return 0;
     }
-    if (!streq(w->result, "done"))
-        return tr_failx(err, "%s: the systemd job finished with result \"%s\"", what, w->result);
-    return 0;
 }
 
-static int append_prop(sd_bus_message *msg, const struct cg_sd_prop *p)
+static void put_array_prop(struct tr_bus_wr *w, const char *type, size_t align, const void *v, size_t n, size_t size)
 {
-    int r;
+    tr_bus_put_sig(w, type);
+    struct tr_bus_arr a = tr_bus_array_open(w, align);
+    for (size_t i = 0; i < n; i++) {
+        if (size == 1)
+            tr_bus_put_byte(w, ((const uint8_t *) v)[i]);
+        else
+            tr_bus_put_u32(w, ((const uint32_t *) v)[i]);
+    }
+    tr_bus_array_close(w, a);
+}
+
+/* One (sv) of the a(sv) systemd takes for unit properties. */
+static void append_prop(struct tr_bus_wr *w, const struct cg_sd_prop *p)
+{
+    tr_bus_put_struct(w);
+    tr_bus_put_str(w, p->name);
     switch (p->type) {
-    case CG_SD_STR: return sd_bus_message_append(msg, "(sv)", p->name, "s", p->s);
-    case CG_SD_BOOL: return sd_bus_message_append(msg, "(sv)", p->name, "b", (int) p->b);
-    case CG_SD_U64: return sd_bus_message_append(msg, "(sv)", p->name, "t", p->u);
-    case CG_SD_STRV1: return sd_bus_message_append(msg, "(sv)", p->name, "as", 1, p->s);
-    case CG_SD_PIDS:
-    case CG_SD_BYTES: {
-        bool pids = p->type == CG_SD_PIDS;
-        if ((r = sd_bus_message_open_container(msg, 'r', "sv")) < 0 ||
-            (r = sd_bus_message_append(msg, "s", p->name)) < 0 ||
-            (r = sd_bus_message_open_container(msg, 'v', pids ? "au" : "ay")) < 0 ||
-            (r = sd_bus_message_append_array(msg, pids ? 'u' : 'y', pids ? (void *) p->pids : (void *) p->bytes,
-                                             pids ? p->npids * sizeof(uint32_t) : p->nbytes)) < 0 ||
-            (r = sd_bus_message_close_container(msg)) < 0)
-            return r;
-        return sd_bus_message_close_container(msg);
+    case CG_SD_STR: tr_bus_put_sig(w, "s"); tr_bus_put_str(w, p->s); break;
+    case CG_SD_BOOL: tr_bus_put_sig(w, "b"); tr_bus_put_bool(w, p->b); break;
+    case CG_SD_U64: tr_bus_put_sig(w, "t"); tr_bus_put_u64(w, p->u); break;
+    case CG_SD_STRV1: {
+        tr_bus_put_sig(w, "as");
+        struct tr_bus_arr a = tr_bus_array_open(w, 4);
+        tr_bus_put_str(w, p->s);
+        tr_bus_array_close(w, a);
+        break;
     }
+    case CG_SD_PIDS: put_array_prop(w, "au", 4, p->pids, p->npids, sizeof(uint32_t)); break;
+    case CG_SD_BYTES: put_array_prop(w, "ay", 1, p->bytes, p->nbytes, 1); break;
     }
-    return -EINVAL;
 }
 
-static int append_props(sd_bus_message *msg, const struct cg_sd_props *props)
+static void append_props(struct tr_bus_wr *w, const struct cg_sd_props *props)
 {
-    int r = sd_bus_message_open_container(msg, 'a', "(sv)");
-    for (size_t i = 0; r >= 0 && i < props->n; i++)
-        r = append_prop(msg, &props->v[i]);
-    return r < 0 ? r : sd_bus_message_close_container(msg);
+    struct tr_bus_arr a = tr_bus_array_open(w, 8);
+    for (size_t i = 0; i < props->n; i++)
+        append_prop(w, &props->v[i]);
+    tr_bus_array_close(w, a);
 }
 
 static int unit_path(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err)
@@ -194,17 +247,11 @@ static int unit_path(struct cgroup_mgr *m, const struct cgroup_opts *o, struct t
     _cleanup_free_ char *base = NULL;
     if (m->rootless) {
         /* the user manager's own cgroup, e.g. /user.slice/user-1000.slice/user@1000.service */
-        _cleanup_bus_ sd_bus *bus = NULL;
-        sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_bus_ struct tr_bus *bus = NULL;
         if (bus_open(m, &bus, err) < 0)
             return -1;
-        int r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_IFACE, "ControlGroup", &e, &base);
-        if (r < 0) {
-            tr_fail(err, -r, "--systemd-cgroup: read the user manager's ControlGroup%s%s",
-                    e.message ? ": " : "", e.message ? e.message : "");
-            sd_bus_error_free(&e);
-            return -1;
-        }
+        if (get_string_prop(bus, SD_PATH, SD_IFACE, "ControlGroup", &base, err) < 0)
+            return tr_prefix(err, "--systemd-cgroup: the user manager's cgroup");
         if (streq(base, "/"))
             base[0] = '\0';
     }
@@ -216,7 +263,7 @@ static int unit_path(struct cgroup_mgr *m, const struct cgroup_opts *o, struct t
 static int start_unit(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
 {
     struct sd_unit *u = unit_of(m);
-    _cleanup_bus_ sd_bus *bus = NULL;
+    _cleanup_bus_ struct tr_bus *bus = NULL;
     if (bus_open(m, &bus, err) < 0)
         return -1;
     struct cg_sd_props props = { 0 };
@@ -226,45 +273,25 @@ static int start_unit(struct cgroup_mgr *m, pid_t pid, struct tr_err *err)
         cg_sd_props_free(&props);
         return -1;
     }
-    struct job_wait w = { 0 };
-    sd_bus_slot *slot = NULL;
-    sd_bus_message *msg = NULL, *reply = NULL;
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    int r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_IFACE, "JobRemoved", on_job_removed, &w);
-    if (r >= 0)
-        sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "Subscribe", NULL, NULL, "");
-    if (r >= 0)
-        r = sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_IFACE, "StartTransientUnit");
-    if (r >= 0)
-        r = sd_bus_message_append(msg, "ss", u->unit, "fail");
-    if (r >= 0)
-        r = append_props(msg, &props);
-    if (r >= 0)
-        r = sd_bus_message_append(msg, "a(sa(sv))", 0);
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    tr_bus_put_str(&w, u->unit);
+    tr_bus_put_str(&w, "fail");
+    append_props(&w, &props);
+    tr_bus_array_close(&w, tr_bus_array_open(&w, 8));   /* no auxiliary units: a(sa(sv)) */
     cg_sd_props_free(&props);
-    if (r < 0) {
-        tr_fail(err, -r, "--systemd-cgroup: build the StartTransientUnit message for %s", u->unit);
-        goto out;
-    }
-    r = sd_bus_call(bus, msg, JOB_TIMEOUT_USEC, &e, &reply);
-    if (r < 0) {
-        tr_fail(err, -r, "--systemd-cgroup: StartTransientUnit %s in %s%s%s", u->unit, u->slice,
-                e.message ? ": " : "", e.message ? e.message : "");
-        goto out;
-    }
-    if ((r = sd_bus_message_read(reply, "o", &w.job)) < 0) {
-        tr_fail(err, -r, "--systemd-cgroup: StartTransientUnit reply");
-        goto out;
-    }
-    r = wait_job(bus, &w, u->unit, "active", err);
-    if (r == 0)
-        u->started = true;
-out:
-    sd_bus_error_free(&e);
-    sd_bus_message_unref(reply);
-    sd_bus_message_unref(msg);
-    sd_bus_slot_unref(slot);
-    return r < 0 ? -1 : 0;
+    if (watch_jobs(bus, err) < 0)
+        return -1;
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 };
+    _cleanup_free_ char *what = xasprintf("StartTransientUnit %s in %s", u->unit, u->slice), *job = NULL;
+    int r = sd_call(bus, SD_PATH, SD_IFACE, "StartTransientUnit", "ssa(sv)a(sa(sv))", &w, &reply, err);
+    if (r != 0)
+        return r < 0 ? tr_prefix(err, "--systemd-cgroup") : reply_fail(err, what, &reply);
+    if (!(job = reply_path(&reply)))
+        return tr_failx(err, "--systemd-cgroup: %s: the reply is not a job path", what);
+    if (wait_job(bus, job, u->unit, "active", err) < 0)
+        return -1;
+    u->started = true;
+    return 0;
 }
 
 static int stop_unit(struct cgroup_mgr *m, struct tr_err *err)
@@ -272,36 +299,32 @@ static int stop_unit(struct cgroup_mgr *m, struct tr_err *err)
     struct sd_unit *u = unit_of(m);
     if (!u->unit)
         return 0;
-    _cleanup_bus_ sd_bus *bus = NULL;
-    if (bus_open(m, &bus, err) < 0)
+    _cleanup_bus_ struct tr_bus *bus = NULL;
+    if (bus_open(m, &bus, err) < 0 || watch_jobs(bus, err) < 0)
         return -1;
-    struct job_wait w = { 0 };
-    sd_bus_slot *slot = NULL;
-    sd_bus_message *reply = NULL;
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    int r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_IFACE, "JobRemoved", on_job_removed, &w);
-    if (r >= 0)
-        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_IFACE, "StopUnit", &e, &reply, "ss", u->unit, "replace");
-    if (r < 0) {
-        if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
-            r = 0;   /* already gone (the scope stops by itself when its last process exits) */
-        else
-            tr_fail(err, -r, "--systemd-cgroup: StopUnit %s%s%s", u->unit, e.message ? ": " : "",
-                    e.message ? e.message : "");
-    } else if ((r = sd_bus_message_read(reply, "o", &w.job)) >= 0) {
-        r = wait_job(bus, &w, u->unit, "inactive", err);
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 };
+    _cleanup_free_ char *what = xasprintf("StopUnit %s", u->unit), *job = NULL;
+    tr_bus_put_str(&w, u->unit);
+    tr_bus_put_str(&w, "replace");
+    int r = sd_call(bus, SD_PATH, SD_IFACE, "StopUnit", "ss", &w, &reply, err);
+    if (r < 0)
+        return tr_prefix(err, "--systemd-cgroup");
+    if (r == 1) {
+        if (reply.error_name && streq(reply.error_name, "org.freedesktop.systemd1.NoSuchUnit"))
+            return 0;   /* already gone (the scope stops by itself when its last process exits) */
+        return reply_fail(err, what, &reply);
     }
-    sd_bus_error_free(&e);
-    sd_bus_message_unref(reply);
-    sd_bus_slot_unref(slot);
-    return r < 0 ? -1 : 0;
+    if (!(job = reply_path(&reply)))
+        return tr_failx(err, "--systemd-cgroup: %s: the reply is not a job path", what);
+    return wait_job(bus, job, u->unit, "inactive", err);
 }
 
 /* update: keep systemd's idea of the limits in step (best effort; the files are authoritative). */
 static int update_unit(struct cgroup_mgr *m, const struct oci_resources *res, struct tr_err *err)
 {
     struct sd_unit *u = unit_of(m);
-    _cleanup_bus_ sd_bus *bus = NULL;
+    _cleanup_bus_ struct tr_bus *bus = NULL;
     struct tr_err e2;
     if (bus_open(m, &bus, &e2) < 0) {
         tr_warn("update: %s", e2.msg);
@@ -324,17 +347,18 @@ static int update_unit(struct cgroup_mgr *m, const struct oci_resources *res, st
         all.v[i] = (struct cg_sd_prop) { .name = NULL };
     }
     cg_sd_props_free(&all);
-    sd_bus_message *msg = NULL;
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    int r = sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_IFACE, "SetUnitProperties");
-    if (r >= 0) r = sd_bus_message_append(msg, "sb", u->unit, 1);
-    if (r >= 0) r = append_props(msg, &some);
-    if (r >= 0) r = sd_bus_call(bus, msg, JOB_TIMEOUT_USEC, &e, NULL);
-    if (r < 0)
-        tr_warn("update: SetUnitProperties %s: %s", u->unit, e.message ? e.message : strerror(-r));
-    sd_bus_error_free(&e);
-    sd_bus_message_unref(msg);
+    _cleanup_wr_ struct tr_bus_wr w = { 0 };
+    _cleanup_msg_ struct tr_bus_msg reply = { 0 };
+    tr_bus_put_str(&w, u->unit);
+    tr_bus_put_bool(&w, true);
+    append_props(&w, &some);
     cg_sd_props_free(&some);
+    int r = sd_call(bus, SD_PATH, SD_IFACE, "SetUnitProperties", "sba(sv)", &w, &reply, &e2);
+    if (r < 0)
+        tr_warn("update: SetUnitProperties %s: %s", u->unit, e2.msg);
+    else if (r == 1)
+        tr_warn("update: SetUnitProperties %s: %s: %s", u->unit, reply.error_name ? reply.error_name : "error",
+                tr_bus_error_text(&reply));
     return 0;
 }
 
@@ -469,19 +493,19 @@ const struct cg_ops cg_systemd_ops = {
     .free_priv = sd_free_priv,
 };
 
-#else   /* no sd-bus: the backend only says so */
+#else   /* --disable-systemd: the backend only says so */
 
 static int sd_unavailable_create(struct cgroup_mgr *m, const struct cgroup_opts *o, struct tr_err *err)
 {
     (void) m; (void) o;
-    return tr_failx(err, "--systemd-cgroup: tinyrun was built without sd-bus (libsystemd); rebuild with "
-                    "libsystemd-dev installed, or drop --systemd-cgroup to use the cgroupfs driver");
+    return tr_failx(err, "--systemd-cgroup: this tinyrun was built with --disable-systemd; rebuild without it, "
+                    "or drop --systemd-cgroup to use the cgroupfs driver");
 }
 
 static int sd_unavailable_load(struct cgroup_mgr *m, const char *head, size_t n, struct tr_err *err)
 {
     (void) m; (void) head; (void) n;
-    return tr_failx(err, "the container was created with --systemd-cgroup but this tinyrun has no sd-bus support");
+    return tr_failx(err, "the container was created with --systemd-cgroup but this tinyrun was built with --disable-systemd");
 }
 
 /* only create and load are reached: both fail, so no manager ever holds this table */
