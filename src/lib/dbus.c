@@ -357,7 +357,10 @@ static int send_all(struct tr_bus *b, const void *data, size_t len, uint64_t dea
 {
     const uint8_t *p = data;
     while (len) {
-        ssize_t n = send(b->fd, p, len, MSG_NOSIGNAL);
+        /* sendmsg, as sd-bus: systemd.bats kills a create at its Nth sendmsg to hit each call */
+        struct iovec iov = { .iov_base = (void *) p, .iov_len = len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+        ssize_t n = sendmsg(b->fd, &mh, MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN) {
             int r = wait_fd(b->fd, POLLOUT, deadline);
             if (r != 0)

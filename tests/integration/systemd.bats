@@ -201,7 +201,8 @@ assert_unit_recorded() {
 	assert_no_leak "$ID"
 }
 
-# Each sendmsg of create: sd-bus's calls (Hello, AddMatch, Subscribe, StartTransientUnit) and
+# Each sendmsg of create: the D-Bus client's calls (Hello, AddMatch, Subscribe, StartTransientUnit;
+# tinyrun's own client and sd-bus both send with sendmsg) and
 # the spawn channel's messages after them. A kill at the call after StartTransientUnit is the
 # window between the unit's creation and anything create does next.
 @test "systemd: a create killed at its Nth sendmsg (the D-Bus calls around StartTransientUnit): delete --force removes the scope" {
