@@ -25,10 +25,11 @@ dpkg -s tinyrun >/dev/null 2>&1 && skip_all "a tinyrun package is already instal
 WORK=$(mktemp -d /tmp/tinyrun-deb.XXXXXX)
 cleanup() { dpkg -s tinyrun >/dev/null 2>&1 && dpkg --purge tinyrun >/dev/null 2>&1; rm -rf "$WORK"; }
 trap cleanup EXIT
-# Build-Depends (and its continuation lines), without versions and debhelper-compat.
+# Build-Depends (and its continuation lines), without versions, build profiles (<!nocheck>) and
+# debhelper-compat.
 deps="dpkg-dev debhelper $(awk '/^Build-Depends:/ { f = 1; sub(/^Build-Depends:/, ""); print; next }
 	f && /^[ \t]/ { print; next } { f = 0 }' "$TOP/debian/control" |
-	sed 's/([^)]*)//g; s/,/ /g; s/debhelper-compat//' | tr -s ' \t\n' ' ')"
+	sed 's/([^)]*)//g; s/<[^>]*>//g; s/,/ /g; s/debhelper-compat//' | tr -s ' \t\n' ' ')"
 apt_get() {
 	for try in 1 2; do
 		DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \

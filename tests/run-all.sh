@@ -9,7 +9,7 @@
 #   vm           tests/vm/run.sh, if executable (same): the v2 and systemd VM variants
 #   lima         tests/vm/lima/run.sh: the lima VM variant (rootless containerd as in Lima's guest),
 #                tinyrun, runc and crun side by side (9-17 min)
-#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (dynamic, static), runc and crun (3-6 min)
+#   arm64        tests/arm64/run.sh: 2 cross builds + arm64 qemu VM smoke set, tinyrun (static, dynamic), runc and crun (3-6 min)
 #   deb          debian/test-package.sh: build the .deb, dpkg -i, dpkg -L, purge (~1.5 min)
 #   build-matrix tests/build-matrix.sh: every configure --disable-X/--enable-X builds (VPATH, a
 #                clone of HEAD), make check of --disable-seccomp (~1 min per option)

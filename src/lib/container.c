@@ -61,15 +61,21 @@ bool tr_is_rootless(const struct tr_ctx *ctx)
 }
 
 /* The state dir's owner, as runc names a container's owner (its state dir's uid): the name is
- * looked up when asked for (state, list), not at every create. */
+ * looked up when asked for (state, list), not at every create. Read from /etc/passwd, as runc's
+ * user package does, not getpwuid: that needs glibc's NSS modules at run time, which a static
+ * binary cannot load safely. NIS compat lines (+name, -name) name no user. */
 static char *owner_of(const char *dir)
 {
     struct stat st;
     struct passwd *pw;
+    _cleanup_fclose_ FILE *f = NULL;
     if (stat(dir, &st) < 0)
         return xstrdup("");
-    pw = getpwuid(st.st_uid);
-    return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned) st.st_uid);
+    if ((f = fopen("/etc/passwd", "re")))
+        while ((pw = fgetpwent(f)))
+            if (pw->pw_uid == st.st_uid && pw->pw_name[0] && !strchr("+-", pw->pw_name[0]))
+                return xstrdup(pw->pw_name);
+    return xasprintf("#%u", (unsigned) st.st_uid);
 }
 
 char *container_state_json(struct tr_container *c, const struct oci_spec *spec, const char *status,

@@ -4,13 +4,14 @@
 # cross-built tinyrun + recvtty and Debian's runc:arm64 and crun:arm64, and run
 # tests/arm64/smoke.sh against each runtime: lifecycle, run's exit code, namespaces, an
 # SCMP_ARCH_AARCH64 seccomp filter, cgroup v2 memory/pids, exec, tty. The runtimes: tinyrun
-# (dynamic, with its arm64 libraries from the host's multiarch dirs), tinyrun-static
-# (--enable-static-binary), and runc and crun as the references (crun's shared libraries -
-# libcap2, libseccomp2, libsystemd0, libyajl2 - are tinyrun's, there through the -dev packages).
+# (the default build: static, one file), tinyrun-dynamic (--disable-static-binary, with its
+# arm64 libraries from the host's multiarch dirs), and runc and crun as the references (crun's
+# shared libraries - libcap2, libseccomp2, libyajl2 come with tinyrun's -dev packages,
+# libsystemd0:arm64 is installed here for it).
 #
 #   tests/arm64/run.sh [--no-runc] [--no-crun] [--timeout SEC]
 #
-# Prints TAP (each test tagged [tinyrun], [tinyrun-static], [runc] or [crun]) and "N passed, N
+# Prints TAP (each test tagged [tinyrun], [tinyrun-dynamic], [runc] or [crun]) and "N passed, N
 # failed, N skipped". Results come back as markers on the serial console; qemu's exit code is
 # never trusted. Kernel, busybox, runc and crun are fetched with apt-get download (versions from
 # apt-cache, never hard-coded) into TINYRUN_ARM64_CACHE (default /var/cache/tinyrun-arm64). A
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--no-runc) with_runc=0; shift ;;
 	--no-crun) with_crun=0; shift ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -52,23 +53,28 @@ if ! command -v qemu-system-aarch64 >/dev/null; then
 fi
 command -v jq >/dev/null || apt_retry install jq || fail_all "jq missing"
 
-# ---- the cross builds: the default (dynamic) one and --enable-static-binary --------------------
+# ---- the cross builds: the default (static) one and --disable-static-binary -------------------
 : >"$CACHE/host-results"
 "$HERE/build.sh" >"$CACHE/build.log" 2>&1
 rc=$?
 [ $rc = 77 ] && skip_all "$(tail -1 "$CACHE/build.log")"
 [ $rc = 0 ] || { sed 's/^/# /' "$CACHE/build.log" | tail -30; fail_all "the cross build failed"; }
-echo "ok - [build] cross build for aarch64: configure without warnings, file says ARM aarch64" >>"$CACHE/host-results"
+echo "ok - [build] cross build for aarch64 (static, the default): configure without warnings, statically linked ARM aarch64" >>"$CACHE/host-results"
 OUT=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}/out
-SOUT=""
-if "$HERE/build.sh" --static >"$CACHE/build-static.log" 2>&1; then
-	SOUT=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}-static/out
-	echo "ok - [build] static cross build (--enable-static-binary): statically linked aarch64" >>"$CACHE/host-results"
+DOUT=""
+if "$HERE/build.sh" --dynamic >"$CACHE/build-dynamic.log" 2>&1; then
+	DOUT=${TINYRUN_ARM64_BUILD:-$TOP/_build-aarch64}-dynamic/out
+	echo "ok - [build] dynamic cross build (--disable-static-binary): dynamically linked aarch64" >>"$CACHE/host-results"
 else
-	sed 's/^/# /' "$CACHE/build-static.log" | tail -10 >>"$CACHE/host-results"
-	echo "not ok - [build] static cross build (--enable-static-binary) failed" >>"$CACHE/host-results"
+	sed 's/^/# /' "$CACHE/build-dynamic.log" | tail -10 >>"$CACHE/host-results"
+	echo "not ok - [build] dynamic cross build (--disable-static-binary) failed" >>"$CACHE/host-results"
 fi
 note "cross builds done in $(($(date +%s) - T0)) s"
+# crun:arm64 links libsystemd0, which no -dev package of tinyrun's build pulls in any more.
+if [ $with_crun = 1 ] && ! dpkg -s libsystemd0:arm64 >/dev/null 2>&1; then
+	apt_retry install --no-install-recommends libsystemd0:arm64 ||
+		note "apt-get install libsystemd0:arm64 failed ($CACHE/apt.log): crun's libraries will be missing"
+fi
 
 # ---- arm64 packages: apt-get download + dpkg-deb -x, cached per version ------------------------
 # fetch PKG DIR: unpack the arm64 .deb of PKG (the candidate version) into DIR once.
@@ -110,9 +116,10 @@ find "$CACHE" -maxdepth 1 -name 'kernel-*' ! -name "kernel-$KVER" -exec rm -rf {
 
 # ---- initramfs -------------------------------------------------------------------------------
 # copy_libs BINARY STAGE: the arm64 shared libraries it needs (recursively), from the host's
-# multiarch dirs, at the same paths in STAGE.
+# multiarch dirs, at the same paths in STAGE, and the dynamic loader; nothing for a static one.
 copy_libs() {
 	local want=("$1") seen=" " f lib p
+	aarch64-linux-gnu-readelf -l "$1" 2>/dev/null | grep -q 'program interpreter' || return 0
 	while [ ${#want[@]} -gt 0 ]; do
 		f=${want[0]}
 		want=("${want[@]:1}")
@@ -128,7 +135,7 @@ copy_libs() {
 				{ echo "# arm64: $lib (needed by $f) not found in the arm64 multiarch dirs"; return 1; }
 		done
 	done
-	cp -L /lib/ld-linux-aarch64.so.1 "$2/lib/"
+	mkdir -p "$2/lib" && cp -L /lib/ld-linux-aarch64.so.1 "$2/lib/"
 }
 
 # spec NAME JQ-FILTER: /bundles/NAME/config.json from `spec`'s starter file. ociVersion 1.1.0:
@@ -157,9 +164,10 @@ done
 cp "$OUT/tinyrun" "$OUT/recvtty" "$OUT/probe" "$STAGE/opt/tinyrun/" && cp "$OUT/probe" "$STAGE/rootfs/"
 copy_libs "$OUT/tinyrun" "$STAGE" && copy_libs "$OUT/recvtty" "$STAGE" || fail_all "collecting tinyrun's arm64 libraries"
 echo "tinyrun /opt/tinyrun/tinyrun" > "$STAGE/runtimes"
-if [ -n "$SOUT" ]; then
-	mkdir -p "$STAGE/opt/tinyrun-static" && cp "$SOUT/tinyrun" "$STAGE/opt/tinyrun-static/" &&
-		echo "tinyrun-static /opt/tinyrun-static/tinyrun" >> "$STAGE/runtimes"
+if [ -n "$DOUT" ]; then
+	mkdir -p "$STAGE/opt/tinyrun-dynamic" && cp "$DOUT/tinyrun" "$STAGE/opt/tinyrun-dynamic/" &&
+		copy_libs "$DOUT/tinyrun" "$STAGE" && echo "tinyrun-dynamic /opt/tinyrun-dynamic/tinyrun" >> "$STAGE/runtimes" ||
+		echo "not ok - [tinyrun-dynamic] its arm64 shared libraries are not all in the arm64 multiarch dirs" >>"$CACHE/host-results"
 fi
 if [ -n "$RUNCDIR" ] && [ -x "$RUNCDIR/usr/sbin/runc" ]; then
 	mkdir -p "$STAGE/opt/runc" && cp "$RUNCDIR/usr/sbin/runc" "$STAGE/opt/runc/" &&

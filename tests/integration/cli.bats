@@ -5,7 +5,8 @@
 #    runtime failed" from "the process exited 1"; run keeps 1 there, as runc;
 #  - list, list -q and list --format json print the containers in id order (runc sorts them,
 #    readdir order is the directory's hash or creation order); list's table is runc's six
-#    columns then tinyrun's COMMAND.
+#    columns then tinyrun's COMMAND; its OWNER is the state dir's owner as /etc/passwd names
+#    it (no NSS: runc reads the file too), #uid for a uid no line names.
 # Validated on runc 1.1.5 and crun 1.8.1 (differences marked).
 
 load helpers
@@ -147,4 +148,26 @@ create_in_order() {
 	jq -e --arg id "$ID" '.[] | select(.id == $id) | has("ociVersion") and has("pid") and has("status")
 		and has("bundle") and has("rootfs") and has("created") and has("owner")' <<<"$output" >/dev/null ||
 		fail "runc's keys missing: $output"
+}
+
+@test "list: OWNER is the state dir's owner, named by /etc/passwd, else #uid" {
+	known_difference crun "crun 1.8.1's table is NAME PID STATUS BUNDLE PATH CREATED OWNER"
+	ID=$(new_id)
+	create_container "$ID"
+	local name uid unknown=2000000000
+	# a user other than root, from a line of /etc/passwd (not a NIS +/- line)
+	IFS=: read -r name _ uid _ < <(awk -F: '$3 != 0 && $1 !~ /^[+-]/' /etc/passwd | head -1)
+	[ -n "$uid" ] || skip "/etc/passwd names no user but root"
+	while cut -d: -f3 /etc/passwd | grep -qx "$unknown"; do unknown=$((unknown + 1)); done
+	chown "$uid" "$ROOT/$ID"
+	run --separate-stderr runtime list
+	assert_status 0
+	assert_equal "$(awk -v id="$ID" '$1 == id {print $6}' <<<"$output")" "$name" "a user of /etc/passwd"
+	chown "$unknown" "$ROOT/$ID"
+	run --separate-stderr runtime list
+	assert_status 0
+	assert_equal "$(awk -v id="$ID" '$1 == id {print $6}' <<<"$output")" "#$unknown" "a uid no line names"
+	run --separate-stderr runtime list --format json
+	assert_status 0
+	assert_equal "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .owner' <<<"$output")" "#$unknown" "list --format json"
 }

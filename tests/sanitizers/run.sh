@@ -5,7 +5,8 @@
 #
 # The runtime: $ASAN_TINYRUN if set (.ci/run passes the ASan build it made for the unit tests),
 # else built here: a clone of HEAD (a VPATH build needs a source tree never configured in
-# place), configured in <clone>/_asan with -fsanitize=address,undefined. It is named tinyrun,
+# place), configured in <clone>/_asan with -fsanitize=address,undefined and
+# --disable-static-binary (the sanitizer runtimes cannot link statically). It is named tinyrun,
 # as helpers.bash (is_tinyrun) needs.
 # Suites: $SANITIZER_SUITES (default: lifecycle errors exec hooks mounts; seccomp is left out:
 # its filters are the container's, not code of the runtime, and kill-on-denied tests would
@@ -30,7 +31,7 @@ if [ -z "$runtime" ]; then
 	echo "# building an ASan+UBSan tinyrun in $WORK/src/_asan"
 	if ! { git clone -q --no-hardlinks "$SRC" "$WORK/src" &&
 		(cd "$WORK/src" && ./autogen.sh && mkdir _asan && cd _asan &&
-			../configure --quiet CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1' \
+			../configure --quiet --disable-static-binary CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1' \
 				LDFLAGS='-fsanitize=address,undefined' && make -j"$JOBS" tinyrun); } >"$WORK/build.log" 2>&1; then
 		tail -30 "$WORK/build.log" | sed 's/^/# /'
 		echo "1..1"
