@@ -8,7 +8,7 @@ bindir=${1:-tests/fuzz}
 seeds=${2:-$(dirname "$0")/corpus}
 seconds=${FUZZ_SECONDS:-60}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/tinyrun-fuzz.XXXXXX)}
-targets="config state mountopts pending"
+targets="config state mountopts pending dbus"
 # run by hand or from tests/run-all.sh in the build tree: build what is missing (make fuzz did).
 # With clang there, a target that does not build is a failure, not a skip (a fuzz target that
 # no longer compiles against the code it reads must not pass quietly).
