@@ -646,9 +646,21 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
     size_t ml = strlen(h->mnt);
     bool cpuset = !h->v2 && cg_hier_has(h, "cpuset");
     char *known[ARRAY_SIZE(cpuset_files)] = { NULL, NULL };
+    int r = 0;
+    /* v1, the usual case: the parents exist (the shared /tinyrun stays), so the leaf alone is
+     * made. The walk below would make each parent again (EEXIST), and every mkdir takes the
+     * hierarchy's directory lock for writing: parallel creates queue on it. Anything else
+     * (a parent missing, the leaf there already) takes the walk. */
+    if (!h->v2 && mkdir(h->dir, 0755) == 0) {
+        note_created(m, h, h->dir);
+        if (cpuset)
+            r = cpuset_init(h->dir, true, known, err);
+        for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+            free(known[i]);
+        return r;
+    }
     _cleanup_free_ char *buf = xstrdup(h->dir);
     char *p = buf + ml;
-    int r = 0;
     while (*p == '/') {
         char *slash = strchr(p + 1, '/');
         if (slash)
