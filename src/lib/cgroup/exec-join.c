@@ -132,13 +132,13 @@ int cgroup_procs_fds(struct cgroup_mgr *m, int **fds, size_t *n, struct tr_err *
             continue;
         }
         _cleanup_free_ char *f = xasprintf("%s/cgroup.procs", m->h[i].dir);
-        if ((v[k] = open(f, O_WRONLY | O_CLOEXEC)) < 0)
+        if ((v[k] = cg_path_open(f, O_WRONLY | O_CLOEXEC)) < 0)
             goto fail;
         k++;
     }
     if (frozen_at != SIZE_MAX) {
         _cleanup_free_ char *f = xasprintf("%s/cgroup.procs", m->h[frozen_at].dir);
-        if ((v[k] = open(f, O_WRONLY | O_CLOEXEC)) < 0)
+        if ((v[k] = cg_path_open(f, O_WRONLY | O_CLOEXEC)) < 0)
             goto fail;
         k++;
     }

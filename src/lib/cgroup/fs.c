@@ -331,7 +331,7 @@ char *cg_frozen_level(const struct cg_hier *h, const char **state)
     size_t ml = strlen(h->mnt);
     while (strlen(buf) > ml) {
         struct tr_err e;
-        _cleanup_free_ char *s = access(buf, F_OK) == 0
+        _cleanup_free_ char *s = cg_path_exists(buf)
             ? cg_read(buf, v1 ? "freezer.state" : "cgroup.freeze", &e) : NULL;
         if (s && v1) {
             if (streq(s, "THAWED"))
@@ -480,7 +480,7 @@ int cg_fs_remove(struct cgroup_mgr *m, struct tr_err *err)
 {
     int r = 0;
     for (size_t i = 0; i < m->nh; i++) {
-        if (cg_rmdir_path(m, &m->h[i]) < 0 && access(m->h[i].dir, F_OK) == 0)
+        if (cg_rmdir_path(m, &m->h[i]) < 0 && cg_path_exists(m->h[i].dir))
             r = tr_fail(err, EBUSY, "remove cgroup %s", m->h[i].dir);
     }
     return r;
@@ -506,53 +506,6 @@ int cg_fs_load_head(struct cgroup_mgr *m, const char *head, size_t n, struct tr_
                         kind_name(m->layout));
     m->path = cg_unesc(colon + 1, strlen(colon + 1));
     return 0;
-}
-
-/* ---- file operations ---- */
-
-int cg_write(const char *dir, const char *file, const char *value, struct tr_err *err)
-{
-    _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-    _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tr_fail(err, errno, "write %s", p);
-    if (write_all(fd, value, strlen(value)) < 0)
-        return tr_fail(err, errno, "write %s", p);
-    return 0;
-}
-
-char *cg_read(const char *dir, const char *file, struct tr_err *err)
-{
-    _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-    size_t len;
-    char *s = read_file(p, &len, err);
-    if (s && len > 0 && s[len - 1] == '\n')
-        s[len - 1] = '\0';
-    return s;
-}
-
-int cg_read_u64(const char *dir, const char *file, uint64_t *out)
-{
-    struct tr_err e;
-    _cleanup_free_ char *s = cg_read(dir, file, &e);
-    if (!s)
-        return -1;
-    if (streq(s, "max")) {
-        *out = UINT64_MAX;
-        return 0;
-    }
-    return parse_u64(s, out);
-}
-
-bool cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *out)
-{
-    struct tr_err e;
-    _cleanup_free_ char *s = dir ? cg_read(dir, file, &e) : NULL;
-    size_t kl = strlen(key);
-    for (char *save = NULL, *l = s ? strtok_r(s, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
-        if (!strncmp(l, key, kl) && l[kl] == ' ' && parse_u64(l + kl + 1, out) == 0)
-            return true;
-    return false;
 }
 
 static void note_created(struct cgroup_mgr *m, struct cg_hier *h, const char *dir)
@@ -651,7 +604,7 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
      * made. The walk below would make each parent again (EEXIST), and every mkdir takes the
      * hierarchy's directory lock for writing: parallel creates queue on it. Anything else
      * (a parent missing, the leaf there already) takes the walk. */
-    if (!h->v2 && mkdir(h->dir, 0755) == 0) {
+    if (!h->v2 && cg_path_mkdir(h->dir) == 0) {
         note_created(m, h, h->dir);
         if (cpuset)
             r = cpuset_init(h->dir, true, known, err);
@@ -671,7 +624,7 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
             enable_controllers(buf);
             *cut = '/';
         }
-        bool created = mkdir(buf, 0755) == 0;
+        bool created = cg_path_mkdir(buf) == 0;
         if (created)
             note_created(m, h, buf);
         else if (errno != EEXIST) {
@@ -692,7 +645,7 @@ int cg_mkdir_path(struct cgroup_mgr *m, struct cg_hier *h, struct tr_err *err)
 
 static void rmdir_children(struct cgroup_mgr *m, struct cg_hier *h)
 {
-    DIR *d = opendir(h->dir);
+    DIR *d = cg_path_opendir(h->dir);
     if (!d)
         return;
     struct dirent *de;
@@ -714,7 +667,7 @@ int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
 {
     int tries = 0;
     bool scanned = false;
-    while (rmdir(h->dir) < 0) {
+    while (cg_path_rmdir(h->dir) < 0) {
         if (errno == ENOENT)
             break;
         /* EBUSY: processes still exiting, or sub-cgroups (delegation) to remove first; the
@@ -738,7 +691,7 @@ int cg_rmdir_path(struct cgroup_mgr *m, struct cg_hier *h)
         if (!slash || slash == buf + ml)
             break;
         *slash = '\0';
-        if (rmdir(buf) < 0)
+        if (cg_path_rmdir(buf) < 0)
             break;   /* not empty: another container uses it */
     }
     return 0;
@@ -790,7 +743,7 @@ int cg_read_pids_rec(const char *dir, pid_t **pids, size_t *n, size_t *cap, stru
         }
         (*pids)[(*n)++] = pid;
     }
-    DIR *d = opendir(dir);
+    DIR *d = cg_path_opendir(dir);
     if (!d)
         return 0;
     struct dirent *de;
@@ -942,7 +895,7 @@ static int write_reusing(struct open_cg_file *of, const struct cg_hier *h, const
     if (of->fd < 0 || of->h != h || !streq(of->file, w->file)) {
         open_cg_file_close(of);
         _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, w->file);
-        of->fd = open(p, O_WRONLY | O_CLOEXEC);
+        of->fd = cg_path_open(p, O_WRONLY | O_CLOEXEC);
         if (of->fd < 0)
             return tr_fail(err, errno, "write %s", p);
         of->h = h;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/types.h>
 #include "cgroup.h"
 #include "cgroup/res.h"
@@ -79,6 +80,13 @@ char *cg_esc(const char *s);
 char *cg_unesc(const char *s, size_t n);
 
 /* ---- file operations ---- */
+/* open/mkdir/rmdir/access/opendir of a path, below /sys/fs/cgroup walked from a cached fd
+ * (fsio.c says why); errno as the syscall's */
+int cg_path_open(const char *path, int flags);
+int cg_path_mkdir(const char *path);   /* mode 0755 */
+int cg_path_rmdir(const char *path);
+bool cg_path_exists(const char *path);
+DIR *cg_path_opendir(const char *path);
 int cg_write(const char *dir, const char *file, const char *value, struct tr_err *err);
 char *cg_read(const char *dir, const char *file, struct tr_err *err);   /* trailing \n stripped */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out);      /* "max" -> UINT64_MAX */

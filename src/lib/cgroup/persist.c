@@ -50,7 +50,7 @@ static int missing_levels(const struct cg_hier *h)
     _cleanup_free_ char *buf = xstrdup(h->dir);
     size_t ml = strlen(h->mnt);
     int n = 0;
-    while (strlen(buf) > ml && access(buf, F_OK) < 0 && errno == ENOENT) {
+    while (strlen(buf) > ml && !cg_path_exists(buf) && errno == ENOENT) {
         n++;
         *strrchr(buf, '/') = '\0';
     }

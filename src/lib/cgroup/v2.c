@@ -45,7 +45,7 @@ int cg_v2_freeze(struct cg_hier *h, bool frozen, struct tr_err *err)
     if (cg_write(h->dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
         return tr_prefix(err, frozen ? "pause" : "resume");
     _cleanup_free_ char *ev = xasprintf("%s/cgroup.events", h->dir);
-    _cleanup_close_ int fd = open(ev, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = cg_path_open(ev, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return tr_fail(err, errno, "open %s", ev);
     uint64_t start = now_ms();
@@ -75,7 +75,7 @@ static int apply_devices(struct cgroup_mgr *m, struct cg_hier *h, const struct o
     _cleanup_free_ struct bpf_insn *prog = cg_bpf_device_prog(res->devices, res->devices_len, &n, err);
     if (!prog)
         return -1;
-    _cleanup_close_ int dfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = cg_path_open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return tr_fail(err, errno, "linux.resources.devices: open %s", h->dir);
     if (cg_bpf_install(dfd, prog, n, err) < 0) {
@@ -115,7 +115,7 @@ static int v2_apply(struct cgroup_mgr *m, const struct oci_resources *res, bool 
 static int v2_leaf_fd(struct cgroup_mgr *m)
 {
     struct cg_hier *h = cg_v2_hier(m);
-    return h ? open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    return h ? cg_path_open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 }
 
 static int v2_freeze(struct cgroup_mgr *m, bool frozen, struct tr_err *err)
