@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "fdpass.h"
 #include "log.h"
 #include "namespaces.h"
@@ -563,6 +564,7 @@ void spawn_child_prologue(bool defer_nondumpable)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    cgroup_drop_inherited_fds();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!defer_nondumpable)
         prctl(PR_SET_DUMPABLE, 0);

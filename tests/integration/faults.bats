@@ -99,14 +99,15 @@ create_killed_by_hook() {
 	recover_and_reuse "$ID"
 }
 
-@test "runtime killed at the Nth mkdir, write, rename, clone3, sendmsg or recvmsg of create: delete --force removes everything" {
+@test "runtime killed at the Nth mkdir, mkdirat, write, rename, clone3, sendmsg or recvmsg of create: delete --force removes everything" {
 	known_difference runc "runc is a multi-threaded Go program: strace without -f does not see the threads that make its syscalls (and it leaves the cgroup, see above)"
 	known_difference crun "crun 1.8.1 leaves the cgroup (name=systemd hierarchy) of a create it was killed in: delete --force does not remove it"
 	command -v strace >/dev/null || skip "no strace"
 	local point n cut killed=0
-	# each syscall: every Nth call up to about the count one create makes (strace -c: 21 mkdir,
-	# 30 write, 3 rename, 1 clone3, 2 sendmsg, 3 recvmsg)
-	for point in mkdir:1:22:2 write:1:31:3 rename:1:3:1 clone3:1:1:1 sendmsg:1:2:1 recvmsg:1:3:1; do
+	# each syscall: every Nth call up to about the count one create makes (strace -c: 1 mkdir,
+	# the state dir; 9 mkdirat, a cgroup in each v1 hierarchy, made relative to an fd of
+	# /sys/fs/cgroup; 29 write, 3 rename, 1 clone3, 1 sendmsg, 2 recvmsg)
+	for point in mkdir:1:2:1 mkdirat:1:10:1 write:1:31:3 rename:1:3:1 clone3:1:1:1 sendmsg:1:2:1 recvmsg:1:3:1; do
 		IFS=: read -r sc first last step <<<"$point"
 		for n in $(seq "$first" "$step" "$last"); do
 			ID=$(new_id)

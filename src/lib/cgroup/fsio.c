@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "cgroup/fs.h"
 #include "util.h"
 
@@ -35,6 +36,14 @@ static const char *at(const char *path, int *dirfd)
     }
     *dirfd = root_fd;
     return path + n + 1;
+}
+
+void cgroup_drop_inherited_fds(void)
+{
+    if (root_fd >= 0 && root_pid != getpid()) {
+        close(root_fd);
+        root_fd = -1;
+    }
 }
 
 int cg_path_open(const char *path, int flags)
