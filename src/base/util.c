@@ -98,18 +98,10 @@ static bool kernel_file(int dirfd, const char *path)
     return dirfd == AT_FDCWD && (!strncmp(path, "/proc/", 6) || !strncmp(path, "/sys/", 5));
 }
 
-char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
+char *read_fd_all(int fd, const char *name, size_t *len, struct tr_err *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     size_t cap = 4096, n = 0;
-    char *buf;
-    if (fd < 0) {
-        tr_fail(err, errno, "open %s", path);
-        return NULL;
-    }
-    if (!kernel_file(dirfd, path) && check_regular(fd, path, err) < 0)
-        return NULL;
-    buf = xmalloc(cap);
+    char *buf = xmalloc(cap);
     for (;;) {
         ssize_t r;
         if (n + 1 >= cap)
@@ -118,7 +110,7 @@ char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            tr_fail(err, errno, "read %s", path);
+            tr_fail(err, errno, "read %s", name);
             free(buf);
             return NULL;
         }
@@ -127,7 +119,7 @@ char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
         n += (size_t) r;
         if (n > READ_FILE_MAX) { /* a sparse 100 GB file must not eat the memory */
             free(buf);
-            tr_failx(err, "%s: larger than %d MiB, more than any file tinyrun reads", path, READ_FILE_MAX >> 20);
+            tr_failx(err, "%s: larger than %d MiB, more than any file tinyrun reads", name, READ_FILE_MAX >> 20);
             return NULL;
         }
     }
@@ -135,6 +127,18 @@ char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
     if (len)
         *len = n;
     return buf;
+}
+
+char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        tr_fail(err, errno, "open %s", path);
+        return NULL;
+    }
+    if (!kernel_file(dirfd, path) && check_regular(fd, path, err) < 0)
+        return NULL;
+    return read_fd_all(fd, path, len, err);
 }
 
 char *read_file(const char *path, size_t *len, struct tr_err *err)

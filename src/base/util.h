@@ -37,6 +37,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (NUL-terminated; *len without the NUL). NULL + err on failure. */
 char *read_file(const char *path, size_t *len, struct tr_err *err);
 char *read_file_at(int dirfd, const char *path, size_t *len, struct tr_err *err);
+/* The rest of fd, NUL-terminated (READ_FILE_MAX at most); name is for the error. */
+char *read_fd_all(int fd, const char *name, size_t *len, struct tr_err *err);
 /* Write data to an existing or new file (O_WRONLY|O_CREAT|O_TRUNC, mode). */
 int write_file(const char *path, const void *data, size_t len, mode_t mode, struct tr_err *err);
 int write_file_at(int dirfd, const char *path, const void *data, size_t len, struct tr_err *err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "cgroup/fs.h"
+#include "private-bus.h"
 #include "tap.h"
 #include "util.h"
 
@@ -186,37 +187,14 @@ static void fake_systemd(const char *addr, int ready_fd)
     }
 }
 
-static pid_t daemon_pid, fake_pid;
+static pid_t fake_pid;
 static int rec_rd = -1;
-static char sock[128], addr[160], conf[128];
+static struct private_bus bus;
+static const char *addr = bus.addr;
 
 static bool start_bus(void)
 {
-    snprintf(sock, sizeof sock, "/tmp/tinyrun-sdtest-%d.sock", (int) getpid());
-    snprintf(addr, sizeof addr, "unix:path=%s", sock);
-    snprintf(conf, sizeof conf, "/tmp/tinyrun-sdtest-%d.conf", (int) getpid());
-    _cleanup_free_ char *xml = xasprintf(
-        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-        "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-        "<busconfig><type>session</type><listen>%s</listen><auth>EXTERNAL</auth>"
-        "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
-        "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n", addr);
-    struct tr_err err = { 0 };
-    if (write_file(conf, xml, strlen(xml), 0600, &err) < 0)
-        return false;
-    daemon_pid = fork();
-    if (daemon_pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 2);
-        _cleanup_free_ char *cf = xasprintf("--config-file=%s", conf);
-        execlp("dbus-daemon", "dbus-daemon", cf, "--nofork", "--nopidfile", (char *) NULL);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 500 && stat(sock, &st) < 0; i++)
-        usleep(10000);
-    if (stat(sock, &st) < 0)
+    if (!private_bus_start(&bus, "sdtest"))
         return false;
     int rec[2], rdy[2];
     if (pipe2(rec, O_CLOEXEC) < 0 || pipe2(rdy, O_CLOEXEC) < 0)
@@ -240,9 +218,7 @@ static bool start_bus(void)
 static void stop_bus(void)
 {
     if (fake_pid > 0) { kill(fake_pid, SIGKILL); waitpid(fake_pid, NULL, 0); }
-    if (daemon_pid > 0) { kill(daemon_pid, SIGTERM); waitpid(daemon_pid, NULL, 0); }
-    unlink(sock);
-    unlink(conf);
+    private_bus_stop(&bus);
 }
 
 /* next line the fake recorded (waits up to 5 s) */

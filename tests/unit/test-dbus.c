@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "dbus.h"
+#include "private-bus.h"
 #include "tap.h"
 #include "util.h"
 
@@ -166,40 +167,9 @@ static void test_address(void)
     ok(tr_bus_parse_address("unix:path=", p, sizeof p, &n, &err) < 0, "an empty path refused");
 }
 
-static pid_t daemon_pid;
-static char sock[96], addr[128], conf[96];
+static struct private_bus bus;
 
-static bool start_daemon(void)
-{
-    snprintf(sock, sizeof sock, "/tmp/tinyrun-dbustest-%d.sock", (int) getpid());
-    snprintf(addr, sizeof addr, "unix:path=%s", sock);
-    snprintf(conf, sizeof conf, "/tmp/tinyrun-dbustest-%d.conf", (int) getpid());
-    _cleanup_free_ char *xml = xasprintf(
-        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
-        "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-        "<busconfig><type>session</type><listen>%s</listen><auth>EXTERNAL</auth>"
-        "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>"
-        "<allow own=\"*\"/></policy></busconfig>\n",
-        addr);
-    struct tr_err err;
-    if (write_file(conf, xml, strlen(xml), 0600, &err) < 0)
-        return false;
-    daemon_pid = fork();
-    if (daemon_pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 2);
-        _cleanup_free_ char *cf = xasprintf("--config-file=%s", conf);
-        execlp("dbus-daemon", "dbus-daemon", cf, "--nofork", "--nopidfile", (char *) NULL);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 500 && stat(sock, &st) < 0; i++)
-        usleep(10000);
-    return stat(sock, &st) == 0;
-}
-
-static void test_daemon(void)
+static void test_daemon(const char *addr)
 {
     struct tr_err err = { 0 };
     struct tr_bus *b = NULL, *b2 = NULL;
@@ -266,16 +236,11 @@ int main(void)
     test_address();
     if (access("/usr/bin/dbus-daemon", X_OK) != 0) {
         skip("dbus-daemon not installed: no calls against a real bus");
-    } else if (!start_daemon()) {
+    } else if (!private_bus_start(&bus, "dbustest")) {
         ok(0, "a private dbus-daemon started");
     } else {
-        test_daemon();
+        test_daemon(bus.addr);
     }
-    if (daemon_pid > 0) {
-        kill(daemon_pid, SIGTERM);
-        waitpid(daemon_pid, NULL, 0);
-    }
-    unlink(sock);
-    unlink(conf);
+    private_bus_stop(&bus);
     return done_testing();
 }

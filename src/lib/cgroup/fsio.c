@@ -102,24 +102,10 @@ char *cg_read(const char *dir, const char *file, struct tr_err *err)
         tr_fail(err, errno, "open %s", p);
         return NULL;
     }
-    size_t cap = 4096, len = 0;
-    char *s = xmalloc(cap);
-    for (;;) {
-        if (len + 1 >= cap)
-            s = xrealloc(s, cap *= 2);
-        ssize_t r = read(fd, s + len, cap - len - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            tr_fail(err, errno, "read %s", p);
-            free(s);
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        len += (size_t) r;
-    }
-    s[len] = '\0';
+    size_t len;
+    char *s = read_fd_all(fd, p, &len, err);
+    if (!s)
+        return NULL;
     if (len > 0 && s[len - 1] == '\n')
         s[len - 1] = '\0';
     return s;

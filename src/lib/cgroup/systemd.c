@@ -65,7 +65,8 @@ static int bus_open(struct cgroup_mgr *m, struct tr_bus **out, struct tr_err *er
     if (tr_bus_open(addr, "the user bus", out, err) < 0) {
         tr_prefix(err, "--systemd-cgroup (rootless)");
         return tr_hint(err, "is the systemd user instance running with D-Bus (package dbus-user-session, "
-                       "`systemctl --user status`)? Or use --cgroup-manager=cgroupfs");
+                       "`systemctl --user status`)? Or drop --systemd-cgroup for the cgroupfs driver (podman: "
+                       "--cgroup-manager=cgroupfs; containerd: SystemdCgroup = false)");
     }
     return 0;
 }
