@@ -44,6 +44,8 @@ static void wr_reserve(struct tr_bus_wr *w, size_t n)
 static void wr_align(struct tr_bus_wr *w, size_t a)
 {
     size_t pad = (a - w->len % a) % a;
+    if (!pad)
+        return;   /* and no memset on the NULL buffer of an empty writer */
     wr_reserve(w, pad);
     memset(w->buf + w->len, 0, pad);
     w->len += pad;
@@ -51,6 +53,8 @@ static void wr_align(struct tr_bus_wr *w, size_t a)
 
 static void wr_bytes(struct tr_bus_wr *w, const void *p, size_t n)
 {
+    if (!n)
+        return;   /* an empty body's buffer is NULL */
     wr_reserve(w, n);
     memcpy(w->buf + w->len, p, n);
     w->len += n;

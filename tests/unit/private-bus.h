@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ __attribute__((unused)) static bool private_bus_start(struct private_bus *b, con
         return false;
     b->pid = fork();
     if (b->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* a test that crashes must not leave it running */
         int null = open("/dev/null", O_RDWR);
         dup2(null, 1);
         dup2(null, 2);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -201,6 +202,7 @@ static bool start_bus(void)
         return false;
     fake_pid = fork();
     if (fake_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* it holds the TAP pipe: gone with the test */
         close(rec[0]);
         close(rdy[0]);
         rec_fd = rec[1];

@@ -78,8 +78,10 @@ static uint8_t *make_msg(bool big, uint8_t type, const uint8_t *fields, uint32_t
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 4; k++)
             m[4 + 4 * i + k] = (uint8_t) (big ? v[i] >> (24 - 8 * k) : v[i] >> (8 * k));
-    memcpy(m + 16, fields, flen);
-    memcpy(m + head, body, blen);
+    if (flen)
+        memcpy(m + 16, fields, flen);
+    if (blen)   /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(m + head, body, blen);
     *len = head + blen;
     return m;
 }
