@@ -56,7 +56,7 @@ int cgroup_select_sub(struct cgroup_mgr *m, char *const *specs, size_t n, struct
 int cgroup_procs_fds(struct cgroup_mgr *m, int **fds, size_t *n, struct tr_err *err);
 /* Remove the cgroup(s) (kill leftovers first) and stop the systemd unit. */
 int cgroup_destroy(struct cgroup_mgr *m, struct tr_err *err);
-/* First thing in every child the runtime clones: close the runtime's cached fd of /sys/fs/cgroup (cgroup/fsio.c),
+/* In a child the runtime cloned: close the runtime's cached fd of /sys/fs/cgroup (cgroup/fsio.c),
  * a host directory the container's process must never reach (CVE-2024-21626's class). */
 void cgroup_drop_inherited_fds(void);
 void cgroup_free(struct cgroup_mgr *m);

@@ -2,9 +2,8 @@
  * are walked from one cached fd of that directory: an absolute walk revalidates sysfs's "fs"
  * and "cgroup" dentries under the sysfs kernfs lock, which every network namespace takes for
  * writing as it is made and torn down (its loopback's sysfs files), so parallel containers
- * queued there at every cgroup file they opened (perf sched: kernfs_dop_revalidate). Every
- * child the runtime clones closes it first (cgroup_drop_inherited_fds, in spawn_child_prologue):
- * it has a mount namespace of its own, and the fd is a host directory. */
+ * queued there at every cgroup file they opened (perf sched: kernfs_dop_revalidate). The fd is
+ * only used by the process that opened it: a cloned init has a mount namespace of its own. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +16,7 @@
 #include "util.h"
 
 static int root_fd = -1;
+static pid_t root_pid;
 
 /* path as (dirfd, relative path): from the cached /sys/fs/cgroup fd when below it */
 static const char *at(const char *path, int *dirfd)
@@ -25,16 +25,22 @@ static const char *at(const char *path, int *dirfd)
     *dirfd = AT_FDCWD;
     if (strncmp(path, CG_ROOT "/", n + 1) || !path[n + 1])
         return path;
-    /* no getpid() check for forks here: it was a syscall at every cgroup path (42 per run) */
-    if (root_fd < 0 && (root_fd = open(CG_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return path;
+    pid_t self = getpid();
+    if (root_fd >= 0 && root_pid != self)
+        return path;   /* inherited across a fork: not ours to use */
+    if (root_fd < 0) {
+        root_fd = open(CG_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        root_pid = self;
+        if (root_fd < 0)
+            return path;
+    }
     *dirfd = root_fd;
     return path + n + 1;
 }
 
 void cgroup_drop_inherited_fds(void)
 {
-    if (root_fd >= 0) {
+    if (root_fd >= 0 && root_pid != getpid()) {
         close(root_fd);
         root_fd = -1;
     }
